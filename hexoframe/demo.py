@@ -1,0 +1,131 @@
+"""``hexoframe demo``: a tour of the library against the embedded emulator.
+
+It starts :class:`hexoframe.emulator.Emulator` on loopback, then uses hexoframe exactly as
+a user would against ``https://api.hexoskin.com``: resources as DataFrames, vitals and
+full-resolution ECG with ``read_hexoskin``, a lazy xarray dataset of a 7-day record, and
+the ``hexoskin://`` filesystem.
+
+Examples
+--------
+>>> from hexoframe.demo import run_demo
+>>> run_demo()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+def _section(out: TextIO, title: str) -> None:
+    print(f"\n== {title} " + "=" * max(0, 66 - len(title)), file=out)
+
+
+def run_demo(seed: int = 0, out: TextIO | None = None) -> int:
+    """Run the tour, printing to ``out``; returns a process exit code.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the emulator's synthetic physiology.
+    out : file-like, optional
+        Where to print (standard output by default).
+
+    Examples
+    --------
+    >>> import io
+    >>> run_demo(out=io.StringIO())  # doctest: +SKIP
+    0
+    """
+    import pandas as pd
+
+    import hexoframe
+    from hexoframe.emulator import DEMO_USERS, Emulator
+
+    out = out or sys.stdout
+    athlete = DEMO_USERS["athlete"]
+    with Emulator(seed=seed) as emu:
+        print(f"Emulator serving the Hexoskin API at {emu.url}/api/v1/", file=out)
+        print(f"Signed in as {athlete['email']} (a demo account of the emulator)", file=out)
+        client = hexoframe.Client(
+            base_url=emu.url, username=athlete["email"], password=athlete["password"]
+        )
+        print(repr(client), file=out)
+
+        _section(out, "Records (client.records(), every page, real datetimes)")
+        records = client.records(order_by="start")
+        cols = [c for c in ("id", "start_time", "end_time", "duration", "status") if c in records]
+        with pd.option_context("display.width", 120, "display.max_columns", 10):
+            print(records[cols].to_string(index=False), file=out)
+
+        _section(out, "Vitals of record 37700 (pd.read_hexoskin)")
+        vitals = pd.read_hexoskin(
+            record=37700, datatypes=["heart_rate", "breathing_rate"], client=client,
+            progress=False,
+        )
+        print(vitals.describe().round(1).to_string(), file=out)
+        print(f"method: {vitals.attrs.get('hexoskin', {})}", file=out)
+
+        _section(out, "Full-resolution ECG, 10 minutes, fetched two ways")
+        span = {"start": "2024-05-01T10:00:00Z", "end": "2024-05-01T10:10:00Z"}
+        emu.reset_stats()
+        t0 = time.perf_counter()
+        ecg_bin = hexoframe.read_hexoskin(
+            record=37700, datatypes="ecg", method="binary", client=client, progress=False, **span
+        )
+        t_bin = time.perf_counter() - t0
+        n_bin = emu.stats["data_requests"]
+        emu.reset_stats()
+        t0 = time.perf_counter()
+        ecg_json = hexoframe.read_hexoskin(
+            record=37700, datatypes="ecg", method="json", client=client, progress=False, **span
+        )
+        t_json = time.perf_counter() - t0
+        n_json = emu.stats["data_requests"]
+        print(f"binary: {len(ecg_bin):,} samples in {n_bin} request(s), {t_bin:.2f} s", file=out)
+        print(f"json:   {len(ecg_json):,} samples in {n_json} request(s), {t_json:.2f} s "
+              "(windows below the 65,535-point cap)", file=out)
+        print(f"identical frames: {ecg_bin.equals(ecg_json)}; expected 600 s x 256 Hz = "
+              f"{600 * 256:,} samples", file=out)
+        print(ecg_bin.head(3).to_string(), file=out)
+
+        _section(out, "RR intervals and heart rate agree")
+        rr = hexoframe.read_hexoskin(record=37700, datatypes=["rr"], client=client,
+                                     progress=False, **span)
+        rr_s = rr.iloc[:, 0]
+        rr_s = rr_s[rr_s > 0]
+        hr = ecg_hr = hexoframe.read_hexoskin(record=37700, datatypes=["hr"], client=client,
+                                              progress=False, **span).iloc[:, 0]
+        print(f"{len(rr_s)} beats; 60 / mean RR = {60 / rr_s.mean():.1f} bpm; "
+              f"mean heart_rate = {ecg_hr.mean():.1f} bpm ({len(hr)} samples)", file=out)
+
+        _section(out, "A 7-day record as a lazy xarray Dataset")
+        import xarray as xr
+
+        emu.reset_stats()
+        ds = xr.open_dataset(
+            "hexoskin://record/37702", engine="hexoskin", datatypes=["ecg", "hr"],
+            storage_options={"base_url": emu.url, "username": athlete["email"],
+                             "password": athlete["password"]},
+        )
+        print(ds, file=out)
+        print(f"data requests made to open it: {emu.stats['data_requests']}", file=out)
+        one_minute = ds["heart_rate"].isel(time_1hz=slice(0, 60)).values
+        print(f"first minute of heart rate loaded on demand: mean {one_minute.mean():.1f} bpm, "
+              f"{emu.stats['data_requests']} data request(s) so far", file=out)
+
+        _section(out, "The hexoskin:// filesystem")
+        import fsspec
+
+        fs = fsspec.filesystem(
+            "hexoskin", base_url=emu.url, username=athlete["email"],
+            password=athlete["password"],
+        )
+        for entry in fs.ls("record/37700", detail=True)[:6]:
+            print(f"{entry['name']:<40} {entry.get('size')!s:>10}", file=out)
+        print("...", file=out)
+
+    print("\nDone. Point hexoframe.Client at https://api.hexoskin.com with your own "
+          "credentials to do the same with real data.", file=out)
+    return 0
