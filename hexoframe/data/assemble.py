@@ -1,0 +1,324 @@
+"""Turn decoded channels into pandas objects: units, time index, attrs, wide/long frames.
+
+One channel is a datatype's ``(ticks, values)``. Values arrive either *raw* (binary: WAV and
+hxd integers) or in the API ``unit`` (JSON and CSV); :func:`convert_values` brings both to
+the units asked for, so the same query gives identical frames whichever method fetched it.
+
+Value dtypes depend only on the datatype and the units, never on the method:
+
+- ``units="raw"``: int16/uint16 (sync, by the datatype's sign), int64 (async);
+- ``units="api"``: like raw where ``api_scale == 1``, float64 otherwise;
+- ``units="physical"``: float64.
+
+Values that cannot be integers (NaN from a JSON ``null``, non-integral numbers) fall back
+to float64.
+
+Examples
+--------
+>>> import numpy as np
+>>> from hexoframe.catalog import lookup
+>>> s = channel_series(lookup("heart_rate"), np.array([256, 512]), np.array([70, 71]),
+...                    source="raw", units="api")
+>>> s.index[0], s.dtype.name, s.attrs["unit"]
+(Timestamp('1970-01-01 00:00:01+0000', tz='UTC'), 'int16', 'bpm')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..catalog import Datatype
+from ..errors import InvalidQueryError
+from ..timestamps import TICKS_PER_SECOND, ns_per_tick
+
+__all__ = [
+    "UNITS",
+    "HOWS",
+    "check_units",
+    "check_how",
+    "raw_dtype",
+    "convert_values",
+    "time_index",
+    "channel_series",
+    "combine",
+    "unit_of",
+]
+
+UNITS = ("api", "raw", "physical")
+HOWS = ("outer", "long", "dict")
+Units = Literal["api", "raw", "physical"]
+
+
+def check_units(units: str) -> str:
+    """Validate a ``units`` argument.
+
+    Examples
+    --------
+    >>> check_units("api")
+    'api'
+    """
+    if units not in UNITS:
+        raise InvalidQueryError(f"units={units!r} is not one of {', '.join(map(repr, UNITS))}.")
+    return units
+
+
+def check_how(how: str) -> str:
+    """Validate a ``how`` argument (``"outer"``, ``"long"`` or ``"dict"``).
+
+    Examples
+    --------
+    >>> check_how("long")
+    'long'
+    """
+    if how not in HOWS:
+        raise InvalidQueryError(f"how={how!r} is not one of {', '.join(map(repr, HOWS))}.")
+    return how
+
+
+def raw_dtype(dt: Datatype) -> np.dtype:
+    """The integer dtype of a datatype's raw values (int16/uint16 for WAV, int64 for hxd).
+
+    Examples
+    --------
+    >>> from hexoframe.catalog import lookup
+    >>> raw_dtype(lookup("respiration_thoracic")).name
+    'uint16'
+    """
+    if dt.is_async:
+        return np.dtype(np.int64)
+    return np.dtype(np.int16 if dt.signed else np.uint16)
+
+
+def unit_of(dt: Datatype, units: str) -> str:
+    """The unit label of a datatype's values in ``units``.
+
+    Examples
+    --------
+    >>> from hexoframe.catalog import lookup
+    >>> unit_of(lookup("ecg"), "physical")
+    'mV'
+    """
+    check_units(units)
+    if units == "raw":
+        return dt.unit_raw
+    if units == "physical":
+        return dt.physical_unit
+    return dt.unit
+
+
+def _as_int(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``values`` as ``dtype`` when they fit exactly, else float64."""
+    if values.dtype == dtype:
+        return values
+    if values.dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if values.size == 0 or (values.min() >= info.min and values.max() <= info.max):
+            return values.astype(dtype)
+        return values.astype(np.float64)
+    if values.size == 0:
+        return values.astype(dtype)
+    info = np.iinfo(dtype)
+    if (
+        np.isfinite(values).all()
+        and values.min() >= info.min
+        and values.max() <= info.max
+        and (np.rint(values) == values).all()
+    ):
+        return values.astype(dtype)
+    return values.astype(np.float64, copy=False)
+
+
+def _api_to_raw(dt: Datatype, values: np.ndarray) -> np.ndarray:
+    if dt.api_scale == 1.0:
+        return values
+    raw = np.asarray(values, dtype=np.float64) / dt.api_scale
+    rounded = np.rint(raw)
+    with np.errstate(invalid="ignore"):
+        close = np.abs(raw - rounded) <= 1e-6 * np.maximum(1.0, np.abs(raw))
+    return np.where(close | np.isnan(raw), rounded, raw)
+
+
+def convert_values(
+    dt: Datatype, values: np.ndarray, *, source: str, units: str = "api"
+) -> np.ndarray:
+    """Values of one channel from ``source`` units (``"raw"`` or ``"api"``) to ``units``.
+
+    Parameters
+    ----------
+    dt : Datatype
+    values : numpy.ndarray
+        Raw integers (binary) or API values (JSON/CSV, float64 with NaN for null).
+    source : {"raw", "api"}
+    units : {"api", "raw", "physical"}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hexoframe.catalog import lookup
+    >>> convert_values(lookup("activity"), np.array([2.0 / 256]), source="api", units="raw")
+    array([2], dtype=int16)
+    """
+    check_units(units)
+    values = np.asarray(values)
+    raw = values if source == "raw" else _api_to_raw(dt, values)
+    if units == "physical":
+        return dt.to_physical(raw)
+    raw = _as_int(raw, raw_dtype(dt))
+    if units == "raw" or dt.api_scale == 1.0:
+        return raw
+    return raw.astype(np.float64) * dt.api_scale
+
+
+def time_index(
+    ticks: np.ndarray, tick_rate: int = TICKS_PER_SECOND, name: str = "time"
+) -> pd.DatetimeIndex:
+    """Exact tz-aware UTC DatetimeIndex from int64 ticks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> time_index(np.array([256]))[0]
+    Timestamp('1970-01-01 00:00:01+0000', tz='UTC')
+    """
+    ns = np.asarray(ticks, dtype=np.int64) * np.int64(ns_per_tick(tick_rate))
+    values = ns.view("datetime64[ns]")
+    return pd.DatetimeIndex(pd.array(values, dtype=pd.DatetimeTZDtype("ns", "UTC")), name=name)
+
+
+def channel_series(
+    dt: Datatype,
+    ticks: np.ndarray,
+    values: np.ndarray,
+    *,
+    source: str,
+    units: str = "api",
+    tick_rate: int = TICKS_PER_SECOND,
+    user: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> pd.Series:
+    """One datatype's samples as a Series with a "time" index and descriptive attrs.
+
+    attrs: ``id``, ``name``, ``rate`` (Hz, None if async), ``unit``, ``units``
+    (``"api"``/``"raw"``/``"physical"``), ``user``, ``tick_rate`` and any ``extra``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hexoframe.catalog import lookup
+    >>> channel_series(lookup("ecg"), np.array([0, 1]), np.array([1360, 1361]),
+    ...                source="raw", units="physical").tolist()
+    [0.0, 0.0064]
+    """
+    vals = convert_values(dt, values, source=source, units=units)
+    series = pd.Series(vals, index=time_index(ticks, tick_rate), name=dt.name, copy=False)
+    series.attrs = {
+        "id": dt.id,
+        "name": dt.name,
+        "rate": dt.freq,
+        "unit": unit_of(dt, units),
+        "units": units,
+        "user": user,
+        "tick_rate": tick_rate,
+        **(dict(extra) if extra else {}),
+    }
+    return series
+
+
+def _column_attrs(series: Sequence[pd.Series]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for s in series:
+        out[str(s.name)] = {k: s.attrs.get(k) for k in ("id", "rate", "unit", "units")}
+    return out
+
+
+def combine(
+    series: Sequence[pd.Series], how: str = "outer", attrs: Mapping[str, Any] | None = None
+) -> pd.DataFrame | dict[str, pd.Series]:
+    """Join channel Series into one result.
+
+    Parameters
+    ----------
+    series : sequence of Series
+        As made by :func:`channel_series`; ``attrs["user"]`` tells users apart.
+    how : {"outer", "long", "dict"}
+        ``"outer"``: wide DataFrame, one column per datatype, rows at the union of times
+        (with a ``user`` index level when several users are present). ``"long"``: tidy
+        DataFrame with columns ``time``, (``user``,) ``datatype``, ``value``. ``"dict"``:
+        ``{name: Series}`` (keys ``(user, name)`` for several users).
+    attrs : mapping, optional
+        Stored as ``result.attrs["hexoskin"]`` (with per-column ``columns`` info added).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hexoframe.catalog import lookup
+    >>> hr = channel_series(lookup("hr"), np.array([256, 512]), np.array([70, 71]), source="raw")
+    >>> br = channel_series(lookup("br"), np.array([256]), np.array([12]), source="raw")
+    >>> combine([hr, br]).shape, combine([hr, br], how="long").shape
+    ((2, 2), (3, 3))
+    """
+    check_how(how)
+    meta = dict(attrs or {})
+    meta["columns"] = _column_attrs(series)
+    users = list(dict.fromkeys(s.attrs.get("user") for s in series))
+    multi = len(users) > 1
+    if how == "dict":
+        if multi:
+            return {(s.attrs.get("user"), str(s.name)): s for s in series}
+        return {str(s.name): s for s in series}
+    if how == "long":
+        parts = []
+        for s in series:
+            part = pd.DataFrame(
+                {
+                    "time": s.index,
+                    "datatype": pd.Categorical.from_codes(
+                        np.zeros(len(s), dtype=np.int8), categories=[str(s.name)]
+                    ),
+                    "value": s.to_numpy(),
+                }
+            )
+            if multi:
+                part.insert(1, "user", s.attrs.get("user"))
+            parts.append(part)
+        if parts:
+            frame = pd.concat(parts, ignore_index=True)
+            names = list(dict.fromkeys(str(s.name) for s in series))
+            frame["datatype"] = frame["datatype"].astype(pd.CategoricalDtype(names))
+        else:
+            frame = pd.DataFrame({"time": time_index(np.empty(0, np.int64)), "datatype": [],
+                                  "value": []})
+        frame.attrs = {"hexoskin": meta}
+        return frame
+    if multi:
+        frames = []
+        for user in users:
+            cols = [s for s in series if s.attrs.get("user") == user]
+            sub = _wide(cols)
+            sub.index = pd.MultiIndex.from_arrays(
+                [np.full(len(sub), user, dtype=object), sub.index], names=["user", "time"]
+            )
+            frames.append(sub)
+        frame = pd.concat(frames)
+    else:
+        frame = _wide(series)
+    frame.attrs = {"hexoskin": meta}
+    return frame
+
+
+def _wide(series: Sequence[pd.Series]) -> pd.DataFrame:
+    if not series:
+        return pd.DataFrame(index=time_index(np.empty(0, np.int64)))
+    first = series[0].index
+    if all(s.index.equals(first) for s in series[1:]):
+        frame = pd.DataFrame({str(s.name): s.to_numpy() for s in series}, index=first)
+    else:
+        frame = pd.concat(list(series), axis=1, join="outer", sort=True)
+        frame.index.name = "time"
+    for s in series:
+        frame[str(s.name)].attrs = {}
+    return frame

@@ -1,0 +1,451 @@
+"""Decoders of the data endpoint's answers and of export files, straight into numpy.
+
+Every decoder returns plain arrays: ``ticks`` as int64 HexoTimestamps and values as
+numbers (float64 from text formats, the file's own integer type from binary ones).
+Timing conventions (grids, end-stamped channels) are applied by the callers, which know
+the datatype; these functions only read bytes.
+
+Examples
+--------
+>>> body = b'[{"data": {"19": [[256, 70], [512, null]]}, "user": "/api/v1/user/7/"}]'
+>>> got = decode_json(body)
+>>> got[(7, 19)][0].tolist(), got[(7, 19)][1].tolist()
+([256, 512], [70.0, nan])
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import struct
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ResponseError
+
+try:  # optional speed-up ("fast" extra)
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised only without orjson
+    _orjson = None
+
+__all__ = [
+    "Samples",
+    "ZipContents",
+    "decode_json",
+    "decode_csv",
+    "decode_zip",
+    "read_wav",
+    "read_hxd",
+    "read_export_csv",
+    "parse_user",
+]
+
+#: ``(ticks int64 array, values array)``.
+Samples = tuple[np.ndarray, np.ndarray]
+
+_EMPTY_TICKS = np.empty(0, dtype=np.int64)
+_EMPTY_VALUES = np.empty(0, dtype=np.float64)
+_USER_RE = re.compile(r"(\d+)/?$")
+
+
+def parse_user(value: Any) -> int | None:
+    """A user reference (``"/api/v1/user/7/"``, ``7``, ``"7"``, ``{"id": 7}``) to its id.
+
+    Examples
+    --------
+    >>> parse_user("/api/v1/user/1511/"), parse_user(12), parse_user(None)
+    (1511, 12, None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return parse_user(value.get("id", value.get("resource_uri")))
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    match = _USER_RE.search(str(value).strip())
+    if match is None:
+        raise ResponseError(f"Cannot read a user id from {value!r}.")
+    return int(match.group(1))
+
+
+# ---------------------------------------------------------------------------------------
+# JSON
+# ---------------------------------------------------------------------------------------
+
+_PAIR_PUNCT = bytes.maketrans(b"[],", b"   ")
+_KEY_RE = re.compile(rb'"(\d+)"\s*:\s*\[')
+_DATA_RE = re.compile(rb'"data"\s*:')
+_USERKEY_RE = re.compile(rb'"user"\s*:\s*("[^"]*"|\d+|null)')
+_LIST_END_RE = re.compile(rb"\]\s*\]")
+
+
+def _parse_pairs(segment: bytes | memoryview) -> Samples:
+    """``[[ts, v], ...]`` text (brackets included) to two arrays, without Python objects."""
+    seg = bytes(segment)
+    npairs = seg.count(b"[") - 1
+    if npairs <= 0:
+        return _EMPTY_TICKS, _EMPTY_VALUES
+    text = seg.translate(_PAIR_PUNCT)
+    if b"null" in text:
+        text = text.replace(b"null", b"nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        try:
+            flat = np.fromstring(text, dtype=np.float64, sep=" ")
+        except (DeprecationWarning, ValueError) as exc:
+            raise ResponseError(
+                "Malformed [[timestamp, value], ...] list in a JSON answer."
+            ) from exc
+    if flat.size != 2 * npairs:
+        raise ResponseError(
+            f"Malformed JSON data: expected {npairs} [timestamp, value] pairs, read {flat.size} "
+            "numbers."
+        )
+    pairs = flat.reshape(npairs, 2)
+    return pairs[:, 0].astype(np.int64), np.ascontiguousarray(pairs[:, 1])
+
+
+def _pairs_from_list(items: list) -> Samples:
+    if not items:
+        return _EMPTY_TICKS, _EMPTY_VALUES
+    arr = np.array(items, dtype=object)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ResponseError("JSON data is not a list of [timestamp, value] pairs.")
+    ticks = arr[:, 0].astype(np.int64)
+    values = np.array([np.nan if v is None else v for v in arr[:, 1]], dtype=np.float64)
+    return ticks, values
+
+
+def _loads(body: bytes) -> Any:
+    try:
+        return _orjson.loads(body) if _orjson is not None else json.loads(body)
+    except ValueError as exc:
+        raise ResponseError(f"The answer is not valid JSON: {bytes(body[:80])!r}...") from exc
+
+
+def _decode_json_slow(body: bytes, datatype: int | None) -> dict[tuple[int | None, int], Samples]:
+    doc = _loads(body)
+    out: dict[tuple[int | None, int], Samples] = {}
+    if isinstance(doc, dict) and "data" in doc:
+        doc = [doc]
+    if isinstance(doc, list) and (not doc or isinstance(doc[0], list)):
+        # flat=1: one datatype as a plain list of pairs
+        if datatype is None:
+            raise ResponseError("A flat JSON answer needs the datatype it was asked for.")
+        out[(None, int(datatype))] = _pairs_from_list(doc)
+        return out
+    if not isinstance(doc, list):
+        raise ResponseError(f"Unexpected JSON data answer of type {type(doc).__name__}.")
+    for obj in doc:
+        if not isinstance(obj, dict) or not isinstance(obj.get("data"), dict):
+            raise ResponseError("A JSON data answer item lacks its 'data' mapping.")
+        user = parse_user(obj.get("user"))
+        for key, items in obj["data"].items():
+            out[(user, int(key))] = _pairs_from_list(items or [])
+    return out
+
+
+def _decode_json_fast(body: bytes) -> dict[tuple[int | None, int], Samples] | None:
+    """Byte-level split of a ``[{"data": {...}, "user": ...}]`` answer; None if unsure."""
+    data_pos = [m.end() for m in _DATA_RE.finditer(body)]
+    users = [(m.start(), m.group(1)) for m in _USERKEY_RE.finditer(body)]
+    if not data_pos or len(users) != len(data_pos):
+        return None
+    user_ids = [parse_user(None if u == b"null" else u.decode().strip('"')) for _, u in users]
+    out: dict[tuple[int | None, int], Samples] = {}
+    pos = 0
+    bounds = data_pos[1:] + [len(body)]
+    obj = 0
+    for match in _KEY_RE.finditer(body):
+        if match.start() < pos:  # inside a previous list: cannot happen with valid answers
+            return None
+        while obj < len(bounds) and match.start() > bounds[obj]:
+            obj += 1
+        if obj >= len(bounds) or match.start() < data_pos[obj]:
+            return None
+        begin = match.end() - 1  # the opening bracket
+        rest = body[match.end() : match.end() + 64].lstrip()
+        if rest.startswith(b"]"):
+            end = body.index(b"]", match.end()) + 1
+            samples = (_EMPTY_TICKS, _EMPTY_VALUES)
+        else:
+            close = _LIST_END_RE.search(body, match.end())
+            if close is None:
+                return None
+            end = close.end()
+            samples = _parse_pairs(memoryview(body)[begin:end])
+        out[(user_ids[obj], int(match.group(1)))] = samples
+        pos = end
+    return out
+
+
+def decode_json(
+    body: bytes | str, datatype: int | None = None
+) -> dict[tuple[int | None, int], Samples]:
+    """Decode a JSON data answer to ``{(user, datatype_id): (ticks, values)}``.
+
+    Parameters
+    ----------
+    body : bytes or str
+        ``[{"data": {"<id>": [[ts, value], ...]}, "user": "/api/v1/user/N/"}, ...]`` or, with
+        ``flat=1``, a plain ``[[ts, value], ...]`` list.
+    datatype : int, optional
+        The datatype asked for; required to label a flat answer (whose user is None).
+
+    Returns
+    -------
+    dict
+        Ticks as int64, values as float64 (``null`` becomes NaN).
+
+    Examples
+    --------
+    >>> decode_json(b"[[10, 1.5], [11, 2]]", datatype=4113)[(None, 4113)][1].tolist()
+    [1.5, 2.0]
+    """
+    if isinstance(body, str):
+        body = body.encode()
+    head = body[:256].lstrip()
+    if head.startswith(b"[") and head[1:].lstrip()[:1] in (b"[", b"]"):
+        if datatype is None:
+            raise ResponseError("A flat JSON answer needs the datatype it was asked for.")
+        try:
+            return {(None, int(datatype)): _parse_pairs(body.strip())}
+        except ResponseError:
+            return _decode_json_slow(body, datatype)
+    if head.startswith(b"[") or head.startswith(b"{"):
+        try:
+            fast = _decode_json_fast(body)
+        except ResponseError:
+            fast = None
+        if fast is not None:
+            return fast
+    return _decode_json_slow(body, datatype)
+
+
+# ---------------------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------------------
+
+
+def decode_csv(body: bytes | str) -> dict[tuple[int | None, int], Samples]:
+    """Decode a CSV data answer (``user,timestamp,<id>,...``) to ``{(user, id): samples}``.
+
+    Empty cells mean "no sample of this datatype at that time" and are dropped.
+
+    Examples
+    --------
+    >>> got = decode_csv(b"user,timestamp,19,33\\n/api/v1/user/7/,256,70,\\n"
+    ...                  b"/api/v1/user/7/,512,71,12\\n")
+    >>> got[(7, 33)][0].tolist(), got[(7, 19)][1].tolist()
+    ([512], [70.0, 71.0])
+    """
+    if isinstance(body, str):
+        body = body.encode()
+    if not body.strip():
+        return {}
+    try:
+        frame = pd.read_csv(io.BytesIO(body), dtype={"user": str}, engine="c")
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise ResponseError(f"The answer is not valid CSV: {bytes(body[:80])!r}...") from exc
+    cols = [str(c).strip() for c in frame.columns]
+    frame.columns = cols
+    if "timestamp" not in cols:
+        raise ResponseError(f"A CSV data answer needs a 'timestamp' column, got {cols}.")
+    ids = [c for c in cols if c.isdigit()]
+    ticks_all = frame["timestamp"].to_numpy(dtype=np.int64)
+    if "user" in cols and len(frame):
+        user_col = frame["user"].to_numpy(dtype=object)
+        groups: list[tuple[int | None, np.ndarray]] = []
+        change = np.flatnonzero(user_col[1:] != user_col[:-1]) + 1
+        starts = np.concatenate([[0], change])
+        ends = np.concatenate([change, [len(user_col)]])
+        for a, b in zip(starts, ends, strict=True):
+            groups.append((parse_user(user_col[a]), np.arange(a, b)))
+    else:
+        groups = [(None, np.arange(len(frame)))]
+    out: dict[tuple[int | None, int], Samples] = {}
+    for user, rows in groups:
+        for col in ids:
+            values = frame[col].to_numpy(dtype=np.float64)[rows]
+            keep = ~np.isnan(values)
+            out[(user, int(col))] = (ticks_all[rows][keep], values[keep])
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Binary: WAV, hxd, zip
+# ---------------------------------------------------------------------------------------
+
+
+def read_wav(data: bytes | memoryview, signed: bool = True) -> tuple[int, np.ndarray]:
+    """Read a Hexoskin WAV (PCM mono 16-bit) to ``(sample-rate field, raw int16/uint16 array)``.
+
+    The array is a zero-copy view of ``data``. The sample-rate field is the rate in Hz, or
+    the period in seconds for channels slower than 1 Hz.
+
+    Examples
+    --------
+    >>> import struct
+    >>> hdr = b"RIFF" + struct.pack("<I", 40) + b"WAVEfmt " + struct.pack(
+    ...     "<IHHIIHH", 16, 1, 1, 256, 512, 2, 16) + b"data" + struct.pack("<I", 4)
+    >>> rate, raw = read_wav(hdr + struct.pack("<hh", -5, 7))
+    >>> rate, raw.tolist()
+    (256, [-5, 7])
+    """
+    view = memoryview(data)
+    if len(view) < 12 or bytes(view[0:4]) != b"RIFF" or bytes(view[8:12]) != b"WAVE":
+        raise ResponseError("Not a RIFF/WAVE file.")
+    pos = 12
+    rate: int | None = None
+    bits = 16
+    while pos + 8 <= len(view):
+        chunk_id = bytes(view[pos : pos + 4])
+        (size,) = struct.unpack_from("<I", view, pos + 4)
+        body = pos + 8
+        if chunk_id == b"fmt ":
+            fmt, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", view, body)
+            if fmt != 1 or channels != 1 or bits != 16:
+                raise ResponseError(
+                    f"Unsupported WAV format (format {fmt}, {channels} channels, {bits} bits); "
+                    "Hexoskin WAVs are PCM mono 16-bit."
+                )
+        elif chunk_id == b"data":
+            if rate is None:
+                raise ResponseError("WAV data chunk before its fmt chunk.")
+            avail = len(view) - body
+            size = min(size, avail) // 2 * 2
+            dtype = "<i2" if signed else "<u2"
+            return rate, np.frombuffer(view, dtype=dtype, count=size // 2, offset=body)
+        pos = body + size + (size & 1)
+    if rate is None:
+        raise ResponseError("WAV file without a fmt chunk.")
+    return rate, np.empty(0, dtype="<i2" if signed else "<u2")
+
+
+_HXD_DTYPE = np.dtype([("ts", "<u8"), ("value", "<i8")])
+
+
+def read_hxd(data: bytes | memoryview) -> Samples:
+    """Read an ``.hxd`` file (little-endian ``<Qq`` pairs) to ``(ticks, raw int64 values)``.
+
+    Examples
+    --------
+    >>> import struct
+    >>> read_hxd(struct.pack("<QqQq", 100, 0, 300, 191))[1].tolist()
+    [0, 191]
+    """
+    view = memoryview(data)
+    if len(view) % _HXD_DTYPE.itemsize:
+        raise ResponseError(
+            f"Truncated .hxd file: {len(view)} bytes is not a multiple of 16."
+        )
+    rec = np.frombuffer(view, dtype=_HXD_DTYPE)
+    return rec["ts"].astype(np.int64), rec["value"].astype(np.int64)
+
+
+def read_export_csv(data: bytes | str) -> tuple[str, np.ndarray, np.ndarray]:
+    """Read an export's asynchronous CSV (``time [s],<name> [unit](/api/datatype/N/)``).
+
+    Returns
+    -------
+    (header of the value column, offsets from the record start in ticks (int64), values)
+        Time is exact in 1/256 s; values are raw, NaN where the file says ``nan``.
+
+    Examples
+    --------
+    >>> h, t, v = read_export_csv("time [s],RR_interval [s/256](/api/datatype/18/)\\n"
+    ...                           "5.5,0\\n6.25,191\\n")
+    >>> t.tolist(), v.tolist()
+    ([1408, 1600], [0.0, 191.0])
+    """
+    if isinstance(data, str):
+        data = data.encode()
+    first, _, rest = data.partition(b"\n")
+    header = first.decode().strip().split(",", 1)
+    if len(header) != 2:
+        raise ResponseError(f"Unexpected export CSV header {first[:80]!r}.")
+    if not rest.strip():
+        return header[1], _EMPTY_TICKS, _EMPTY_VALUES
+    body = rest.replace(b",", b" ").replace(b"\r", b" ")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        try:
+            flat = np.fromstring(body, dtype=np.float64, sep=" ")
+        except (DeprecationWarning, ValueError) as exc:
+            raise ResponseError("Malformed export CSV.") from exc
+    if flat.size % 2:
+        raise ResponseError("Malformed export CSV: odd number of fields.")
+    pairs = flat.reshape(-1, 2)
+    offsets = np.rint(pairs[:, 0] * 256).astype(np.int64)
+    return header[1], offsets, np.ascontiguousarray(pairs[:, 1])
+
+
+@dataclass
+class ZipContents:
+    """Files of a binary answer or an export, by file stem.
+
+    Attributes
+    ----------
+    info : dict
+        ``info.json`` (empty if absent).
+    wav : dict
+        ``stem -> bytes`` of each WAV (decode with :func:`read_wav`, which needs the sign).
+    hxd : dict
+        ``stem -> (ticks, raw values)``.
+    csv : dict
+        ``stem -> bytes`` of each other CSV (export async channels, ``statistics``).
+    """
+
+    info: dict[str, Any] = field(default_factory=dict)
+    wav: dict[str, bytes] = field(default_factory=dict)
+    hxd: dict[str, Samples] = field(default_factory=dict)
+    csv: dict[str, bytes] = field(default_factory=dict)
+
+
+def decode_zip(data: bytes | str | Any) -> ZipContents:
+    """Split a binary answer or an export zip into its files.
+
+    Parameters
+    ----------
+    data : bytes, path or file object
+        The zip. Members may sit in a sub-folder; the stem is the file name's.
+
+    Examples
+    --------
+    >>> import io, zipfile
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w") as z:
+    ...     z.writestr("info.json", '{"start": 256}')
+    >>> decode_zip(buf.getvalue()).info
+    {'start': 256}
+    """
+    src = io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
+    try:
+        archive = zipfile.ZipFile(src)
+    except zipfile.BadZipFile as exc:
+        raise ResponseError("The binary answer is not a zip file.") from exc
+    out = ZipContents()
+    with archive:
+        for member in archive.infolist():
+            if member.is_dir():
+                continue
+            name = member.filename.rsplit("/", 1)[-1]
+            stem, _, ext = name.rpartition(".")
+            ext = ext.lower()
+            if not stem or name.startswith("."):
+                continue
+            if ext == "json" and stem == "info":
+                out.info = _loads(archive.read(member))
+            elif ext == "wav":
+                out.wav[stem] = archive.read(member)
+            elif ext == "hxd":
+                out.hxd[stem] = read_hxd(archive.read(member))
+            elif ext == "csv":
+                out.csv[stem] = archive.read(member)
+    return out
