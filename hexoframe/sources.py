@@ -1,0 +1,323 @@
+"""What the front doors (xarray, fsspec, cohort) share: a source's metadata and
+position-based reads of one channel, on top of the data engine.
+
+This module plans, fetches and decodes nothing itself: it asks
+:func:`hexoframe.data.plan.plan_query` for the channels and their windows and
+:func:`hexoframe.data.fetch.fetch_window` for the samples of a window, then converts
+units with :func:`hexoframe.data.assemble.convert_values`.  What it adds is the mapping
+between *sample positions* (what an array index is) and ticks (what the service speaks).
+
+Examples
+--------
+>>> from hexoframe.urls import parse_url
+>>> src = open_source(parse_url("hexoskin://record/37700"), ["hr"])  # doctest: +SKIP
+>>> src.channels[0].read(0, 10, "api")  # doctest: +SKIP
+array([...])
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import catalog
+from .catalog import Datatype
+from .errors import InvalidQueryError
+from .timestamps import TICKS_PER_SECOND, to_ticks
+from .urls import HexoskinURL
+
+__all__ = [
+    "DEFAULT_DATATYPES",
+    "CLIENT_OPTION_KEYS",
+    "make_client",
+    "Source",
+    "ChannelReader",
+    "open_source",
+    "dim_name",
+]
+
+#: Channels a Hexoskin shirt records, read when ``datatypes`` is not given (sync only:
+#: asynchronous channels need a request each to know their times).
+DEFAULT_DATATYPES: tuple[str, ...] = (
+    "ecg_i",
+    "respiration_thoracic",
+    "respiration_abdominal",
+    "acceleration_x",
+    "acceleration_y",
+    "acceleration_z",
+    "heart_rate",
+    "heart_rate_quality",
+    "breathing_rate",
+    "breathing_rate_quality",
+    "minute_ventilation",
+    "tidal_volume",
+    "activity",
+    "cadence",
+)
+
+#: ``Client(...)`` keyword arguments accepted in ``storage_options`` / backend kwargs.
+CLIENT_OPTION_KEYS = (
+    "base_url",
+    "username",
+    "password",
+    "api_key",
+    "api_secret",
+    "token",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "tick_rate",
+    "timeout",
+    "retries",
+)
+SECRET_KEYS = frozenset(
+    {"password", "api_secret", "token", "client_secret", "refresh_token", "api_key"}
+)
+
+
+def make_client(client: Any = None, options: Mapping[str, Any] | None = None) -> Any:
+    """The client to use: ``client`` itself, or a new ``Client(**options)``.
+
+    ``options`` may use ``url`` as an alias of ``base_url``; unknown keys raise
+    :class:`InvalidQueryError`.  With neither, the client discovers its settings from
+    ``HEXOSKIN_*`` environment variables and ``~/.netrc``.
+    """
+    if client is not None:
+        return client
+    from .client import Client
+
+    opts = dict(options or {})
+    if "url" in opts:
+        opts["base_url"] = opts.pop("url")
+    unknown = set(opts) - set(CLIENT_OPTION_KEYS)
+    if unknown:
+        raise InvalidQueryError(
+            f"Unknown client option(s) {sorted(unknown)}; "
+            f"accepted: {', '.join(CLIENT_OPTION_KEYS)}."
+        )
+    return Client(**opts)
+
+
+def dim_name(dt: Datatype) -> str:
+    """The time dimension of a channel: ``time_256hz``, ``time_1hz``, ``time_300s``, or
+    ``time_<name>`` for asynchronous channels.
+
+    Examples
+    --------
+    >>> [dim_name(catalog.lookup(k)) for k in ("ecg", "sdnn", "rr")]
+    ['time_256hz', 'time_300s', 'time_rr_interval']
+    """
+    if dt.freq is None:
+        return f"time_{dt.name}"
+    if dt.freq >= 1:
+        return f"time_{dt.freq:g}hz"
+    return f"time_{1 / dt.freq:g}s"
+
+
+@dataclass
+class ChannelReader:
+    """Position-based access to one channel of a plan.
+
+    Attributes
+    ----------
+    client, plan, channel
+        The data engine's client, :class:`Plan` and :class:`ChannelPlan`.
+    method : str
+        Fetch method handed to ``fetch_window``.
+    """
+
+    client: Any
+    plan: Any
+    channel: Any
+    method: str = "auto"
+
+    @property
+    def datatype(self) -> Datatype:
+        return self.channel.datatype
+
+    @property
+    def step(self) -> int:
+        return int(self.datatype.step_ticks)  # type: ignore[arg-type]
+
+    @property
+    def first(self) -> int:
+        """Tick of sample 0 (sync channels)."""
+        return catalog.grid_start(self.datatype, self._record_start, int(self.channel.start))
+
+    @property
+    def _record_start(self) -> int:
+        return int(getattr(self.plan, "record_start", None) or self.channel.start)
+
+    @property
+    def count(self) -> int:
+        return int(self.channel.count or 0)
+
+    def window_positions(self) -> list[tuple[int, int]]:
+        """The planner's windows as sample-position ranges ``[p0, p1)``."""
+        out = []
+        for ws, we in self.channel.windows:
+            p0 = max(0, -(-(int(ws) - self.first) // self.step))
+            p1 = min(self.count, max(0, -(-(int(we) - self.first) // self.step)))
+            if p1 > p0:
+                out.append((p0, p1))
+        return out
+
+    def chunk_sizes(self) -> tuple[int, ...]:
+        """Sizes of the planner's windows in samples (for ``preferred_chunks``)."""
+        sizes = tuple(p1 - p0 for p0, p1 in self.window_positions())
+        return sizes if sum(sizes) == self.count else (self.count,)
+
+    def requests_for(self, i0: int, i1: int) -> list[tuple[int, int]]:
+        """The (start, end) tick windows that samples ``[i0, i1)`` need."""
+        if i1 <= i0:
+            return []
+        t0, t1 = self.first + i0 * self.step, self.first + i1 * self.step
+        out = []
+        for ws, we in self.channel.windows:
+            a, b = max(int(ws), t0), min(int(we), t1)
+            if b > a:
+                out.append((int(ws), int(we)) if (a, b) == (ws, we) else (a, b))
+        return out
+
+    def fetch(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, str]:
+        """``(ticks, values, source)`` of ``[start, end)`` from the data engine."""
+        from .data.fetch import fetch_window
+
+        got = fetch_window(self.client, self.plan, self.channel, start, end, self.method)
+        ticks, values = got[0], got[1]
+        source = got[2] if len(got) > 2 else "raw"
+        return np.asarray(ticks, dtype=np.int64), np.asarray(values), source
+
+    def read(self, i0: int, i1: int, units: str = "api") -> np.ndarray:
+        """Values of samples ``[i0, i1)`` in ``units`` (float64; NaN where missing)."""
+        from .data.assemble import convert_values
+
+        i0, i1 = max(0, int(i0)), min(self.count, int(i1))
+        out = np.full(max(0, i1 - i0), np.nan)
+        for start, end in self.requests_for(i0, i1):
+            ticks, values, source = self.fetch(start, end)
+            if ticks.size == 0:
+                continue
+            vals = convert_values(self.datatype, values, source=source, units=units)
+            pos = (ticks - self.first) // self.step - i0
+            keep = (pos >= 0) & (pos < out.size) & ((ticks - self.first) % self.step == 0)
+            out[pos[keep]] = np.asarray(vals, dtype=np.float64)[keep]
+        return out
+
+    def read_events(self, units: str = "api") -> tuple[np.ndarray, np.ndarray]:
+        """All ``(ticks, values)`` of an asynchronous channel, one request per window."""
+        from .data.assemble import convert_values
+
+        all_t, all_v = [], []
+        for ws, we in self.channel.windows:
+            ticks, values, source = self.fetch(int(ws), int(we))
+            all_t.append(ticks)
+            all_v.append(np.asarray(convert_values(self.datatype, values, source=source,
+                                                   units=units), dtype=np.float64))
+        if not all_t:
+            return np.zeros(0, np.int64), np.zeros(0)
+        ticks, values = np.concatenate(all_t), np.concatenate(all_v)
+        order = np.argsort(ticks, kind="stable")
+        return ticks[order], values[order]
+
+
+@dataclass
+class Source:
+    """A record, range or user span: its metadata and one reader per channel."""
+
+    url: HexoskinURL
+    start: int
+    end: int
+    user: int | None
+    meta: dict[str, Any] = field(default_factory=dict)
+    channels: list[ChannelReader] = field(default_factory=list)
+    tick_rate: int = TICKS_PER_SECOND
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.meta.get("last_modified") or self.meta.get("start_date")
+
+
+def _user_id(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = value.get("id", value.get("resource_uri"))
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    digits = [p for p in str(value).strip("/").split("/") if p.isdigit()]
+    return int(digits[-1]) if digits else None
+
+
+def source_meta(client: Any, url: HexoskinURL) -> dict[str, Any]:
+    """The record's or range's resource (one metadata request); ``{}`` for a user span."""
+    if url.kind in ("record", "range"):
+        return dict(client.get(url.kind, url.id))
+    return {}
+
+
+def open_source(
+    url: HexoskinURL,
+    datatypes: Iterable[Any] | Any = None,
+    *,
+    client: Any = None,
+    start: Any = None,
+    end: Any = None,
+    method: str = "auto",
+    meta: dict[str, Any] | None = None,
+) -> Source:
+    """Plan the channels of a source (metadata requests only, never data).
+
+    Parameters
+    ----------
+    url : HexoskinURL
+    datatypes : datatype key(s), optional
+        Defaults to the URL's ``datatypes`` or :data:`DEFAULT_DATATYPES`.
+    client : Client, optional
+    start, end : time-like, optional
+        Narrow the source (override the URL's own bounds).
+    method : str
+        Fetch method for the data engine (``"auto"``, ``"binary"``, ``"json"``, ``"csv"``).
+    meta : dict, optional
+        The record/range resource when already known (saves a request).
+    """
+    from .data.plan import plan_query
+
+    if datatypes is None:
+        datatypes = url.datatypes or DEFAULT_DATATYPES
+    dts = catalog.resolve(datatypes)
+    kwargs = url.query_kwargs()
+    if start is not None:
+        kwargs["start"] = start
+    if end is not None:
+        kwargs["end"] = end
+    tick_rate = int(getattr(client, "tick_rate", TICKS_PER_SECOND) or TICKS_PER_SECOND)
+    for key in ("start", "end"):
+        if key in kwargs:
+            kwargs[key] = to_ticks(kwargs[key], tick_rate)
+    if meta is None:
+        meta = source_meta(client, url)
+    plan = plan_query(client, dts, **kwargs)
+    readers = [ChannelReader(client, plan, ch, method) for ch in plan.channels]
+    s = getattr(plan, "start", None)
+    e = getattr(plan, "end", None)
+    if s is None:
+        s = min(int(ch.start) for ch in plan.channels)
+    if e is None:
+        e = max(int(ch.end) for ch in plan.channels)
+    user = _user_id(getattr(plan, "user", None) or meta.get("user"))
+    if url.kind == "user":
+        user = url.id
+    if user is None and plan.channels:
+        user = _user_id(plan.channels[0].user)
+    return Source(url=url, start=int(s), end=int(e), user=user, meta=meta,
+                  channels=readers, tick_rate=tick_rate)
+
+
+def env_has_credentials() -> bool:
+    """True when ``HEXOSKIN_*`` environment variables name a server or credentials."""
+    return any(k.startswith("HEXOSKIN_") for k in os.environ)

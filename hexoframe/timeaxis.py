@@ -1,0 +1,290 @@
+"""Lazy, exact time axes for xarray: ``start + i * step`` without materialising labels.
+
+A 7-day ECG channel at 256 Hz has 155 million samples; a pandas index of its times
+would take 1.2 GB.  :class:`TimeAxisIndex` keeps only the first tick, the step and the
+size, computes labels for the positions asked for, and maps label selections
+(scalars, arrays, and ``slice`` objects, inclusive at both ends as in pandas) to
+positions, so ``ds.sel(time_256hz=slice("2024-05-01T10:00", "2024-05-01T10:10"))`` works
+without computing a single label outside the answer.
+
+Labels are naive UTC ``datetime64[ns]``, computed from ticks with integer arithmetic.
+
+Examples
+--------
+>>> import xarray as xr
+>>> idx = TimeAxisIndex.from_ticks(438926745600, 1, 1024, dim="time_256hz")
+>>> ds = xr.Dataset(coords=xr.Coordinates.from_xindex(idx))
+>>> ds.sel(time_256hz=slice("2024-05-01T10:00:01", "2024-05-01T10:00:02")).sizes["time_256hz"]
+257
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from xarray import DataArray, Variable
+from xarray.core.coordinate_transform import CoordinateTransform
+from xarray.core.indexes import CoordinateTransformIndex, Index, PandasIndex
+from xarray.core.indexing import IndexSelResult
+
+from .timestamps import TICKS_PER_SECOND, ns_per_tick
+
+__all__ = ["TimeAxisTransform", "TimeAxisIndex", "time_coords"]
+
+_NS = np.dtype("datetime64[ns]")
+
+
+class TimeAxisTransform(CoordinateTransform):
+    """Positions ``i`` to times ``(start + i * step) * ns_per_tick`` (naive UTC, ns).
+
+    Parameters
+    ----------
+    start : int
+        Tick of position 0.
+    step : int
+        Ticks between positions (positive).
+    size : int
+        Number of positions.
+    coord_name, dim : str
+        Coordinate and dimension names (usually equal).
+    tick_rate : int
+        Ticks per second (256 for Hexoskin, 1000 for Astroskin).
+    """
+
+    def __init__(
+        self,
+        start: int,
+        step: int,
+        size: int,
+        coord_name: Hashable,
+        dim: str,
+        tick_rate: int = TICKS_PER_SECOND,
+    ) -> None:
+        super().__init__([coord_name], {dim: int(size)}, dtype=_NS)
+        self.start = int(start)
+        self.step = int(step)
+        self.tick_rate = int(tick_rate)
+        self.ns_per_tick = ns_per_tick(self.tick_rate)
+
+    @property
+    def coord_name(self) -> Hashable:
+        return self.coord_names[0]
+
+    @property
+    def dim(self) -> str:
+        return self.dims[0]
+
+    @property
+    def size(self) -> int:
+        return self.dim_size[self.dim]
+
+    @property
+    def start_ns(self) -> int:
+        return self.start * self.ns_per_tick
+
+    @property
+    def step_ns(self) -> int:
+        return self.step * self.ns_per_tick
+
+    def forward(self, dim_positions: dict[str, Any]) -> dict[Hashable, Any]:
+        pos = np.asarray(dim_positions[self.dim], dtype=np.int64)
+        ns = np.int64(self.start_ns) + pos * np.int64(self.step_ns)
+        return {self.coord_name: ns.view(_NS)}
+
+    def reverse(self, coord_labels: dict[Hashable, Any]) -> dict[str, Any]:
+        ns = _to_ns(coord_labels[self.coord_name])
+        return {self.dim: (ns - self.start_ns) / self.step_ns}
+
+    def equals(self, other: CoordinateTransform, **kwargs: Any) -> bool:
+        return (
+            isinstance(other, TimeAxisTransform)
+            and (self.start_ns, self.step_ns, self.size)
+            == (other.start_ns, other.step_ns, other.size)
+        )
+
+    def slice(self, sl: slice) -> TimeAxisTransform:
+        """The transform of ``positions[sl]``."""
+        r = range(self.size)[sl]
+        return TimeAxisTransform(
+            self.start + r.start * self.step,
+            self.step * r.step,
+            len(r),
+            self.coord_name,
+            self.dim,
+            self.tick_rate,
+        )
+
+    def __repr__(self) -> str:
+        first = np.datetime64(self.start_ns, "ns")
+        return (
+            f"TimeAxisTransform(start={first}, step={self.step_ns} ns, size={self.size})"
+        )
+
+
+def _to_ns(value: Any) -> Any:
+    """Labels (str, datetime, datetime64, Timestamp, arrays) to int64 ns, naive UTC."""
+    if isinstance(value, (Variable, DataArray)):
+        value = value.values
+    arr = np.asarray(value)
+    if arr.dtype.kind == "M":
+        ns = arr.astype(_NS).astype(np.int64)
+        return ns if arr.ndim else int(ns)
+    if arr.ndim == 0:
+        ts = pd.Timestamp(arr.item())
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert("UTC").tz_localize(None)
+        return int(ts.as_unit("ns").value)
+    idx = pd.to_datetime(arr.ravel(), utc=True).tz_localize(None).as_unit("ns")
+    return np.asarray(idx.asi8).reshape(arr.shape)
+
+
+class TimeAxisIndex(CoordinateTransformIndex):
+    """An xarray index over a lazy, evenly spaced time axis.
+
+    Selection by labels: scalars and arrays must fall on the grid (``KeyError``
+    otherwise) unless ``method="nearest"``; slices keep every position whose time lies
+    in ``[slice.start, slice.stop]`` (pandas semantics) and return a lazy index again.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> idx = TimeAxisIndex.from_ticks(0, 256, 10, dim="time_1hz")
+    >>> ds = xr.Dataset(coords=xr.Coordinates.from_xindex(idx))
+    >>> str(ds.time_1hz.values[1])
+    '1970-01-01T00:00:01.000000000'
+    """
+
+    transform: TimeAxisTransform
+
+    @classmethod
+    def from_ticks(
+        cls,
+        start: int,
+        step: int,
+        size: int,
+        *,
+        dim: str,
+        coord_name: Hashable | None = None,
+        tick_rate: int = TICKS_PER_SECOND,
+    ) -> TimeAxisIndex:
+        """An index for ``size`` times from tick ``start`` every ``step`` ticks."""
+        return cls(TimeAxisTransform(start, step, size, coord_name or dim, dim, tick_rate))
+
+    @classmethod
+    def from_variables(cls, variables: Mapping[Any, Variable], *, options: Mapping[str, Any]):
+        raise NotImplementedError(
+            "TimeAxisIndex is built from ticks: use TimeAxisIndex.from_ticks() with "
+            "xarray.Coordinates.from_xindex()."
+        )
+
+    @property
+    def dim(self) -> str:
+        return self.transform.dim
+
+    def isel(self, indexers: Mapping[Any, int | slice | np.ndarray | Variable]) -> Index | None:
+        idx = indexers[self.dim]
+        if isinstance(idx, slice):
+            return type(self)(self.transform.slice(idx))
+        if isinstance(idx, Variable) and idx.ndim != 1 or np.ndim(idx) == 0:
+            return None
+        pos = np.asarray(idx.values if isinstance(idx, Variable) else idx)
+        if pos.dtype == bool:
+            pos = np.flatnonzero(pos)
+        pos = np.where(pos < 0, pos + self.transform.size, pos)
+        values = self.transform.forward({self.dim: pos})[self.transform.coord_name]
+        new_dim = idx.dims[0] if isinstance(idx, Variable) else self.dim
+        return PandasIndex(pd.Index(values, name=self.transform.coord_name), new_dim)
+
+    def _positions(self, labels: Any, method: str | None, tolerance: Any) -> np.ndarray:
+        t = self.transform
+        ns = np.asarray(_to_ns(labels), dtype=np.int64)
+        offset = ns - t.start_ns
+        if method == "nearest":
+            pos = np.clip(np.rint(offset / t.step_ns).astype(np.int64), 0, max(t.size - 1, 0))
+            if tolerance is not None:
+                tol = pd.Timedelta(tolerance).value
+                far = np.abs(t.start_ns + pos * t.step_ns - ns) > tol
+                if far.any():
+                    raise KeyError(f"no time within {tolerance} of some labels")
+            return pos
+        if method is not None:
+            raise ValueError(f"method={method!r} is not supported; use None or 'nearest'.")
+        pos, rem = np.divmod(offset, t.step_ns)
+        bad = (rem != 0) | (pos < 0) | (pos >= t.size)
+        if bad.any():
+            first = np.asarray(labels).ravel()[np.flatnonzero(np.ravel(bad))[0]]
+            raise KeyError(
+                f"{first!r} is not a time of {self.dim!r}; use method='nearest' or a slice."
+            )
+        return pos
+
+    def sel(self, labels: dict[Any, Any], method: str | None = None, tolerance: Any = None
+            ) -> IndexSelResult:
+        t = self.transform
+        label = labels[t.coord_name]
+        if isinstance(label, slice):
+            if label.step is not None:
+                raise ValueError("time slices with a step are not supported; use .isel")
+            lo, hi = 0, t.size
+            if label.start is not None:
+                off = int(_to_ns(label.start)) - t.start_ns
+                lo = min(max(-(-off // t.step_ns), 0), t.size)
+            if label.stop is not None:
+                off = int(_to_ns(label.stop)) - t.start_ns
+                hi = min(max(off // t.step_ns + 1, 0), t.size)
+            return IndexSelResult({self.dim: slice(lo, max(lo, hi))})
+        if isinstance(label, (Variable, DataArray)):
+            pos = self._positions(label.values, method, tolerance)
+            if isinstance(label, DataArray):
+                return IndexSelResult({self.dim: DataArray(pos, dims=label.dims)})
+            return IndexSelResult({self.dim: Variable(label.dims, pos)})
+        pos = self._positions(label, method, tolerance)
+        return IndexSelResult({self.dim: pos if pos.ndim else int(pos)})
+
+    def to_pandas_index(self) -> pd.Index:
+        values = self.transform.forward({self.dim: np.arange(self.transform.size)})
+        return pd.DatetimeIndex(values[self.transform.coord_name], name=self.transform.coord_name)
+
+    def rename(self, name_dict: Mapping[Any, Hashable], dims_dict: Mapping[Any, Hashable]):
+        t = self.transform
+        if t.coord_name not in name_dict and t.dim not in dims_dict:
+            return self
+        new = copy.copy(t)
+        new.coord_names = (name_dict.get(t.coord_name, t.coord_name),)
+        new.dims = (str(dims_dict.get(t.dim, t.dim)),)
+        new.dim_size = {new.dims[0]: t.size}
+        return type(self)(new)
+
+    def _repr_inline_(self, max_width: int) -> str:
+        t = self.transform
+        return (
+            f"TimeAxisIndex (start={np.datetime64(t.start_ns, 'ns')}, "
+            f"step={pd.Timedelta(t.step_ns, 'ns')}, size={t.size})"
+        )
+
+    def __repr__(self) -> str:
+        return self._repr_inline_(200)
+
+
+def time_coords(
+    start: int, step: int, size: int, dim: str, tick_rate: int = TICKS_PER_SECOND
+) -> Any:
+    """``xarray.Coordinates`` holding one lazy time axis with UTC attributes.
+
+    Examples
+    --------
+    >>> time_coords(0, 1, 3, "time_256hz")["time_256hz"].attrs["timezone"]
+    'UTC'
+    """
+    import xarray as xr
+
+    idx = TimeAxisIndex.from_ticks(start, step, size, dim=dim, tick_rate=tick_rate)
+    coords = xr.Coordinates.from_xindex(idx)
+    coords[dim].attrs.update(
+        {"timezone": "UTC", "standard_name": "time", "long_name": "time (UTC)"}
+    )
+    return coords

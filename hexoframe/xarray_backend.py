@@ -1,0 +1,350 @@
+"""xarray backend: ``xr.open_dataset("hexoskin://record/37700", engine="hexoskin")``.
+
+Opening costs metadata requests only.  Each synchronous channel is a lazy
+:class:`HexoskinBackendArray`; a slice of it turns into windowed requests of just that
+span (through the data engine), and ``encoding["preferred_chunks"]`` follows the
+planner's windows so that ``chunks={}`` gives dask chunks that are whole requests.
+Time axes are lazy (:class:`hexoframe.timeaxis.TimeAxisIndex`): one dimension per rate
+(``time_256hz``, ``time_128hz``, ``time_64hz``, ``time_1hz``, ``time_300s``) shared by
+the channels of that rate; labels are naive UTC ``datetime64[ns]`` with
+``attrs["timezone"] = "UTC"``.
+
+Asynchronous channels (``rr_interval``, ``qrs``, ``step`` ...) have no times until read:
+when requested they are loaded at open (one request per planner window, usually one) and
+get their own dimension ``time_<name>``.
+
+Downloaded exports (a folder or ``.zip``) open the same way, from local files.
+
+Examples
+--------
+>>> import xarray as xr
+>>> ds = xr.open_dataset("hexoskin://record/37700", engine="hexoskin",
+...                      datatypes=["ecg", "hr"], chunks={})  # doctest: +SKIP
+>>> ten = slice("2024-05-01T10:00", "2024-05-01T10:10")
+>>> ds.heart_rate.sel(time_1hz=ten).mean().item()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from xarray.backends import BackendArray, BackendEntrypoint
+from xarray.core import indexing
+
+from . import catalog
+from .catalog import Datatype
+from .errors import InvalidQueryError
+from .sources import ChannelReader, Source, dim_name, make_client, open_source
+from .timeaxis import time_coords
+from .timestamps import TICKS_PER_SECOND, ticks_to_datetime64
+from .urls import HexoskinURL, looks_like_hexoskin_url, parse_url
+
+__all__ = ["HexoskinBackendEntrypoint", "HexoskinBackendArray", "open_hexoskin_dataset"]
+
+
+class HexoskinBackendArray(BackendArray):
+    """One synchronous channel, read lazily by sample position.
+
+    Parameters
+    ----------
+    reader : ChannelReader
+        Position-based access to the channel through the data engine.
+    units : {"api", "raw", "physical"}
+    """
+
+    def __init__(self, reader: ChannelReader, units: str = "api") -> None:
+        self.reader = reader
+        self.units = units
+        self.shape = (reader.count,)
+        self.dtype = np.dtype(np.float64)
+
+    def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
+        return indexing.explicit_indexing_adapter(
+            key, self.shape, indexing.IndexingSupport.BASIC, self._raw_indexing_method
+        )
+
+    def _raw_indexing_method(self, key: tuple) -> np.ndarray:
+        (k,) = key
+        if isinstance(k, slice):
+            start, stop, step = k.indices(self.shape[0])
+            if step < 0 or stop <= start:
+                return np.zeros(0)
+            values = self.reader.read(start, stop, self.units)
+            return values[::step] if step != 1 else values
+        i = int(k)
+        return self.reader.read(i, i + 1, self.units)[0]
+
+
+def _variable_attrs(dt: Datatype, units: str) -> dict[str, Any]:
+    from .data.assemble import unit_of
+
+    attrs: dict[str, Any] = {
+        "units": unit_of(dt, units),
+        "long_name": dt.info.split(";")[0].rstrip(".") or dt.api_name,
+        "datatype_id": dt.id,
+        "datatype": dt.name,
+        "rate_hz": float(dt.freq) if dt.freq is not None else "async",
+        "hexoskin_units": units,
+    }
+    return attrs
+
+
+def _dataset_attrs(source: Source, units: str) -> dict[str, Any]:
+    attrs: dict[str, Any] = {"source": str(source.url).split("?")[0], "units": units}
+    if source.url.kind == "record":
+        attrs["record_id"] = source.url.id
+    elif source.url.kind == "range":
+        attrs["range_id"] = source.url.id
+    if source.user is not None:
+        attrs["user_id"] = int(source.user)
+    attrs["start"] = str(ticks_to_datetime64(source.start, source.tick_rate))
+    attrs["end"] = str(ticks_to_datetime64(source.end, source.tick_rate))
+    attrs["start_ticks"] = int(source.start)
+    attrs["end_ticks"] = int(source.end)
+    attrs["tick_rate"] = int(source.tick_rate)
+    attrs["timezone"] = "UTC"
+    return attrs
+
+
+def _async_coords(name: str, ticks: np.ndarray, tick_rate: int) -> xr.Variable:
+    return xr.Variable(
+        (name,), ticks_to_datetime64(ticks, tick_rate), attrs={"timezone": "UTC"}
+    )
+
+
+def _shared_dims(readers: Iterable[ChannelReader]) -> dict[int, str]:
+    """Dimension per reader: one per (rate, first, count); suffixed when a rate splits."""
+    keys: dict[str, list[tuple[int, int, int]]] = {}
+    out: dict[int, str] = {}
+    for r in readers:
+        base = dim_name(r.datatype)
+        key = (r.step, r.first, r.count)
+        seen = keys.setdefault(base, [])
+        if key not in seen:
+            seen.append(key)
+        k = seen.index(key)
+        out[id(r)] = base if k == 0 else f"{base}_{k}"
+    return out
+
+
+def dataset_from_source(source: Source, units: str = "api") -> xr.Dataset:
+    """Build the lazy Dataset of a planned source (no data requests for sync channels).
+
+    Examples
+    --------
+    >>> src = open_source(parse_url("hexoskin://record/37700"), ["hr"])  # doctest: +SKIP
+    >>> ds = dataset_from_source(src)  # doctest: +SKIP
+    """
+    from .data.assemble import check_units
+
+    check_units(units)
+    sync = [r for r in source.channels if not r.datatype.is_async]
+    events = [r for r in source.channels if r.datatype.is_async]
+    dims = _shared_dims(sync)
+    coords: dict[str, Any] = {}
+    data_vars: dict[str, xr.Variable] = {}
+    for r in sync:
+        dim = dims[id(r)]
+        if dim not in coords:
+            coords[dim] = time_coords(r.first, r.step, r.count, dim, source.tick_rate)
+        data = indexing.LazilyIndexedArray(HexoskinBackendArray(r, units))
+        var = xr.Variable((dim,), data, attrs=_variable_attrs(r.datatype, units))
+        var.encoding["preferred_chunks"] = {dim: r.chunk_sizes()}
+        data_vars[r.datatype.name] = var
+    for r in events:
+        dim = dim_name(r.datatype)
+        ticks, values = r.read_events(units)
+        coords[dim] = {dim: _async_coords(dim, ticks, source.tick_rate)}
+        data_vars[r.datatype.name] = xr.Variable(
+            (dim,), values, attrs=_variable_attrs(r.datatype, units)
+        )
+    all_coords = xr.Coordinates()
+    for c in coords.values():
+        all_coords = all_coords.merge(c if isinstance(c, xr.Coordinates) else
+                                      xr.Coordinates(c)).coords
+    return xr.Dataset(data_vars, coords=all_coords, attrs=_dataset_attrs(source, units))
+
+
+def dataset_from_export(
+    path: Any, datatypes: Any = None, units: str = "api"
+) -> xr.Dataset:
+    """A downloaded export (folder or zip) as a Dataset with lazy time axes.
+
+    Channels of one rate share a dimension when they have the same length; a shorter
+    one gets its own (``time_256hz_1``).
+    """
+    from .data.assemble import check_units, convert_values
+    from .exports import open_export
+
+    check_units(units)
+    export = open_export(path)
+    tick_rate = getattr(export, "tick_rate", TICKS_PER_SECOND)
+    if datatypes is None:
+        names = sorted(export.channels, key=lambda n: (export.channels[n][0].freq is None,
+                                                       -(export.channels[n][0].freq or 0), n))
+    else:
+        wanted = catalog.resolve(datatypes)
+        missing = [dt.name for dt in wanted if dt.name not in export.channels]
+        if missing:
+            raise InvalidQueryError(
+                f"The export has no {', '.join(missing)}; it holds "
+                f"{', '.join(sorted(export.channels))}."
+            )
+        names = [dt.name for dt in wanted]
+    dim_keys: dict[str, list[tuple[int, int]]] = {}
+    coords = xr.Coordinates()
+    data_vars: dict[str, xr.Variable] = {}
+    end = export.start
+    for name in names:
+        dt, ticks, raw = export.channels[name]
+        values = np.asarray(convert_values(dt, raw, source="raw", units=units), np.float64)
+        if ticks.size:
+            end = max(end, int(ticks[-1]) + (dt.step_ticks or 1))
+        if dt.is_async:
+            dim = dim_name(dt)
+            coords = coords.merge(xr.Coordinates(
+                {dim: _async_coords(dim, ticks, tick_rate)})).coords
+        else:
+            base = dim_name(dt)
+            first = int(ticks[0]) if ticks.size else export.start + dt.first_offset
+            seen = dim_keys.setdefault(base, [])
+            if (first, ticks.size) not in seen:
+                seen.append((first, ticks.size))
+            k = seen.index((first, ticks.size))
+            dim = base if k == 0 else f"{base}_{k}"
+            if dim not in coords:
+                coords = coords.merge(
+                    time_coords(first, dt.step_ticks, ticks.size, dim, tick_rate)).coords
+        data_vars[name] = xr.Variable((dim,), values, attrs=_variable_attrs(dt, units))
+    attrs: dict[str, Any] = {"source": "export", "units": units, "timezone": "UTC"}
+    record = export.info.get("record") or export.info.get("record_id")
+    if record is not None:
+        try:
+            attrs["record_id"] = int(str(record).rstrip("/").split("/")[-1])
+        except ValueError:
+            pass
+    if export.user is not None:
+        attrs["user_id"] = int(export.user)
+    attrs["start"] = str(ticks_to_datetime64(export.start, tick_rate))
+    attrs["end"] = str(ticks_to_datetime64(end, tick_rate))
+    attrs["start_ticks"] = int(export.start)
+    attrs["end_ticks"] = int(end)
+    attrs["tick_rate"] = int(tick_rate)
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def _is_export_path(obj: Any) -> bool:
+    if isinstance(obj, (bytes, bytearray)):
+        return True
+    try:
+        path = os.fspath(obj)
+    except TypeError:
+        return hasattr(obj, "read")
+    return not looks_like_hexoskin_url(path)
+
+
+def open_hexoskin_dataset(
+    filename_or_obj: Any,
+    *,
+    datatypes: Any = None,
+    units: str = "api",
+    method: str = "auto",
+    start: Any = None,
+    end: Any = None,
+    client: Any = None,
+    storage_options: Mapping[str, Any] | None = None,
+    drop_variables: Iterable[str] | str | None = None,
+) -> xr.Dataset:
+    """Open a ``hexoskin://`` source or a downloaded export as a lazy Dataset.
+
+    Same as ``xr.open_dataset(..., engine="hexoskin")`` without xarray's chunking.
+
+    Examples
+    --------
+    >>> ds = open_hexoskin_dataset("hexoskin://range/58979", datatypes="hr")  # doctest: +SKIP
+    """
+    if isinstance(drop_variables, str):
+        drop_variables = [drop_variables]
+    if _is_export_path(filename_or_obj):
+        if storage_options:
+            raise InvalidQueryError("storage_options apply to hexoskin:// addresses only.")
+        ds = dataset_from_export(filename_or_obj, datatypes, units)
+    else:
+        url: HexoskinURL = parse_url(os.fspath(filename_or_obj))
+        if url.path:
+            raise InvalidQueryError(
+                f"{filename_or_obj!r} names a file inside a source; open "
+                f"hexoskin://{url.root} with datatypes=... instead."
+            )
+        cl = make_client(client, storage_options)
+        source = open_source(url, datatypes, client=cl, start=start, end=end, method=method)
+        ds = dataset_from_source(source, units)
+    if drop_variables:
+        ds = ds.drop_vars(list(drop_variables), errors="ignore")
+    return ds
+
+
+class HexoskinBackendEntrypoint(BackendEntrypoint):
+    """``engine="hexoskin"``: Hexoskin records, ranges, user spans and exports.
+
+    Keyword arguments of ``xr.open_dataset``: ``datatypes``, ``units``
+    (``"api"``/``"raw"``/``"physical"``), ``method`` (``"auto"``/``"binary"``/``"json"``/
+    ``"csv"``), ``start``/``end``, ``client`` or ``storage_options`` (``Client``
+    arguments such as ``base_url``, ``username``, ``password``; environment variables
+    and ``~/.netrc`` otherwise).
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> url = "hexoskin://record/37702"
+    >>> ds = xr.open_dataset(url, engine="hexoskin", chunks={})  # doctest: +SKIP
+    """
+
+    description = "Hexoskin smart-shirt records, ranges and exports (hexoframe)"
+    url = "https://github.com/hexoframe/hexoframe"
+    open_dataset_parameters = (
+        "filename_or_obj",
+        "drop_variables",
+        "datatypes",
+        "units",
+        "method",
+        "start",
+        "end",
+        "client",
+        "storage_options",
+    )
+    _lock = threading.Lock()
+
+    def open_dataset(  # type: ignore[override]
+        self,
+        filename_or_obj: Any,
+        *,
+        drop_variables: Iterable[str] | str | None = None,
+        datatypes: Any = None,
+        units: str = "api",
+        method: str = "auto",
+        start: Any = None,
+        end: Any = None,
+        client: Any = None,
+        storage_options: Mapping[str, Any] | None = None,
+    ) -> xr.Dataset:
+        return open_hexoskin_dataset(
+            filename_or_obj,
+            datatypes=datatypes,
+            units=units,
+            method=method,
+            start=start,
+            end=end,
+            client=client,
+            storage_options=storage_options,
+            drop_variables=drop_variables,
+        )
+
+    def guess_can_open(self, filename_or_obj: Any) -> bool:
+        """True for ``hexoskin://`` addresses (a string check; no request, no file access)."""
+        return looks_like_hexoskin_url(filename_or_obj)
