@@ -1,0 +1,23 @@
+"""An offline Hexoskin API: a real HTTP server on loopback.
+
+``Emulator`` serves the Hexoskin REST API (Tastypie list/detail/CRUD, Basic, API-key
+signature and OAuth2 auth, the data and report endpoints) with deterministic demo data;
+``FaultConfig`` injects errors, rate limits, latency and broken bodies; ``DEMO_USERS``
+holds the demo credentials.
+
+Examples
+--------
+>>> import requests
+>>> from hexoframe.emulator import Emulator, DEMO_USERS
+>>> with Emulator() as emu:
+...     me = DEMO_USERS["athlete"]
+...     r = requests.get(emu.url + "/api/v1/record/37700/", auth=(me["email"], me["password"]))
+...     r.json()["user"]
+'/api/v1/user/1511/'
+"""
+
+from .faults import FaultConfig
+from .server import Emulator
+from .store import DEMO_USERS
+
+__all__ = ["Emulator", "FaultConfig", "DEMO_USERS"]

@@ -1,0 +1,106 @@
+"""Tastypie resource schemas served by the emulator.
+
+The schemas come from ``schema_data.json``, a trimmed copy of the real service's own
+schema for the resources the emulator serves. They drive the schema endpoints and the
+validation of filters, ordering and HTTP methods.
+
+Examples
+--------
+>>> from hexoframe.emulator.schema import resource_schema, filter_ops
+>>> resource_schema("record")["default_limit"]
+20
+>>> sorted(filter_ops("record", "status"))
+['exact', 'in']
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+#: Every filter operation Tastypie knows (used when a field allows all of them).
+ALL_OPS: tuple[str, ...] = (
+    "exact", "iexact", "in", "gt", "gte", "lt", "lte", "range", "contains",
+    "icontains", "startswith", "istartswith", "endswith", "iendswith", "isnull",
+)
+
+
+@lru_cache(maxsize=1)
+def _schemas() -> dict[str, Any]:
+    path = Path(__file__).with_name("schema_data.json")
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)["resources"]
+
+
+def resource_names() -> list[str]:
+    """Return the names of the resources the emulator serves, sorted."""
+    return sorted(_schemas())
+
+
+def resource_schema(name: str, prefix: str = "/api/v1/") -> dict[str, Any]:
+    """Return the Tastypie schema of resource *name* (a deep copy).
+
+    Parameters
+    ----------
+    name : str
+        Resource name, e.g. ``"record"``.
+    prefix : str
+        API prefix used to build ``list_endpoint`` (``/api/v1/`` or ``/api/``).
+
+    Raises
+    ------
+    KeyError
+        If the emulator does not serve *name*.
+    """
+    schema = copy.deepcopy(_schemas()[name])
+    schema["list_endpoint"] = f"{prefix}{name}/"
+    schema["schema"] = f"{prefix}{name}/schema/"
+    schema.setdefault("filtering", {})
+    schema.setdefault("ordering", [])
+    if schema["filtering"] is None:
+        schema["filtering"] = {}
+    if schema["ordering"] is None:
+        schema["ordering"] = []
+    return schema
+
+
+def fields(name: str) -> dict[str, dict[str, Any]]:
+    """Return the field descriptions of resource *name* (not copied: do not mutate)."""
+    return _schemas()[name]["fields"]
+
+
+def filter_ops(name: str, field: str) -> tuple[str, ...]:
+    """Return the filter operations allowed on *field* of resource *name* (empty if none).
+
+    A schema value of ``2`` (Tastypie's ``ALL_WITH_RELATIONS``) or ``1`` (``ALL``)
+    allows every operation.
+    """
+    filtering = _schemas()[name].get("filtering") or {}
+    ops = filtering.get(field)
+    if ops is None:
+        return ()
+    if isinstance(ops, int):
+        return ALL_OPS
+    return tuple(ops)
+
+
+def ordering(name: str) -> tuple[str, ...]:
+    """Return the fields resource *name* may be ordered by."""
+    return tuple(_schemas()[name].get("ordering") or ())
+
+
+def allowed_methods(name: str, detail: bool) -> tuple[str, ...]:
+    """Return the lower-case HTTP methods allowed on the list or detail view of *name*."""
+    key = "allowed_detail_http_methods" if detail else "allowed_list_http_methods"
+    return tuple(_schemas()[name].get(key) or ())
+
+
+def api_root(prefix: str = "/api/v1/") -> dict[str, dict[str, str]]:
+    """Return the body of ``GET /api/v1/``: every resource with its endpoints."""
+    return {
+        name: {"list_endpoint": f"{prefix}{name}/", "schema": f"{prefix}{name}/schema/"}
+        for name in resource_names()
+    }
