@@ -1,0 +1,385 @@
+"""HTTP transport: a pooled, retrying ``requests`` session and typed errors from responses.
+
+* :func:`make_retry` — a urllib3 :class:`~urllib3.util.Retry` for 429/500/502/503/504 and
+  connection errors on idempotent methods (429 with ``Retry-After`` on any method: the
+  request was not processed), exponential backoff with jitter, ``Retry-After`` respected,
+  and a bound on the total time spent retrying.
+* :func:`make_session` — a :class:`requests.Session` whose adapter is sized for a worker
+  pool, puts a timeout on every request and never turns TLS verification off.
+* :class:`Transport` — sends one request, checks that a body is complete (a body shorter
+  than its ``Content-Length`` is retried, then reported as
+  :class:`~hexoframe.errors.ResponseError`) and turns error statuses into
+  :mod:`hexoframe.errors` exceptions.
+
+Examples
+--------
+>>> t = Transport(RetrySettings(retries=2, backoff_factor=0.0))
+>>> t.session.adapters["https://"].max_retries.total
+2
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import ResponseError as _Urllib3ResponseError
+from urllib3.util.retry import Retry
+
+from . import errors
+
+logger = logging.getLogger("hexoframe")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+_SECRET_PARAMS = frozenset(
+    {"api_key", "apikey", "access_token", "token", "refresh_token", "password", "signature",
+     "client_secret", "key", "secret"}
+)
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    """How hard to try.
+
+    Attributes
+    ----------
+    retries : int
+        Retries after the first attempt (per request), for error statuses, connection
+        errors and truncated bodies.
+    backoff_factor : float
+        Sleep ``backoff_factor * 2**(n-1)`` seconds before retry ``n`` (n >= 2).
+    backoff_jitter : float
+        Up to this many random seconds added to each backoff.
+    backoff_max : float
+        Longest single backoff.
+    retry_after_max : float
+        Longest ``Retry-After`` honoured; longer waits are cut to this.
+    max_retry_time : float
+        Give up retrying once this many seconds have passed since the first retry.
+    timeout : float or (float, float)
+        Connect and read timeout of every request, in seconds.
+    pool_size : int
+        Connections kept per host: size it to the number of worker threads.
+    """
+
+    retries: int = 5
+    backoff_factor: float = 0.5
+    backoff_jitter: float = 0.25
+    backoff_max: float = 30.0
+    retry_after_max: float = 60.0
+    max_retry_time: float = 120.0
+    timeout: float | tuple[float, float] = (10.0, 120.0)
+    pool_size: int = 16
+
+
+class HexoRetry(Retry):
+    """urllib3 ``Retry`` with a bounded total retry time and 429 retried on any method."""
+
+    def __init__(self, *args: Any, max_time: float | None = None,
+                 deadline: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_time = max_time
+        self.deadline = deadline
+
+    def new(self, **kw: Any) -> HexoRetry:
+        kw.setdefault("max_time", self.max_time)
+        kw.setdefault("deadline", self.deadline)
+        return super().new(**kw)  # type: ignore[return-value]
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code == 429 and has_retry_after and self.total:
+            return True  # the service did not process it: safe even for POST
+        return super().is_retry(method, status_code, has_retry_after)
+
+    def increment(self, method: str | None = None, url: str | None = None,
+                  response: Any = None, error: Exception | None = None,
+                  _pool: Any = None, _stacktrace: Any = None) -> HexoRetry:
+        new = super().increment(method, url, response, error, _pool, _stacktrace)
+        if self.max_time is None:
+            return new
+        now = time.monotonic()
+        deadline = self.deadline if self.deadline is not None else now + self.max_time
+        new.deadline = deadline
+        wait = None
+        if response is not None and self.respect_retry_after_header:
+            wait = new.get_retry_after(response)
+        if wait is None:
+            wait = new.get_backoff_time()
+        if now + wait > deadline:
+            reason = error or _Urllib3ResponseError("retry time budget exhausted")
+            raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]
+        logger.debug("retrying %s %s in %.3f s (%s)", method, redact_url(url or ""), wait,
+                     error or getattr(response, "status", ""))
+        return new
+
+
+def make_retry(settings: RetrySettings) -> HexoRetry:
+    """The urllib3 retry policy of a session.
+
+    Examples
+    --------
+    >>> r = make_retry(RetrySettings(retries=3))
+    >>> r.total, 503 in r.status_forcelist, "POST" in r.allowed_methods
+    (3, True, False)
+    """
+    return HexoRetry(
+        total=settings.retries,
+        connect=settings.retries,
+        read=settings.retries,
+        status=settings.retries,
+        other=0,
+        redirect=5,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=IDEMPOTENT_METHODS,
+        backoff_factor=settings.backoff_factor,
+        backoff_jitter=settings.backoff_jitter,
+        backoff_max=settings.backoff_max,
+        retry_after_max=int(settings.retry_after_max),
+        respect_retry_after_header=True,
+        raise_on_status=False,  # hand back the last response: it becomes a typed error
+        raise_on_redirect=False,
+        max_time=settings.max_retry_time,
+    )
+
+
+class _SafeAdapter(HTTPAdapter):
+    """Adapter that always sets a timeout and always verifies TLS."""
+
+    def __init__(self, timeout: float | tuple[float, float], **kwargs: Any) -> None:
+        self._timeout = timeout
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False,
+             timeout: Any = None, verify: Any = True, cert: Any = None,
+             proxies: Any = None) -> requests.Response:
+        if timeout is None:
+            timeout = self._timeout
+        if verify is False:  # a CA bundle path is fine; switching verification off is not
+            verify = True
+        return super().send(request, stream=stream, timeout=timeout, verify=verify,
+                            cert=cert, proxies=proxies)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["_timeout"] = self._timeout
+        return state
+
+
+def make_session(settings: RetrySettings, user_agent: str | None = None) -> requests.Session:
+    """A session with pooled, retrying, timed, TLS-verifying adapters.
+
+    Examples
+    --------
+    >>> s = make_session(RetrySettings(pool_size=8))
+    >>> s.verify, s.adapters["https://"]._pool_maxsize
+    (True, 8)
+    """
+    session = requests.Session()
+    adapter = _SafeAdapter(
+        settings.timeout,
+        pool_connections=4,
+        pool_maxsize=max(1, settings.pool_size),
+        max_retries=make_retry(settings),
+    )
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.verify = True
+    session.trust_env = True  # proxies and CA bundles from the environment; never netrc auth
+    if user_agent:
+        session.headers["User-Agent"] = user_agent
+    session.headers["Accept"] = "application/json"
+    return session
+
+
+def redact_url(url: str) -> str:
+    """URL with user info and secret-looking query parameters removed.
+
+    Examples
+    --------
+    >>> redact_url("https://u:p@h/api/v1/x/?limit=1&api_key=s")
+    'https://h/api/v1/x/?limit=1&api_key=%2A%2A%2A'
+    """
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc = f"{netloc}:{parts.port}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(k.lower() in _SECRET_PARAMS for k, _ in pairs):
+            query = urlencode([(k, "***" if k.lower() in _SECRET_PARAMS else v)
+                               for k, v in pairs])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def error_detail(resp: requests.Response, limit: int = 500) -> str | None:
+    """The server's error text: ``{"error": ...}``/``{"errors": ...}`` or the start of the body."""
+    try:
+        body = resp.json()
+    except ValueError:
+        text = (resp.text or "").strip()
+        return text[:limit] or None
+    if isinstance(body, dict):
+        for key in ("error", "errors", "error_message", "detail", "message"):
+            if key in body and body[key]:
+                value = body[key]
+                return (value if isinstance(value, str) else repr(value))[:limit]
+    return repr(body)[:limit]
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    value = resp.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def raise_for_status(resp: requests.Response) -> None:
+    """Raise the :mod:`hexoframe.errors` exception matching an error status (>= 400).
+
+    Examples
+    --------
+    >>> r = requests.Response(); r.status_code = 404; r._content = b'{"error": "gone"}'
+    >>> r.request = requests.Request("GET", "http://h/api/v1/record/1/").prepare()
+    >>> try:
+    ...     raise_for_status(r)
+    ... except errors.NotFound as exc:
+    ...     print(exc.status, exc.url, exc.detail)
+    404 http://h/api/v1/record/1/ gone
+    """
+    if resp.status_code < 400:
+        return
+    method = resp.request.method or "GET"
+    url = redact_url(resp.request.url or resp.url or "")
+    raise errors.error_for_status(
+        resp.status_code, method, url, error_detail(resp), retry_after=_retry_after(resp)
+    )
+
+
+def _body_truncated(resp: requests.Response) -> bool:
+    """True when a fully read body is shorter than its ``Content-Length``."""
+    declared = resp.headers.get("Content-Length")
+    if declared is None or resp.headers.get("Content-Encoding") or resp.request.method == "HEAD":
+        return False
+    try:
+        return len(resp.content) != int(declared)
+    except ValueError:
+        return False
+
+
+class Transport:
+    """Send requests: retries (urllib3 and truncated bodies), timeouts, typed errors.
+
+    Parameters
+    ----------
+    settings : RetrySettings
+        Retry, timeout and pool settings.
+    user_agent : str, optional
+        ``User-Agent`` header.
+
+    Examples
+    --------
+    >>> Transport(RetrySettings()).settings.retries
+    5
+    """
+
+    def __init__(self, settings: RetrySettings, user_agent: str | None = None) -> None:
+        self.settings = settings
+        self.session = make_session(settings, user_agent)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.session.close()
+
+    def _backoff(self, attempt: int) -> float:
+        s = self.settings
+        value = s.backoff_factor * (2 ** max(0, attempt - 1)) + random.random() * s.backoff_jitter
+        return min(s.backoff_max, value)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        stream: bool = False,
+        auth: Any = None,
+    ) -> requests.Response:
+        """Send one request and return a successful response, or raise a typed error.
+
+        Raises
+        ------
+        hexoframe.errors.HexoskinError
+            The subclass matching the status; :class:`~hexoframe.errors.ServerError` when
+            the service cannot be reached; :class:`~hexoframe.errors.ResponseError` when a
+            body stays truncated after the retries.
+        """
+        method = method.upper()
+        safe_url = redact_url(url)
+        body_attempts = 1 + (self.settings.retries if method in IDEMPOTENT_METHODS else 0)
+        started = time.monotonic()
+        for attempt in range(1, body_attempts + 1):
+            t0 = time.monotonic()
+            try:
+                resp = self.session.request(
+                    method, url, params=params, json=json, data=data, headers=headers,
+                    stream=stream, auth=auth, timeout=self.settings.timeout,
+                )
+            except requests.exceptions.ChunkedEncodingError as exc:
+                problem = f"truncated body ({type(exc).__name__})"
+            except requests.exceptions.Timeout as exc:
+                raise errors.ServerError(
+                    f"The request timed out after the retries ({type(exc).__name__}); the "
+                    "service is slow or unreachable; retry later or raise the timeout.",
+                    method=method, url=safe_url,
+                ) from None
+            except requests.exceptions.RequestException as exc:
+                raise errors.ServerError(
+                    "Could not get an answer from the service after the retries "
+                    f"({_describe(exc)}); check the URL and the network, or retry later.",
+                    method=method, url=safe_url,
+                ) from None
+            else:
+                real_url = redact_url(resp.url or url)
+                logger.debug("%s %s -> %s (%.3f s)", method, real_url, resp.status_code,
+                             time.monotonic() - t0)
+                if stream or resp.status_code >= 400 or not _body_truncated(resp):
+                    raise_for_status(resp)
+                    return resp
+                problem = (f"truncated body ({len(resp.content)} of "
+                           f"{resp.headers.get('Content-Length')} bytes)")
+                resp.close()
+            elapsed = time.monotonic() - started
+            wait = self._backoff(attempt)
+            if attempt >= body_attempts or elapsed + wait > self.settings.max_retry_time:
+                break
+            logger.debug("%s %s: %s; retrying in %.3f s", method, safe_url, problem, wait)
+            time.sleep(wait)
+        raise errors.ResponseError(
+            f"The service sent an incomplete answer ({problem}) "
+            f"{attempt} time(s); retry later.",
+            method=method, url=safe_url,
+        )
+
+
+def _describe(exc: BaseException) -> str:
+    """Short cause of a requests error, without URLs (they may be long) or secrets."""
+    inner = exc.args[0] if exc.args else None
+    reason = getattr(inner, "reason", None)
+    if reason is not None:
+        return f"{type(exc).__name__}: {type(reason).__name__}"
+    return type(exc).__name__
