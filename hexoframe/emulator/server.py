@@ -43,6 +43,13 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "HexoskinEmulator/0.1"
     timeout = 30  # idle keep-alive connections are closed after this many seconds
 
+    def setup(self) -> None:
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
         log.debug("%s - %s", self.address_string(), format % args)
 
@@ -163,9 +170,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         if self.close_connection or fault:
             self.send_header("Connection", "close")
-        self.end_headers()
+        buffer = getattr(self, "_headers_buffer", [])
+        head = b"".join(buffer) + b"\r\n" if buffer else b""
+        self._headers_buffer = []
         if fault and body:
-            self.wfile.write(body[: len(body) // 2])
+            self.wfile.write(head + body[: len(body) // 2])
             self.wfile.flush()
             self.close_connection = True
             if fault == "drop":
@@ -175,8 +184,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self.connection.shutdown(socket.SHUT_WR)
             return
-        if body and self.command != "HEAD":
-            self.wfile.write(body)
+        self.wfile.write(head + body if self.command != "HEAD" else head)
         self.wfile.flush()
 
 
