@@ -1,0 +1,487 @@
+"""Plan a data query: per channel, its span, exact sample count and windows below the cap.
+
+The data endpoint returns at most :data:`POINT_CAP` points per datatype per answer and
+silently subsamples above it, so a full-resolution read is cut into windows of at most
+``POINT_CAP`` samples. Windows are expressed in *sample time* (half-open ``[start, end)`` on
+the timestamps the samples carry) and start on the channel's grid relative to the record
+start, which binary requests need. Channels of the same rate share windows (and so
+requests).
+
+Examples
+--------
+>>> from hexoframe.catalog import lookup
+>>> ch = channel_plan(lookup("ecg"), user=1, start=0, end=256 * 600, grid_origin=0)
+>>> ch.count, len(ch.windows), ch.windows[0]
+(153600, 3, (0, 65535))
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import catalog
+from ..catalog import Datatype
+from ..errors import InvalidQueryError
+from ..timestamps import TICKS_PER_SECOND, to_ticks
+from .decode import parse_user
+
+__all__ = [
+    "POINT_CAP",
+    "ASYNC_MAX_RATE",
+    "METHODS",
+    "ChannelPlan",
+    "Plan",
+    "Request",
+    "channel_plan",
+    "plan_query",
+    "choose_method",
+    "build_requests",
+    "split_windows",
+]
+
+logger = logging.getLogger("hexoframe")
+
+#: Points per datatype per answer above which the service subsamples.
+POINT_CAP = 65535
+#: Safe upper bound on the event rate of asynchronous datatypes (events per second), used
+#: to size their windows; answers at the cap are split and refetched anyway.
+ASYNC_MAX_RATE = 5.0
+#: Binary windows (uncapped) are cut at this many ticks (a multiple of every step) so that
+#: long reads download in parallel; 6 h.
+BINARY_CHUNK_TICKS = 6 * 3600 * TICKS_PER_SECOND
+METHODS = ("auto", "json", "csv", "binary")
+
+
+@dataclass
+class ChannelPlan:
+    """What to fetch for one datatype of one user.
+
+    Attributes
+    ----------
+    datatype : Datatype
+    user : int or None
+    start, end : int
+        Sample-time span wanted, in ticks (half-open).
+    count : int or None
+        Exact number of samples expected (sync channels of a known record); None otherwise.
+    windows : list of (int, int)
+        Sample-time windows of at most ``cap`` samples each, tiling ``[first, end)``.
+    grid_origin : int or None
+        Record start the sample grid is relative to (None when unknown).
+    first : int
+        Time of the first sample (sync) or ``start`` (async).
+    """
+
+    datatype: Datatype
+    user: int | None
+    start: int
+    end: int
+    count: int | None
+    windows: list[tuple[int, int]]
+    grid_origin: int | None
+    first: int
+
+    def expected_in(self, lo: int, hi: int) -> int | None:
+        """Samples expected with a time in ``[lo, hi)`` (None when not known).
+
+        Examples
+        --------
+        >>> from hexoframe.catalog import lookup
+        >>> channel_plan(lookup("hr"), None, 0, 2560, 0).expected_in(0, 1024)
+        3
+        """
+        dt = self.datatype
+        if self.count is None or dt.step_ticks is None:
+            return None
+        step = dt.step_ticks
+        last = self.first + (self.count - 1) * step
+        lo = max(lo, self.first)
+        hi = min(hi, last + 1)
+        if hi <= lo:
+            return 0
+        first_k = -(-(lo - self.first) // step)
+        last_k = (hi - 1 - self.first) // step
+        return max(0, last_k - first_k + 1)
+
+
+@dataclass
+class Plan:
+    """A planned query: channels and the context they were planned in."""
+
+    channels: list[ChannelPlan]
+    record: int | None = None
+    range: int | None = None
+    users: list[int | None] = field(default_factory=list)
+    start: int | None = None
+    end: int | None = None
+    grid_known: bool = True
+    cap: int = POINT_CAP
+    tick_rate: int = TICKS_PER_SECOND
+
+    def json_requests(self) -> int:
+        """Requests a JSON/CSV read needs (channels of one rate and user share windows)."""
+        seen = {(ch.user, ch.datatype.step_ticks, tuple(ch.windows)) for ch in self.channels}
+        return sum(len(w) for _, _, w in seen)
+
+
+@dataclass
+class Request:
+    """One HTTP request: a window shared by several channels.
+
+    ``members`` holds ``(channel index, lo, hi)``: the sample-time range each channel
+    contributes from this answer. ``start``/``end`` are the request's own parameters.
+    """
+
+    method: str
+    user: int | None
+    start: int
+    end: int
+    members: list[tuple[int, int, int]]
+
+
+def _grid_first(dt: Datatype, origin: int, t: int) -> int:
+    return catalog.grid_start(dt, origin, t)
+
+
+def _windows(first: int, end: int, length: int, step: int = 1) -> list[tuple[int, int]]:
+    out = []
+    a = first
+    while a < end:
+        b = min(a + length, end)
+        out.append((a, b))
+        a = b
+    return out
+
+
+def split_windows(lo: int, hi: int, parts: int, step: int = 1, origin: int = 0
+                  ) -> list[tuple[int, int]]:
+    """Split ``[lo, hi)`` into up to ``parts`` windows whose inner edges lie on the grid.
+
+    Examples
+    --------
+    >>> split_windows(0, 10, 3)
+    [(0, 4), (4, 8), (8, 10)]
+    """
+    parts = max(1, int(parts))
+    span = hi - lo
+    if span <= 0:
+        return []
+    size = -(-span // parts)
+    size = max(step, -(-size // step) * step)
+    out = []
+    a = lo
+    while a < hi:
+        b = min(hi, origin + -(-(a + size - origin) // step) * step)
+        if b <= a:
+            b = min(hi, a + step)
+        out.append((a, b))
+        a = b
+    return out
+
+
+def channel_plan(
+    dt: Datatype,
+    user: int | None,
+    start: int,
+    end: int,
+    grid_origin: int | None,
+    record_end: int | None = None,
+    cap: int = POINT_CAP,
+) -> ChannelPlan:
+    """Plan one channel over the sample-time span ``[start, end)``.
+
+    Parameters
+    ----------
+    dt : Datatype
+    user : int or None
+    start, end : int
+        Wanted span in ticks.
+    grid_origin : int or None
+        The record start the grid hangs from; None when unknown (counts unknown too).
+    record_end : int, optional
+        End of the record, to count samples exactly; defaults to ``end``.
+    cap : int
+        Points per window.
+
+    Examples
+    --------
+    >>> from hexoframe.catalog import lookup
+    >>> channel_plan(lookup("hr"), 1, 0, 256 * 129, 0).count
+    128
+    """
+    step = dt.step_ticks
+    if step is None:
+        length = max(1, int(cap / ASYNC_MAX_RATE * TICKS_PER_SECOND))
+        return ChannelPlan(dt, user, start, end, None, _windows(start, end, length),
+                           grid_origin, start)
+    origin = start if grid_origin is None else grid_origin
+    first = _grid_first(dt, origin, start)
+    count: int | None = None
+    if grid_origin is not None:
+        rec_end = end if record_end is None else min(end, record_end)
+        count = max(0, -(-(rec_end - first) // step)) if rec_end > first else 0
+    windows = _windows(first, end, cap * step, step) if first < end else []
+    return ChannelPlan(dt, user, start, end, count, windows, grid_origin, first)
+
+
+def _bounds_of(client: Any, resource: str, ident: int) -> dict[str, Any]:
+    obj = client.get(resource, ident)
+    if not isinstance(obj, dict) or obj.get("start") is None:
+        raise InvalidQueryError(f"{resource} {ident} has no start time.")
+    return obj
+
+
+def _as_users(user: Any) -> list[int | None]:
+    if user is None:
+        return [None]
+    if isinstance(user, (list, tuple, set)):
+        out = [parse_user(u) for u in user]
+        if not out:
+            raise InvalidQueryError("user=[] names no user.")
+        return list(dict.fromkeys(out))
+    return [parse_user(user)]
+
+
+def _ident(value: Any, what: str) -> int:
+    if isinstance(value, dict):
+        value = value.get("id", value.get("resource_uri"))
+    try:
+        return parse_user(value)  # same "/api/v1/<what>/N/" shape
+    except Exception as exc:
+        raise InvalidQueryError(f"{what}={value!r} is not an id.") from exc
+
+
+def plan_query(
+    client: Any,
+    datatypes: int | str | Datatype | Iterable[int | str | Datatype],
+    record: Any = None,
+    range: Any = None,  # noqa: A002 - the service's own filter name
+    start: Any = None,
+    end: Any = None,
+    user: Any = None,
+    *,
+    cap: int = POINT_CAP,
+) -> Plan:
+    """Plan a query: resolve datatypes, look up record/range bounds, cut windows.
+
+    Parameters
+    ----------
+    client : Client or None
+        Used only to look up record/range bounds (``client.get``); may be None when
+        ``start``, ``end`` are given without a record or range.
+    datatypes : datatype key(s)
+        Ids, names or aliases (see :func:`hexoframe.catalog.resolve`).
+    record, range : int, optional
+        Record or range id; ``start``/``end`` then narrow it.
+    start, end : time-like, optional
+        Anything :func:`hexoframe.timestamps.to_ticks` accepts.
+    user : int or list, optional
+        User id(s) for a bare time span (default: the caller).
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    InvalidQueryError, UnknownDatatypeError
+        Bad input, found before any data request.
+
+    Examples
+    --------
+    >>> plan = plan_query(None, ["ecg", "hr"], start="2024-05-01T10:00Z",
+    ...                   end="2024-05-01T11:00Z")
+    >>> [len(ch.windows) for ch in plan.channels]
+    [15, 1]
+    """
+    if isinstance(datatypes, (list, tuple)) and not datatypes:
+        raise InvalidQueryError("datatypes=[] names no datatype; pass ids or names, e.g. 'ecg'.")
+    dts = catalog.resolve(datatypes)
+    if not dts:
+        raise InvalidQueryError("No datatype given; pass ids or names, e.g. datatypes='ecg'.")
+    if record is not None and range is not None:
+        raise InvalidQueryError("Give a record or a range, not both.")
+    tick_rate = int(getattr(client, "tick_rate", TICKS_PER_SECOND) or TICKS_PER_SECOND)
+    q_start = None if start is None else to_ticks(start, tick_rate)
+    q_end = None if end is None else to_ticks(end, tick_rate)
+    if q_start is not None and q_end is not None and q_end <= q_start:
+        raise InvalidQueryError(
+            f"end ({end!r}) is not after start ({start!r}); the span [start, end) is empty."
+        )
+    rec_id = rng_id = None
+    origin: int | None = None
+    rec_end: int | None = None
+    if record is not None or range is not None:
+        what, ident = ("record", record) if record is not None else ("range", range)
+        ident = _ident(ident, what)
+        if what == "record":
+            rec_id = ident
+        else:
+            rng_id = ident
+        if client is None:
+            raise InvalidQueryError(f"Looking up {what} {ident} needs a client.")
+        obj = _bounds_of(client, what, ident)
+        b_start, b_end = int(obj["start"]), int(obj["end"])
+        owner = parse_user(obj.get("user"))
+        if user is not None and _as_users(user) != [owner]:
+            raise InvalidQueryError(f"{what} {ident} belongs to user {owner}, not {user!r}.")
+        users: list[int | None] = [owner]
+        if what == "record":
+            origin, rec_end = b_start, b_end
+        else:
+            origin, rec_end = _range_grid(client, obj, b_start, b_end)
+        span_start = b_start if q_start is None else max(b_start, q_start)
+        span_end = b_end if q_end is None else min(b_end, q_end)
+        if span_end <= span_start:
+            raise InvalidQueryError(
+                f"start/end do not overlap {what} {ident}, which spans ticks [{b_start}, {b_end})."
+            )
+    else:
+        if q_start is None or q_end is None:
+            raise InvalidQueryError(
+                "No time span: give record=..., range=..., or both start=... and end=... "
+                "(with user=... for another user)."
+            )
+        users = _as_users(user)
+        span_start, span_end = q_start, q_end
+    channels = [
+        channel_plan(dt, u, span_start, span_end, origin, rec_end, cap)
+        for u in users
+        for dt in dts
+    ]
+    return Plan(channels, rec_id, rng_id, users, span_start, span_end, origin is not None, cap,
+                tick_rate)
+
+
+def _range_grid(client: Any, obj: dict[str, Any], start: int, end: int
+                ) -> tuple[int | None, int | None]:
+    """The record a range lies in (its start is the sample grid), if one can be found."""
+    ref = obj.get("record")
+    if ref is None:
+        recs = obj.get("records") or []
+        ref = recs[0] if len(recs) == 1 else None
+    if ref is not None:
+        rec = ref if isinstance(ref, dict) and "start" in ref else client.get(
+            "record", _ident(ref, "record"))
+        return int(rec["start"]), int(rec["end"])
+    try:
+        found = client.resource("record").list(
+            user=parse_user(obj.get("user")), start__lte=start, end__gte=end
+        )
+        found = list(found)
+    except Exception:  # the lookup is an optimisation; JSON works without it
+        logger.debug("no record found around range %s", obj.get("id"), exc_info=True)
+        return None, None
+    if len(found) == 1:
+        return int(found[0]["start"]), int(found[0]["end"])
+    return None, None
+
+
+def choose_method(plan: Plan, method: str = "auto", resolution: str = "full"
+                  ) -> tuple[str, str]:
+    """Pick ``json``, ``csv`` or ``binary`` for a plan, with the reason.
+
+    ``auto`` takes binary (one zip, never subsampled) where JSON would need many windows or
+    a channel is raw and high-rate, JSON otherwise; binary needs a known sample grid (a
+    record, or a range inside one record) and a single user.
+
+    Examples
+    --------
+    >>> plan = plan_query(None, "hr", start=0, end=256 * 3600)
+    >>> choose_method(plan)
+    ('json', '1 JSON request(s); binary needs a record or range (unknown sample grid)')
+    """
+    if method not in METHODS:
+        raise InvalidQueryError(f"method={method!r} is not one of {', '.join(METHODS)}.")
+    multi = len(plan.users) > 1
+    if method == "binary":
+        if not plan.grid_known:
+            raise InvalidQueryError(
+                "method='binary' needs record=... or range=... (the binary format is aligned to "
+                "the record's sample grid); use method='json' for a bare time span."
+            )
+        if multi:
+            raise InvalidQueryError("method='binary' reads one user at a time.")
+        return "binary", "asked for"
+    if method != "auto":
+        return method, "asked for"
+    n = plan.json_requests()
+    if resolution == "any":
+        return "json", "resolution='any': one JSON request per rate (may be subsampled)"
+    if not plan.grid_known or multi:
+        why = "needs a record or range (unknown sample grid)" if not plan.grid_known else (
+            "reads one user at a time")
+        return "json", f"{n} JSON request(s); binary {why}"
+    fast = [ch.datatype for ch in plan.channels if (ch.datatype.freq or 0) >= 64]
+    if fast:
+        dt = fast[0]
+        return "binary", f"raw high-rate channel {dt.name} ({dt.freq:g} Hz): binary zip"
+    if n > 4:
+        return "binary", f"JSON would need {n} requests; one binary zip is uncapped"
+    return "json", f"{n} JSON request(s) suffice"
+
+
+def build_requests(
+    plan: Plan, method: str, binary_chunk: int = BINARY_CHUNK_TICKS
+) -> list[Request]:
+    """The HTTP requests that fetch a plan with ``method``.
+
+    JSON/CSV: one request per window of each (user, rate) group, shared by its channels.
+    Binary: the span cut into ``binary_chunk``-tick pieces aligned to the record start,
+    each one zip for all channels.
+
+    Examples
+    --------
+    >>> plan = plan_query(None, ["ecg", "ecg_ii"], start=0, end=256 * 600)
+    >>> [(r.start, r.end, len(r.members)) for r in build_requests(plan, "json")]
+    [(0, 65535, 2), (65535, 131070, 2), (131070, 153600, 2)]
+    """
+    reqs: list[Request] = []
+    if method in ("json", "csv"):
+        index: dict[tuple[Any, int, int], Request] = {}
+        for i, ch in enumerate(plan.channels):
+            for lo, hi in ch.windows:
+                key = (ch.user, lo, hi)
+                req = index.get(key)
+                if req is None:
+                    req = index[key] = Request(method, ch.user, lo, hi, [])
+                    reqs.append(req)
+                req.members.append((i, lo, hi))
+        return reqs
+    if method != "binary":
+        raise InvalidQueryError(f"Unknown method {method!r}.")
+    origin = plan.channels[0].grid_origin if plan.channels else None
+    if origin is None:
+        raise InvalidQueryError("Binary reads need a record's sample grid.")
+    chunk = max(76800, binary_chunk // 76800 * 76800)
+    lo_all = min(ch.start for ch in plan.channels)
+    hi_all = max(ch.end for ch in plan.channels)
+    # request (interval-start) boundaries on the common grid of every rate
+    a = origin + (lo_all - origin) // 76800 * 76800
+    a = max(a, origin) if lo_all >= origin else a
+    while a < hi_all:
+        b = min(a + chunk, hi_all)
+        req = Request("binary", plan.channels[0].user, a, b, [])
+        for i, ch in enumerate(plan.channels):
+            off = ch.datatype.first_offset
+            lo = max(ch.start, a + off)
+            hi = min(ch.end, b + off) if b < hi_all else ch.end
+            if hi > lo:
+                req.members.append((i, lo, hi))
+        if req.members:
+            reqs.append(req)
+        a = b
+    return reqs
+
+
+def describe(plan: Plan) -> list[dict[str, Any]]:
+    """Per-channel summary (for logs and attrs)."""
+    return [
+        {"datatype": ch.datatype.name, "user": ch.user, "count": ch.count,
+         "windows": len(ch.windows)}
+        for ch in plan.channels
+    ]
+

@@ -1,0 +1,202 @@
+"""``read_hexoskin``: a data query in, full-resolution time-indexed pandas objects out.
+
+Orchestration only: :mod:`~hexoframe.data.plan` cuts the query into windows and picks the
+method, :mod:`~hexoframe.data.fetch` fetches and verifies, :mod:`~hexoframe.data.assemble`
+builds the Series and the frame.
+
+Examples
+--------
+>>> import hexoframe
+>>> df = hexoframe.read_hexoskin(record=37700, datatypes=["hr", "br"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..catalog import Datatype
+from ..errors import IncompleteDataError, InvalidQueryError
+from . import assemble
+from .fetch import default_workers, fetch_plan, progress_wanted, stitch
+from .plan import build_requests, choose_method, describe, plan_query
+
+__all__ = ["read_hexoskin"]
+
+logger = logging.getLogger("hexoframe")
+
+
+def _make_client(client: Any, client_kwargs: dict[str, Any]) -> tuple[Any, bool]:
+    if client is not None:
+        if client_kwargs:
+            raise InvalidQueryError(
+                f"Pass either client=... or client settings ({', '.join(client_kwargs)}), "
+                "not both."
+            )
+        return client, False
+    from ..client import Client
+
+    return Client(**client_kwargs), True
+
+
+def _progress_bar(enabled: bool, total: int | None, desc: str) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="sample", unit_scale=True, desc=desc, leave=False)
+
+
+def read_hexoskin(
+    *,
+    record: Any = None,
+    range: Any = None,  # noqa: A002 - the service's own name
+    start: Any = None,
+    end: Any = None,
+    user: Any = None,
+    datatypes: int | str | Datatype | Iterable[int | str | Datatype],
+    method: str = "auto",
+    units: str = "api",
+    resolution: str = "full",
+    how: str = "outer",
+    progress: bool | None = None,
+    client: Any = None,
+    max_workers: int | None = None,
+    **client_kwargs: Any,
+) -> pd.DataFrame | dict[str, pd.Series]:
+    """Read Hexoskin data at full resolution into pandas.
+
+    Parameters
+    ----------
+    record, range : int, optional
+        Record or range id; ``start``/``end`` then narrow it.
+    start, end : time-like, optional
+        ISO strings (naive = UTC), datetimes, Timestamps or HexoTimestamp ticks. Without a
+        record or range both are required (with ``user`` for another user than the caller).
+    user : int or list of int, optional
+        User id(s) for a bare time span.
+    datatypes : id, name, alias or a list of them
+        E.g. ``"ecg"``, ``["heart_rate", "breathing_rate"]``, ``[19, 33, 18]``.
+    method : {"auto", "json", "csv", "binary"}
+        ``"auto"`` takes the binary zip where JSON would need many windows or a channel is
+        raw and high-rate, JSON otherwise. The choice and its reason are logged (INFO on
+        logger ``"hexoframe"``) and kept in ``attrs["hexoskin"]``.
+    units : {"api", "raw", "physical"}
+        Values in the datatype's API unit (default, identical whichever method fetched
+        them), raw integers, or physical units (mV, g, mL, ...).
+    resolution : {"full", "any"}
+        ``"full"`` delivers every sample or raises :class:`~hexoframe.errors.IncompleteDataError`;
+        ``"any"`` allows one (possibly subsampled) JSON request per rate.
+    how : {"outer", "long", "dict"}
+        Wide DataFrame (one column per datatype, outer-joined on time), tidy DataFrame
+        (``time``, ``datatype``, ``value``), or ``{name: Series}``.
+    progress : bool, optional
+        tqdm bar; by default on for long reads on a terminal or in a notebook.
+    client : Client, optional
+        Otherwise one is built from ``client_kwargs`` (``base_url``, ``username``, ...).
+    max_workers : int, optional
+        Concurrent requests.
+
+    Returns
+    -------
+    DataFrame or dict of Series
+        Indexed by tz-aware UTC ``time``; ``attrs["hexoskin"]`` holds method, reason,
+        request count, units and per-column rate/unit.
+
+    Raises
+    ------
+    InvalidQueryError, UnknownDatatypeError
+        Bad input, before any data request.
+    IncompleteDataError
+        Full resolution asked for but not obtainable.
+
+    Examples
+    --------
+    >>> df = read_hexoskin(record=37700, datatypes=["hr", "br"], base_url=url,
+    ...                    username="athlete@hexoskin.com", password="hexoskin")  # doctest: +SKIP
+    >>> df.columns.tolist()  # doctest: +SKIP
+    ['heart_rate', 'breathing_rate']
+    """
+    assemble.check_units(units)
+    assemble.check_how(how)
+    if resolution not in ("full", "any"):
+        raise InvalidQueryError(f"resolution={resolution!r} is not 'full' or 'any'.")
+    if record is None and range is None and (start is None or end is None):
+        # check locally before building a client or sending anything
+        from .. import catalog
+
+        catalog.resolve(datatypes)
+        raise InvalidQueryError(
+            "No time span: give record=..., range=..., or both start=... and end=... "
+            "(with user=... for another user)."
+        )
+    client, owned = _make_client(client, client_kwargs)
+    try:
+        return _read(client, record, range, start, end, user, datatypes, method, units,
+                     resolution, how, progress, max_workers)
+    finally:
+        if owned:
+            client.close()
+
+
+def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any,
+          datatypes: Any, method: str, units: str, resolution: str, how: str,
+          progress: bool | None, max_workers: int | None) -> Any:
+    from .. import catalog
+
+    catalog.resolve(datatypes)  # unknown names fail before any request
+    if method not in ("auto", "json", "csv", "binary"):
+        raise InvalidQueryError(f"method={method!r} is not 'auto', 'json', 'csv' or 'binary'.")
+    plan = plan_query(client, datatypes, record=record, range=range_, start=start, end=end,
+                      user=user)
+    chosen, reason = choose_method(plan, method, resolution)
+    if resolution == "any" and chosen in ("json", "csv"):
+        for ch in plan.channels:
+            ch.windows = [(ch.windows[0][0], ch.windows[-1][1])] if ch.windows else []
+    requests = build_requests(plan, chosen)
+    what = (f"record {plan.record}" if plan.record is not None
+            else f"range {plan.range}" if plan.range is not None else "time span")
+    logger.info("read_hexoskin %s: %s, %d request(s) (%s)", what, chosen, len(requests), reason)
+    total = sum(ch.count or 0 for ch in plan.channels) or None
+    bar = _progress_bar(progress_wanted(progress, len(requests)), total, f"hexoskin {what}")
+    try:
+        result = fetch_plan(client, plan, requests, resolution=resolution,
+                            max_workers=max_workers or default_workers(),
+                            on_piece=(bar.update if bar is not None else None))
+    finally:
+        if bar is not None:
+            bar.close()
+    series = []
+    for i, ch in enumerate(plan.channels):
+        ticks, raw = stitch(result.pieces.get(i, []))
+        if resolution == "full" and ch.count is not None and ticks.size != ch.count:
+            raise IncompleteDataError(
+                f"{ch.datatype.name}: got {ticks.size} samples, expected {ch.count}."
+            )
+        if ticks.size > 1 and resolution == "full" and (np.diff(ticks) < 0).any():
+            raise IncompleteDataError(f"{ch.datatype.name}: samples out of order after stitching.")
+        series.append(assemble.channel_series(
+            ch.datatype, ticks, raw, source="raw", units=units, tick_rate=plan.tick_rate,
+            user=ch.user, extra={"record": plan.record, "range": plan.range},
+        ))
+    meta = {
+        "method": chosen,
+        "reason": reason,
+        "requests": result.requests,
+        "refetched": result.refetched,
+        "subsampled": result.subsampled,
+        "resolution": resolution,
+        "units": units,
+        "record": plan.record,
+        "range": plan.range,
+        "users": plan.users,
+        "start": plan.start,
+        "end": plan.end,
+        "tick_rate": plan.tick_rate,
+        "channels": describe(plan),
+    }
+    return assemble.combine(series, how=how, attrs=meta)
