@@ -93,11 +93,14 @@ def make_client(client: Any = None, options: Mapping[str, Any] | None = None) ->
     opts = dict(options or {})
     if "url" in opts:
         opts["base_url"] = opts.pop("url")
-    unknown = set(opts) - set(CLIENT_OPTION_KEYS)
+    import inspect
+
+    accepted = set(inspect.signature(Client).parameters) - {"self"}
+    unknown = set(opts) - accepted
     if unknown:
         raise InvalidQueryError(
             f"Unknown client option(s) {sorted(unknown)}; "
-            f"accepted: {', '.join(CLIENT_OPTION_KEYS)}."
+            f"accepted: {', '.join(sorted(accepted))}."
         )
     return Client(**opts)
 
@@ -146,15 +149,20 @@ class ChannelReader:
     @property
     def first(self) -> int:
         """Tick of sample 0 (sync channels)."""
-        return catalog.grid_start(self.datatype, self._record_start, int(self.channel.start))
+        return int(self.channel.first)
 
     @property
-    def _record_start(self) -> int:
-        return int(getattr(self.plan, "record_start", None) or self.channel.start)
+    def grid_known(self) -> bool:
+        """False for a bare time span, whose sample grid is assumed to start at ``start``."""
+        return self.channel.grid_origin is not None
 
     @property
     def count(self) -> int:
-        return int(self.channel.count or 0)
+        if self.channel.count is not None:
+            return int(self.channel.count)
+        if self.datatype.is_async:
+            return 0
+        return max(0, -(-(int(self.channel.end) - self.first) // self.step))
 
     def window_positions(self) -> list[tuple[int, int]]:
         """The planner's windows as sample-position ranges ``[p0, p1)``."""
@@ -187,10 +195,9 @@ class ChannelReader:
         """``(ticks, values, source)`` of ``[start, end)`` from the data engine."""
         from .data.fetch import fetch_window
 
-        got = fetch_window(self.client, self.plan, self.channel, start, end, self.method)
-        ticks, values = got[0], got[1]
-        source = got[2] if len(got) > 2 else "raw"
-        return np.asarray(ticks, dtype=np.int64), np.asarray(values), source
+        ticks, values = fetch_window(self.client, self.plan, self.channel, start, end,
+                                     self.method)
+        return np.asarray(ticks, dtype=np.int64), np.asarray(values), "raw"
 
     def read(self, i0: int, i1: int, units: str = "api") -> np.ndarray:
         """Values of samples ``[i0, i1)`` in ``units`` (float64; NaN where missing)."""
@@ -204,7 +211,9 @@ class ChannelReader:
                 continue
             vals = convert_values(self.datatype, values, source=source, units=units)
             pos = (ticks - self.first) // self.step - i0
-            keep = (pos >= 0) & (pos < out.size) & ((ticks - self.first) % self.step == 0)
+            keep = (pos >= 0) & (pos < out.size)
+            if self.grid_known:
+                keep &= (ticks - self.first) % self.step == 0
             out[pos[keep]] = np.asarray(vals, dtype=np.float64)[keep]
         return out
 
@@ -285,7 +294,7 @@ def open_source(
     meta : dict, optional
         The record/range resource when already known (saves a request).
     """
-    from .data.plan import plan_query
+    from .data.plan import choose_method, plan_query
 
     if datatypes is None:
         datatypes = url.datatypes or DEFAULT_DATATYPES
@@ -302,6 +311,7 @@ def open_source(
     if meta is None:
         meta = source_meta(client, url)
     plan = plan_query(client, dts, **kwargs)
+    method = choose_method(plan, method)[0]
     readers = [ChannelReader(client, plan, ch, method) for ch in plan.channels]
     s = getattr(plan, "start", None)
     e = getattr(plan, "end", None)

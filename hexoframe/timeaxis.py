@@ -245,6 +245,13 @@ class TimeAxisIndex(CoordinateTransformIndex):
         pos = self._positions(label, method, tolerance)
         return IndexSelResult({self.dim: pos if pos.ndim else int(pos)})
 
+    def create_variables(self, variables: Mapping[Any, Variable] | None = None) -> dict:
+        out = super().create_variables(variables)
+        for name, var in out.items():  # keep encoding (e.g. preferred_chunks) across copies
+            if variables is not None and name in variables:
+                var.encoding = dict(variables[name].encoding)
+        return out
+
     def to_pandas_index(self) -> pd.Index:
         values = self.transform.forward({self.dim: np.arange(self.transform.size)})
         return pd.DatetimeIndex(values[self.transform.coord_name], name=self.transform.coord_name)

@@ -167,7 +167,10 @@ def dataset_from_source(source: Source, units: str = "api") -> xr.Dataset:
     for c in coords.values():
         all_coords = all_coords.merge(c if isinstance(c, xr.Coordinates) else
                                       xr.Coordinates(c)).coords
-    return xr.Dataset(data_vars, coords=all_coords, attrs=_dataset_attrs(source, units))
+    ds = xr.Dataset(data_vars, coords=all_coords, attrs=_dataset_attrs(source, units))
+    for r in sync:  # lazy time axes chunk like their channels under chunks={}
+        ds.variables[dims[id(r)]].encoding["preferred_chunks"] = {dims[id(r)]: r.chunk_sizes()}
+    return ds
 
 
 def dataset_from_export(
