@@ -1,0 +1,144 @@
+"""Binary encodings the emulator serves and reads: WAV, ``.hxd`` and zip.
+
+* WAV: standard 44-byte RIFF header, PCM, mono, 16-bit little-endian; the sample-rate
+  field holds the rate in Hz, or the period in seconds for channels slower than 1 Hz.
+  Unsigned channels (respiration, PPG, quality masks) store ``uint16`` bit patterns.
+* ``.hxd``: little-endian ``<Qq`` pairs (absolute ticks, raw value).
+
+Example
+-------
+>>> data = wav_bytes(np.array([1, -2, 3]), rate_field=256, signed=True)
+>>> len(data), read_wav(data, signed=True)[1].tolist()
+(50, [1, -2, 3])
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["wav_bytes", "read_wav", "rate_field", "hxd_bytes", "read_hxd", "zip_bytes"]
+
+HXD_DTYPE = np.dtype([("ts", "<u8"), ("value", "<i8")])
+
+
+def rate_field(freq: float) -> int:
+    """The WAV sample-rate field of a channel: Hz, or the period in seconds below 1 Hz.
+
+    Example
+    -------
+    >>> rate_field(256.0), rate_field(1.0), rate_field(1 / 300)
+    (256, 1, 300)
+    """
+    if freq >= 1.0:
+        return int(round(freq))
+    return int(round(1.0 / freq))
+
+
+def wav_bytes(raw: np.ndarray, rate_field: int, signed: bool) -> bytes:
+    """Encode raw int values as a mono 16-bit PCM WAV (44-byte header).
+
+    Parameters
+    ----------
+    raw : array of int
+        Values in the int16 (signed) or uint16 (unsigned) range; clipped to it.
+    rate_field : int
+        Value of the sample-rate field (see :func:`rate_field`).
+    signed : bool
+        Whether the channel is read back as signed.
+
+    Example
+    -------
+    >>> wav_bytes(np.array([], dtype=np.int64), 1, True)[:4]
+    b'RIFF'
+    """
+    a = np.asarray(raw, dtype=np.int64)
+    if signed:
+        pcm = np.clip(a, -32768, 32767).astype("<i2")
+    else:
+        pcm = np.clip(a, 0, 65535).astype("<u2")
+    body = pcm.tobytes()
+    header = struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF", 36 + len(body), b"WAVE", b"fmt ", 16, 1, 1,
+        int(rate_field), int(rate_field) * 2, 2, 16, b"data", len(body),
+    )  # fmt: skip
+    return header + body
+
+
+def read_wav(data: bytes, signed: bool) -> tuple[int, np.ndarray]:
+    """Decode a mono 16-bit PCM WAV into (sample-rate field, int64 values).
+
+    Chunks are walked rather than assuming a 44-byte header.
+
+    Example
+    -------
+    >>> read_wav(wav_bytes(np.array([65535]), 128, False), signed=False)
+    (128, array([65535]))
+    """
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise ValueError("not a RIFF/WAVE file")
+    pos = 12
+    rate = 0
+    samples = np.zeros(0, dtype=np.int64)
+    while pos + 8 <= len(data):
+        cid, size = struct.unpack_from("<4sI", data, pos)
+        body = pos + 8
+        if cid == b"fmt ":
+            rate = struct.unpack_from("<I", data, body + 4)[0]
+        elif cid == b"data":
+            size = min(size, len(data) - body) // 2 * 2
+            samples = np.frombuffer(data, dtype="<i2" if signed else "<u2", count=size // 2,
+                                    offset=body).astype(np.int64)
+            break
+        pos = body + size + (size & 1)
+    return int(rate), samples
+
+
+def hxd_bytes(ts: np.ndarray, raw: np.ndarray) -> bytes:
+    """Encode events as little-endian ``<Qq`` pairs.
+
+    Example
+    -------
+    >>> len(hxd_bytes(np.array([1, 2]), np.array([5, -6])))
+    32
+    """
+    out = np.empty(len(ts), dtype=HXD_DTYPE)
+    out["ts"] = np.asarray(ts, dtype=np.int64)
+    out["value"] = np.asarray(raw, dtype=np.int64)
+    return out.tobytes()
+
+
+def read_hxd(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Decode ``<Qq`` pairs into (ticks, values) int64 arrays.
+
+    Example
+    -------
+    >>> [a.tolist() for a in read_hxd(hxd_bytes(np.array([7]), np.array([-1])))]
+    [[7], [-1]]
+    """
+    n = len(data) // HXD_DTYPE.itemsize
+    arr = np.frombuffer(data, dtype=HXD_DTYPE, count=n)
+    return arr["ts"].astype(np.int64), arr["value"].astype(np.int64)
+
+
+def zip_bytes(files: Mapping[str, bytes]) -> bytes:
+    """A deterministic zip (fixed timestamps, deflate) of name -> content.
+
+    Example
+    -------
+    >>> zip_bytes({"a.txt": b"x"}) == zip_bytes({"a.txt": b"x"})
+    True
+    """
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, content in files.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, content, compresslevel=1)
+    return buf.getvalue()
