@@ -143,7 +143,7 @@ class OAuth2Auth(AuthBase):
     """
 
     kind = "oauth2"
-    #: Refresh this many seconds before the announced expiry.
+    #: Refresh this many seconds (at most a tenth of the lifetime) before the expiry.
     leeway = 5.0
 
     def __init__(
@@ -225,7 +225,12 @@ class OAuth2Auth(AuthBase):
         if body.get("refresh_token"):
             self._refresh_token = str(body["refresh_token"])
         expires_in = body.get("expires_in")
-        self._expires_at = time.monotonic() + float(expires_in) if expires_in else None
+        if expires_in:
+            # refresh a little early: `leeway` seconds, or a tenth of a short lifetime
+            ttl = float(expires_in)
+            self._expires_at = time.monotonic() + ttl - min(self.leeway, ttl / 10)
+        else:
+            self._expires_at = None
 
     def _renew(self) -> None:
         """Refresh the token, or fall back to the password grant. Caller holds the lock."""
@@ -252,7 +257,7 @@ class OAuth2Auth(AuthBase):
         )
 
     def _expired(self) -> bool:
-        return self._expires_at is not None and time.monotonic() >= self._expires_at - self.leeway
+        return self._expires_at is not None and time.monotonic() >= self._expires_at
 
     def current_token(self) -> str:
         """Return a valid access token, getting or refreshing one if needed."""

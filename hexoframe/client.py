@@ -253,8 +253,8 @@ class Client:
             Relative to the API root (``"data/"``, ``"record/37700/"``), server-absolute
             (``"/api/v1/record/?offset=20"``) or a full URL on the same service.
         params : mapping, optional
-            Query parameters; lists become comma-separated, booleans ``true``/``false``,
-            datetimes HexoTimestamp ticks.
+            Query parameters; strings are sent as they are, lists become
+            comma-separated, booleans ``true``/``false``, datetimes HexoTimestamp ticks.
         json : object, optional
             JSON body.
         headers : mapping, optional
@@ -281,8 +281,13 @@ class Client:
         if self._deferred_error is not None:
             raise self._deferred_error
         url = self.url_for(path)
-        query = (encode_filters(None, params, self.tick_rate, validate=False)
-                 if isinstance(params, Mapping) else params)
+        query: Any = params
+        if isinstance(params, Mapping):  # strings are sent as given; other values encoded
+            encoded = encode_filters(
+                None, {k: v for k, v in params.items() if not isinstance(v, str)},
+                self.tick_rate, validate=False,
+            )
+            query = {k: v if isinstance(v, str) else encoded[k] for k, v in params.items()}
         send_headers = dict(headers or {})
         if self.api_version:
             send_headers.setdefault("X-HexoAPIVersion", str(self.api_version))

@@ -29,7 +29,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 from urllib3.exceptions import ResponseError as _Urllib3ResponseError
 from urllib3.util.retry import Retry
 
@@ -341,13 +346,13 @@ class Transport:
                 )
             except requests.exceptions.ChunkedEncodingError as exc:
                 problem = f"truncated body ({type(exc).__name__})"
-            except requests.exceptions.Timeout as exc:
-                raise errors.ServerError(
-                    f"The request timed out after the retries ({type(exc).__name__}); the "
-                    "service is slow or unreachable; retry later or raise the timeout.",
-                    method=method, url=safe_url,
-                ) from None
             except requests.exceptions.RequestException as exc:
+                if _is_timeout(exc):
+                    raise errors.ServerError(
+                        f"The request timed out after the retries ({_describe(exc)}); the "
+                        "service is slow or unreachable; retry later or raise the timeout.",
+                        method=method, url=safe_url,
+                    ) from None
                 raise errors.ServerError(
                     "Could not get an answer from the service after the retries "
                     f"({_describe(exc)}); check the URL and the network, or retry later.",
@@ -374,6 +379,18 @@ class Transport:
             f"{attempt} time(s); retry later.",
             method=method, url=safe_url,
         )
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
+        exc, requests.exceptions.ConnectTimeout
+    ):
+        inner = exc.args[0] if exc.args else None
+        reason = getattr(inner, "reason", inner)
+        return isinstance(reason, (ReadTimeoutError, ConnectTimeoutError)) and not isinstance(
+            reason, NewConnectionError
+        )
+    return isinstance(exc, requests.exceptions.Timeout)
 
 
 def _describe(exc: BaseException) -> str:

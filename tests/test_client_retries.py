@@ -1,0 +1,135 @@
+"""Retries under the emulator's fault modes, and clear typed errors when they run out."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from hexoframe import errors
+from hexoframe.client import Client
+from hexoframe.emulator.faults import FaultConfig
+from hexoframe.emulator.server import Emulator
+
+ATHLETE = {"username": "athlete@hexoskin.com", "password": "hexoskin"}
+RECORD = r"^/api/v1/record/"
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_credentials(monkeypatch, tmp_path):
+    for name in list(__import__("os").environ):
+        if name.startswith("HEXOSKIN_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("NETRC", str(tmp_path / "none"))
+
+
+@pytest.fixture(scope="module")
+def server():
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(server):
+    server.reset_stats()
+    yield server
+    server.set_faults(None)
+
+
+def fast_client(emu, retries=8, **kwargs):
+    return Client(emu.url, retries=retries, backoff_factor=0.001, backoff_jitter=0.001,
+                  **ATHLETE, **kwargs)
+
+
+def requests_to(emu, path="/api/v1/record/37700/"):
+    return emu.stats.by_path.get(path, 0)
+
+
+@pytest.mark.parametrize("kind", ["error_rate", "drop_rate", "truncate_rate"])
+def test_retries_succeed(emu, kind):
+    emu.set_faults(FaultConfig(seed=3, retry_after=0, path_pattern=RECORD, **{kind: 0.5}))
+    client = fast_client(emu, retries=12)
+    for _ in range(8):
+        assert client.get("record", 37700)["id"] == 37700
+    assert requests_to(emu) > 8  # some attempts failed and were retried
+
+
+def test_retries_succeed_on_lists(emu):
+    emu.set_faults(FaultConfig(seed=5, retry_after=0, error_rate=0.2, truncate_rate=0.2,
+                               drop_rate=0.2, path_pattern=r"^/api/v1/annotation/"))
+    raw = fast_client(emu, retries=15).resource("annotation").list_raw(user=1511)
+    assert len(raw) == raw.total_count > 1000
+
+
+def test_rate_limit_respects_retry_after_then_fails_clearly(emu):
+    emu.set_faults(FaultConfig(rate_limit_rate=1.0, retry_after=1, path_pattern=RECORD))
+    client = fast_client(emu, retries=1)
+    t0 = time.monotonic()
+    with pytest.raises(errors.RateLimited) as info:
+        client.get("record", 37700)
+    assert time.monotonic() - t0 >= 1.0  # waited for Retry-After
+    assert requests_to(emu) == 2
+    assert info.value.status == 429 and info.value.retry_after == 1.0
+    assert info.value.url.endswith("/api/v1/record/37700/")
+
+
+def test_rate_limit_retried_even_for_post(emu):
+    emu.set_faults(FaultConfig(seed=1, rate_limit_rate=0.5, retry_after=0,
+                               path_pattern=r"^/api/v1/annotation/$"))
+    client = fast_client(emu, retries=10)
+    ids = [client.create("annotation", {"annotation": f"n{i}", "datatype": 4096,
+                                        "start": 438926745600 + i, "user": 1511})["id"]
+           for i in range(6)]
+    assert len(set(ids)) == 6
+    assert requests_to(emu, "/api/v1/annotation/") > 6
+    emu.set_faults(None)
+    for ident in ids:
+        client.delete("annotation", ident)
+
+
+def test_server_errors_exhausted(emu):
+    emu.set_faults(FaultConfig(error_rate=1.0, retry_after=0, path_pattern=RECORD))
+    with pytest.raises(errors.ServerError) as info:
+        fast_client(emu, retries=2).get("record", 37700)
+    assert info.value.status in (500, 503)
+    assert requests_to(emu) == 3
+
+
+def test_post_is_not_retried_on_server_errors(emu):
+    emu.set_faults(FaultConfig(error_rate=1.0, retry_after=0, path_pattern=r"^/api/v1/range/$"))
+    with pytest.raises(errors.ServerError):
+        fast_client(emu, retries=3).create("range", {"name": "x", "start": 1, "end": 2,
+                                                     "user": 1511})
+    assert requests_to(emu, "/api/v1/range/") == 1
+
+
+@pytest.mark.parametrize("kind", ["drop_rate", "truncate_rate"])
+def test_broken_bodies_exhausted(emu, kind):
+    emu.set_faults(FaultConfig(path_pattern=RECORD, **{kind: 1.0}))
+    with pytest.raises(errors.ResponseError, match="incomplete") as info:
+        fast_client(emu, retries=2).get("record", 37700)
+    assert info.value.method == "GET"
+    assert requests_to(emu) == 3
+
+
+def test_retry_time_budget(emu):
+    emu.set_faults(FaultConfig(error_rate=1.0, retry_after=5, path_pattern=RECORD))
+    client = fast_client(emu, retries=10, max_retry_time=0.5)
+    t0 = time.monotonic()
+    with pytest.raises(errors.ServerError):
+        client.get("record", 37700)
+    assert time.monotonic() - t0 < 2.0  # a 5 s Retry-After does not fit in 0.5 s
+    assert requests_to(emu) == 1
+
+
+def test_read_timeout_is_a_typed_error(emu):
+    emu.set_faults(FaultConfig(latency=1.0, path_pattern=RECORD))
+    client = fast_client(emu, retries=0, timeout=(2.0, 0.2))
+    with pytest.raises(errors.ServerError, match="timed out"):
+        client.get("record", 37700)
+
+
+def test_unreachable_service_is_a_typed_error():
+    client = Client("http://127.0.0.1:9", retries=1, backoff_factor=0.001, **ATHLETE)
+    with pytest.raises(errors.ServerError, match="Could not get an answer"):
+        client.get("record", 37700)
