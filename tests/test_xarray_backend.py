@@ -1,0 +1,172 @@
+"""xr.open_dataset(..., engine="hexoskin") over real HTTP against the emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from hexoframe import errors
+from hexoframe.client import Client
+from hexoframe.data.reader import read_hexoskin
+from hexoframe.exports import read_export
+from hexoframe.timeaxis import TimeAxisIndex
+from hexoframe.xarray_backend import HexoskinBackendEntrypoint
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+EXPORT = SHARED / "fixtures" / "hexoskin-export-122445"
+WEEK = "hexoskin://record/37702"  # 7 days from 2024-05-10T00:00Z
+HOUR = "hexoskin://record/37700"  # 1 h from 2024-05-01T10:00Z
+
+
+@pytest.fixture(scope="module")
+def so(hexoskin_emulator):
+    return {"base_url": hexoskin_emulator.url, "username": "athlete@hexoskin.com",
+            "password": "hexoskin"}
+
+
+@pytest.fixture(scope="module")
+def client(so):
+    with Client(**so) as c:
+        yield c
+
+
+def _open(url, so, **kw):
+    return xr.open_dataset(url, engine="hexoskin", storage_options=so, **kw)
+
+
+def test_guess_can_open_is_a_string_check():
+    be = HexoskinBackendEntrypoint()
+    assert be.guess_can_open("hexoskin://record/1")
+    assert be.guess_can_open("HEXOSKIN://range/2")
+    assert not be.guess_can_open("data.nc")
+    assert not be.guess_can_open(Path("record.zip"))
+    assert "hexoskin" in xr.backends.list_engines()
+
+
+def test_lazy_open_of_a_week_makes_no_data_request(hexoskin_emulator, so):
+    hexoskin_emulator.reset_stats()
+    ds = _open(WEEK, so, chunks={})
+    assert hexoskin_emulator.stats.data_requests == 0
+    n = 7 * 86400 * 256
+    assert ds.sizes["time_256hz"] == n
+    assert ds.sizes["time_1hz"] == 7 * 86400 - 1  # 1 Hz samples are end-stamped
+    assert isinstance(ds.xindexes["time_256hz"], TimeAxisIndex)
+    ecg = ds["ecg_i"]
+    assert ecg.chunks[0][0] == 65535 and sum(ecg.chunks[0]) == n
+    assert ds["time_256hz"].chunks[0][0] == 65535
+    assert ecg.attrs["units"] == "ADC" and ecg.attrs["datatype_id"] == 4113
+    assert ecg.attrs["rate_hz"] == 256.0 and ecg.attrs["long_name"]
+    assert ds["time_256hz"].attrs["timezone"] == "UTC"
+    assert ds["time_256hz"].dtype == np.dtype("datetime64[ns]")
+    assert ds.attrs["record_id"] == 37702 and ds.attrs["user_id"] == 1511
+    assert ds.attrs["start"].startswith("2024-05-10T00:00:00")
+    assert ds.attrs["end"].startswith("2024-05-17T00:00:00")
+    # selecting by time labels is index arithmetic: still no data request
+    sub = ds.sel(time_256hz=slice("2024-05-12T00:00", "2024-05-12T00:00:01"))
+    assert sub.sizes["time_256hz"] == 257
+    assert str(sub["time_256hz"].values[-1]) == "2024-05-12T00:00:01.000000000"
+    assert hexoskin_emulator.stats.data_requests == 0
+
+
+def test_slice_loads_only_its_windows(hexoskin_emulator, so):
+    ds = _open(WEEK, so, datatypes=["ecg", "hr"])
+    ten = slice("2024-05-10T01:00", "2024-05-10T01:10")
+    hexoskin_emulator.reset_stats()
+    part = ds["ecg_i"].sel(time_256hz=ten).load()
+    assert part.size == 600 * 256 + 1
+    # positions [921600, 1075201) straddle planner windows 14..16 (65535 samples each)
+    first, last = 921600 // 65535, (921600 + 600 * 256) // 65535
+    assert hexoskin_emulator.stats.data_requests == last - first + 1 == 3
+    hexoskin_emulator.reset_stats()
+    assert ds["heart_rate"].sel(time_1hz=ten).load().size == 601
+    assert hexoskin_emulator.stats.data_requests == 1
+
+
+def test_dask_chunks_are_independent_requests(hexoskin_emulator, so):
+    ds = _open(HOUR, so, datatypes=["ecg"], chunks={})
+    hexoskin_emulator.reset_stats()
+    ds["ecg_i"].data.blocks[3].compute()
+    assert hexoskin_emulator.stats.data_requests == 1
+
+
+@pytest.mark.parametrize("units", ["api", "physical"])
+def test_whole_variables_equal_read_hexoskin(so, client, units):
+    names = ["ecg_i", "heart_rate", "tidal_volume", "rr_interval"]
+    ds = _open(HOUR, so, datatypes=names, units=units)
+    frames = read_hexoskin(record=37700, datatypes=names, units=units, client=client,
+                           how="dict")
+    for name in names:
+        s = frames[name]
+        var = ds[name]
+        np.testing.assert_array_equal(var.values, s.to_numpy(dtype=np.float64))
+        np.testing.assert_array_equal(var[var.dims[0]].values,
+                                      s.index.tz_convert(None).to_numpy())
+    assert ds["rr_interval"].dims == ("time_rr_interval",)
+
+
+def test_export_opens_like_read_export():
+    if not EXPORT.exists():
+        pytest.skip("../shared fixtures are absent (fresh clone)")
+    ds = xr.open_dataset(EXPORT, engine="hexoskin")
+    df = read_export(EXPORT, datatypes=["heart_rate", "ecg", "rr_interval"], how="dict")
+    for name in ("heart_rate", "ecg_i", "rr_interval"):
+        np.testing.assert_array_equal(ds[name].values, df[name].to_numpy(dtype=np.float64))
+        np.testing.assert_array_equal(ds[ds[name].dims[0]].values,
+                                      df[name].index.tz_convert(None).to_numpy())
+    assert ds.attrs["user_id"] == 11136
+    assert ds["heart_rate"].mean().item() == pytest.approx(73.15625)
+
+
+def test_netcdf_and_zarr_round_trips(tmp_path, so):
+    pytest.importorskip("zarr")
+    ds = _open(HOUR, so, datatypes=["ecg", "hr", "rr"], chunks={})
+    ds = ds.isel(time_256hz=slice(0, 200_000))
+    ds.to_netcdf(tmp_path / "r.nc")
+    with xr.open_dataset(tmp_path / "r.nc") as back:
+        xr.testing.assert_equal(back.load(), ds.load())
+        assert back["time_256hz"].attrs["timezone"] == "UTC"
+    ds.to_zarr(tmp_path / "r.zarr", mode="w", consolidated=False)
+    with xr.open_zarr(tmp_path / "r.zarr", consolidated=False) as back:
+        xr.testing.assert_equal(back.load(), ds.load())
+
+
+def test_range_user_span_and_client_argument(so, client):
+    rng = _open("hexoskin://range/58979", so, datatypes="hr")
+    assert rng.attrs["range_id"] == 58979
+    assert str(rng["time_1hz"].values[0]) == "2024-05-01T10:10:01.000000000"
+    span = xr.open_dataset("hexoskin://user/1511?start=2024-05-01T10:10Z&end=2024-05-01T10:20Z",
+                           engine="hexoskin", client=client, datatypes="hr")
+    assert span.attrs["user_id"] == 1511
+    np.testing.assert_array_equal(span["heart_rate"].values, rng["heart_rate"].values[:599])
+
+
+def test_time_index_selection_semantics():
+    idx = TimeAxisIndex.from_ticks(256, 256, 10, dim="t")
+    ds = xr.Dataset({"v": ("t", np.arange(10.0))}, coords=xr.Coordinates.from_xindex(idx))
+    assert ds.sel(t="1970-01-01T00:00:03").v.item() == 2.0
+    assert ds.sel(t=pd.Timestamp("1970-01-01T00:00:03.4"), method="nearest").v.item() == 2.0
+    with pytest.raises(KeyError):
+        ds.sel(t="1970-01-01T00:00:03.5")
+    assert ds.sel(t=slice(None, "1970-01-01T00:00:02.5")).v.values.tolist() == [0.0, 1.0]
+    assert isinstance(ds.isel(t=slice(2, 8, 2)).xindexes["t"], TimeAxisIndex)
+    assert ds.isel(t=slice(2, 8, 2)).t.values.tolist() == ds.t.values[2:8:2].tolist()
+    assert ds.to_dataframe().index.equals(pd.DatetimeIndex(ds.t.values, name="t"))
+
+
+def test_bad_urls_and_unknown_records_give_typed_errors(hexoskin_emulator, so):
+    hexoskin_emulator.reset_stats()
+    with pytest.raises(errors.InvalidQueryError, match="hexoskin://record/<id>"):
+        _open("hexoskin://recording/1", so)
+    with pytest.raises(errors.InvalidQueryError, match="start=...&end="):
+        _open("hexoskin://user/1511", so)
+    with pytest.raises(errors.UnknownDatatypeError):
+        _open(HOUR, so, datatypes="not_a_channel")
+    assert hexoskin_emulator.stats.data_requests == 0
+    with pytest.raises(errors.NotFound):
+        _open("hexoskin://record/99999999", so)
+    with pytest.raises(errors.NotFound):
+        _open("hexoskin://record/37740", so)  # another user's, invisible to 1511
