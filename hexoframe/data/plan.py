@@ -217,8 +217,8 @@ def channel_plan(
         length = max(1, int(cap / ASYNC_MAX_RATE * TICKS_PER_SECOND))
         return ChannelPlan(dt, user, start, end, None, _windows(start, end, length),
                            grid_origin, start)
-    origin = start if grid_origin is None else grid_origin
-    first = _grid_first(dt, origin, start)
+    # without a record the grid is unknown: take whatever lies in [start, end)
+    first = start if grid_origin is None else _grid_first(dt, grid_origin, start)
     count: int | None = None
     if grid_origin is not None:
         rec_end = end if record_end is None else min(end, record_end)
@@ -368,10 +368,9 @@ def _range_grid(client: Any, obj: dict[str, Any], start: int, end: int
             "record", _ident(ref, "record"))
         return int(rec["start"]), int(rec["end"])
     try:
-        found = client.resource("record").list(
+        found = list(client.resource("record").list_raw(
             user=parse_user(obj.get("user")), start__lte=start, end__gte=end
-        )
-        found = list(found)
+        ))
     except Exception:  # the lookup is an optimisation; JSON works without it
         logger.debug("no record found around range %s", obj.get("id"), exc_info=True)
         return None, None
