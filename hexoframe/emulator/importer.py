@@ -1,0 +1,247 @@
+"""Serve a real Hexoskin export (folder or zip) as an emulator record, bit for bit.
+
+An export holds ``info.json``, one ``<stem>.wav`` per synchronous channel and one
+``<stem>.csv`` per asynchronous channel (``time [s]`` since the record start in exact
+1/256 s steps, raw values).  The source returned by :func:`open_export` has the same
+``samples(datatype, start, end)`` API as the synthetic sources, returning the files'
+raw values unchanged:
+
+* WAV samples are read as signed or unsigned int16 per the catalogue's ``signed``; sample
+  k lies at ``start + k*step`` (above 1 Hz) or ``start + (k+1)*step`` (1 Hz and slower).
+  Channels keep their own lengths.
+* CSV times become ticks exactly (``round(t * 256)``; they are multiples of 1/256 s).
+  Rows whose value is NaN (the open/close markers of position intervals) are skipped.
+* The record spans ``[start, end)`` with ``start`` from ``info.json`` and ``end`` one
+  tick past the latest sample of any channel (at least the longest high-rate channel's
+  span), so every sample of every file lies inside the record.
+
+Example
+-------
+>>> src = open_export("../shared/fixtures/hexoskin-export-122445")  # doctest: +SKIP
+>>> src.samples("ECG_I", src.start, src.end)[1][:3].tolist()  # doctest: +SKIP
+[1392, 1395, 1391]
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+
+from .. import catalog
+from ..catalog import Datatype
+from .wavio import read_wav
+
+__all__ = ["ExportSource", "open_export", "record_bounds", "export_bounds"]
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+_ID_IN_HEADER = re.compile(r"/api/datatype/(\d+)/")
+
+
+def _read_files(path: Path) -> dict[str, bytes]:
+    """Top-level files of an export (the folder holding ``info.json``), by name."""
+    if path.is_dir():
+        return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+    with zipfile.ZipFile(path) as zf:
+        names = [n for n in zf.namelist() if not n.endswith("/")]
+        infos = [n for n in names if PurePosixPath(n).name == "info.json"]
+        if not infos:
+            raise ValueError(f"{path}: no info.json in the archive")
+        base = str(PurePosixPath(min(infos, key=len)).parent)
+        out = {}
+        for n in names:
+            p = PurePosixPath(n)
+            if str(p.parent) == base:
+                out[p.name] = zf.read(n)
+        return out
+
+
+def _parse_csv(data: bytes) -> tuple[str, np.ndarray, np.ndarray]:
+    """(header, time in ticks, raw values) of an export CSV; NaN rows dropped."""
+    text = data.decode("utf-8-sig")
+    lines = text.splitlines()
+    if not lines:
+        return "", _EMPTY, _EMPTY
+    header = lines[0]
+    if not header.lower().startswith("time"):
+        raise ValueError("not an event CSV (no time column)")
+    rows = [ln.split(",") for ln in lines[1:] if ln.strip()]
+    if not rows:
+        return header, _EMPTY, _EMPTY
+    t = np.array([float(r[0]) for r in rows], dtype=np.float64)
+    v = np.array([float(r[1]) for r in rows], dtype=np.float64)
+    keep = np.isfinite(v)
+    ticks = np.rint(t[keep] * 256.0).astype(np.int64)
+    return header, ticks, np.rint(v[keep]).astype(np.int64)
+
+
+@dataclass
+class ExportSource:
+    """A real export's channels, served with the synthetic sources' ``samples`` API.
+
+    Attributes
+    ----------
+    start, end : int
+        Record bounds in ticks.
+    record_id, user_id : int or None
+        From ``info.json`` (``request``/``algo.record_id`` and ``user``).
+    info : dict
+        The export's ``info.json``.
+    channels : dict
+        Datatype id -> (ticks, raw) arrays.
+    """
+
+    start: int
+    end: int
+    record_id: int | None
+    user_id: int | None
+    info: dict[str, Any]
+    channels: dict[int, tuple[np.ndarray, np.ndarray]] = field(repr=False)
+
+    def samples(
+        self, datatype: Datatype | int | str, start: int, end: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Samples of one datatype with ``start <= ticks < end`` (raw file values).
+
+        Example
+        -------
+        >>> src = ExportSource(0, 512, 1, 1, {}, {19: (np.array([256]), np.array([70]))})
+        >>> src.samples(19, 0, 512)[1].tolist()
+        [70]
+        """
+        dt = catalog.lookup(datatype)
+        ch = self.channels.get(dt.id)
+        if ch is None:
+            return _EMPTY, _EMPTY
+        ts, raw = ch
+        lo = max(int(start), self.start)
+        hi = min(int(end), self.end)
+        i0, i1 = np.searchsorted(ts, [lo, hi], side="left")
+        if i1 <= i0:
+            return _EMPTY, _EMPTY
+        return ts[i0:i1], raw[i0:i1]
+
+
+def _load(path: Path) -> ExportSource:
+    files = _read_files(path)
+    if "info.json" not in files:
+        raise ValueError(f"{path}: not a Hexoskin export (no info.json)")
+    info = json.loads(files["info.json"].decode("utf-8"))
+    start = int(info.get("start", info.get("start_timestamp", 0)))
+    channels: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    end = start + 1
+    for name, data in files.items():
+        stem, _, ext = name.rpartition(".")
+        ext = ext.lower()
+        if ext == "wav":
+            dt = catalog.by_stem(stem)
+            if dt is None or dt.is_async:
+                continue
+            _, raw = read_wav(data, signed=dt.signed)
+            step = int(dt.step_ticks)  # type: ignore[arg-type]
+            ts = start + dt.first_offset + np.arange(raw.shape[0], dtype=np.int64) * step
+            channels[dt.id] = (ts, raw)
+            if raw.size:
+                end = max(end, int(ts[-1]) + (1 if dt.end_stamped else step))
+        elif ext == "csv":
+            try:
+                header, ticks, raw = _parse_csv(data)
+            except (ValueError, IndexError):
+                continue  # statistics.csv and other non-channel tables
+            m = _ID_IN_HEADER.search(header)
+            dt = None
+            if m:
+                try:
+                    dt = catalog.lookup(int(m.group(1)))
+                except KeyError:
+                    dt = None
+            dt = dt or catalog.by_stem(stem)
+            if dt is None or not dt.is_async:
+                continue
+            ts = start + ticks
+            order = np.argsort(ts, kind="stable")
+            channels[dt.id] = (ts[order], raw[order])
+            if ts.size:
+                end = max(end, int(ts.max()) + 1)
+    rid = None
+    m = re.search(r"record=(\d+)", str(info.get("request", "")))
+    if m:
+        rid = int(m.group(1))
+    elif isinstance(info.get("algo"), dict) and info["algo"].get("record_id"):
+        rid = int(info["algo"]["record_id"])
+    user = info.get("user")
+    user_id = int(user) if isinstance(user, (int, str)) and str(user).isdigit() else None
+    return ExportSource(start, end, rid, user_id, info, channels)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached(path: str, mtime: float) -> ExportSource:
+    return _load(Path(path))
+
+
+def open_export(path: str | Path) -> ExportSource:
+    """The source of an export folder or zip (cached per path and modification time).
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder with ``info.json`` + WAV + CSV, or a zip of one (files may sit in a folder).
+
+    Example
+    -------
+    >>> src = open_export("../shared/fixtures/hexoskin-export-122445")  # doctest: +SKIP
+    >>> src.record_id, src.end - src.start
+    (122445, 33281)
+    """
+    p = Path(path).resolve()
+    return _cached(str(p), p.stat().st_mtime)
+
+
+def export_bounds(path: str | Path) -> tuple[int, int, int | None, int | None]:
+    """(start_ticks, end_ticks, record_id, user_id) of an export folder or zip.
+
+    Example
+    -------
+    >>> export_bounds("../shared/fixtures/hexoskin-export-122445")  # doctest: +SKIP
+    (382085877327, 382085910608, 122445, 11136)
+    """
+    src = open_export(path)
+    return src.start, src.end, src.record_id, src.user_id
+
+
+def record_bounds(path: str | Path) -> tuple[int | None, int, int]:
+    """(record_id, start_ticks, end_ticks) of an export, the shape the store consumes.
+
+    ``hexoframe.emulator.store.add_import`` unpacks a 3-tuple ``(rid, start, end)``;
+    :func:`export_bounds` also gives the export's user.
+
+    Example
+    -------
+    >>> record_bounds("../shared/fixtures/hexoskin-export-122445")  # doctest: +SKIP
+    (122445, 382085877327, 382085910608)
+    """
+    src = open_export(path)
+    return src.record_id, src.start, src.end
+
+
+def export_bytes(path: str | Path) -> bytes:
+    """The export as a zip archive in memory (used by tests and tools).
+
+    Example
+    -------
+    >>> export_bytes("../shared/fixtures/hexoskin-export-122445")[:2]  # doctest: +SKIP
+    b'PK'
+    """
+    files = _read_files(Path(path))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
