@@ -453,12 +453,13 @@ def record_bounds(path: str | Path) -> tuple[int | None, int, int]:
     """(record id or None, start, end) in ticks of an export folder or zip.
 
     The start comes from ``info.json``; the end is the start plus the duration of the
-    longest WAV channel.
+    longest WAV channel (one tick more for end-stamped channels of 1 Hz and slower, whose
+    last sample lies at ``start + n * step``).
 
     Examples
     --------
     >>> record_bounds("/work/shared/fixtures/hexoskin-export-122445")  # doctest: +SKIP
-    (122445, 382085877327, 382085910351)
+    (122445, 382085877327, 382085910608)
     """
     import re
     import zipfile
@@ -487,7 +488,10 @@ def record_bounds(path: str | Path) -> tuple[int | None, int, int]:
         rate, count = _wav_samples(header, size)
         dt = catalog.by_stem(stem)
         freq = dt.freq if dt is not None and dt.freq else float(rate or 1)
-        longest = max(longest, math.ceil(count * TICKS / freq))
+        span = math.ceil(count * TICKS / freq)
+        if count and freq <= 1.0:
+            span += 1  # end-stamped: the last sample lies at start + count * step < end
+        longest = max(longest, span)
     rid = None
     m = re.search(r"record=(\d+)", str(info.get("request", "")))
     if m:
