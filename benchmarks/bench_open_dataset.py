@@ -1,0 +1,111 @@
+"""Benchmark: lazy ``xr.open_dataset`` of the 7-day record 37702 and a 10-minute slice.
+
+The emulator runs in its own process (a server thread here would compete for the GIL);
+its request counters are read through a pipe.  Prints, for each step, the median wall
+time over ``--repeat`` runs and the requests the step sent (metadata / data).
+
+Run::
+
+    python benchmarks/bench_open_dataset.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import statistics
+import time
+from typing import Any
+
+URL = "hexoskin://record/37702"
+TEN_MINUTES = slice("2024-05-12T12:00", "2024-05-12T12:10")
+
+
+def _serve(conn: Any) -> None:
+    from hexoframe.emulator import Emulator
+
+    with Emulator() as emu:
+        conn.send(emu.url)
+        while True:
+            cmd = conn.recv()
+            if cmd == "stats":
+                conn.send((sum(emu.stats.by_path.values()), emu.stats.data_requests))
+            elif cmd == "reset":
+                emu.reset_stats()
+                conn.send(None)
+            else:
+                conn.send(None)
+                return
+
+
+class Server:
+    """The emulator in a child process."""
+
+    def __enter__(self) -> Server:
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self.proc.start()
+        self.url = self.conn.recv()
+        return self
+
+    def ask(self, cmd: str) -> Any:
+        self.conn.send(cmd)
+        return self.conn.recv()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.ask("stop")
+        self.proc.join(10)
+
+
+def _timed(server: Server, fn: Any, repeat: int) -> tuple[float, int, int, Any]:
+    times, result, counts = [], None, (0, 0)
+    for _ in range(repeat):
+        server.ask("reset")
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+        counts = server.ask("stats")
+    return statistics.median(times), counts[0], counts[1], result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    import xarray as xr
+
+    with Server() as server:
+        so = {"base_url": server.url, "username": "athlete@hexoskin.com",
+              "password": "hexoskin"}
+
+        def open_lazy() -> Any:
+            return xr.open_dataset(URL, engine="hexoskin", storage_options=so)
+
+        def open_chunked() -> Any:
+            return xr.open_dataset(URL, engine="hexoskin", storage_options=so, chunks={})
+
+        ds = open_lazy()
+        ds["ecg_i"].sel(time_256hz=TEN_MINUTES).load()  # warm the emulator's cache
+
+        rows = []
+        t, req, data, ds = _timed(server, open_lazy, args.repeat)
+        rows.append(("open_dataset 7 days (14 channels)", t, req, data))
+        t, req, data, _ = _timed(server, open_chunked, args.repeat)
+        rows.append(("open_dataset 7 days, chunks={}", t, req, data))
+        t, req, data, got = _timed(
+            server, lambda: ds["ecg_i"].sel(time_256hz=TEN_MINUTES).load(), args.repeat)
+        rows.append((f"load ECG 10 min ({got.size} samples)", t, req, data))
+        ten = dict.fromkeys(["time_256hz", "time_128hz", "time_64hz", "time_1hz"], TEN_MINUTES)
+        t, req, data, _ = _timed(server, lambda: ds.sel(ten).load(), args.repeat)
+        rows.append(("load all 14 channels 10 min", t, req, data))
+
+    print(f"{'step':44s} {'median s':>9s} {'requests':>9s} {'data req':>9s}")
+    for name, t, req, data in rows:
+        print(f"{name:44s} {t:9.3f} {req:9d} {data:9d}")
+    print(f"dimensions: {dict(ds.sizes)}")
+
+
+if __name__ == "__main__":
+    main()
