@@ -45,6 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_PAGE = 1000
 #: Query parameters that are not filters.
 _CONTROL_PARAMS = frozenset({"limit", "offset", "order_by", "format"})
+#: Field names that hold HexoTimestamps when the schema does not say.
+_TICK_NAMES = frozenset({"start", "end", "timestamp", "device_start", "last_update"})
 _URI_ID = re.compile(r"/(?P<name>[A-Za-z_]+)/(?P<id>\d+)/?$")
 
 
@@ -99,7 +101,7 @@ def id_from_uri(value: Any) -> int | None:
 def is_tick_field(spec: Mapping[str, Any] | None, name: str = "") -> bool:
     """Whether a schema field holds HexoTimestamps (integer ticks)."""
     if not spec:
-        return name in ("start", "end")
+        return name in _TICK_NAMES
     if spec.get("ticks"):
         return True
     return spec.get("type") == "integer" and "256ths" in str(spec.get("help_text", ""))

@@ -127,7 +127,7 @@ def _split_point(name: str, values: pd.Series) -> dict[str, pd.Series]:
 
 
 def _convert_column(name: str, values: pd.Series, spec: Mapping[str, Any] | None,
-                    tick_rate: int, schema_known: bool) -> dict[str, Any]:
+                    tick_rate: int) -> dict[str, Any]:
     kind = (spec or {}).get("type")
     if _is_point_column(name, spec, values):
         return _split_point(name, values)
@@ -135,7 +135,7 @@ def _convert_column(name: str, values: pd.Series, spec: Mapping[str, Any] | None
         return {name: _ids(values)}
     if name == "resource_uri":
         return {name: values}
-    if (is_tick_field(spec, name) if (spec or not schema_known) else False) and all(
+    if is_tick_field(spec, name) and all(
         v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, bool))
         or (isinstance(v, float) and np.isnan(v))
         for v in values
@@ -155,6 +155,25 @@ def _convert_column(name: str, values: pd.Series, spec: Mapping[str, Any] | None
             return {name: values}
         return {name: values, f"{name}_id": _ids(values)}
     return {name: values}
+
+
+def _settle(col: pd.Series) -> pd.Series:
+    """Natural dtype of an object column: ``int64`` (``Int64`` with nulls), ``float64``,
+    ``bool`` (``boolean`` with nulls), else what pandas infers; nested values stay objects."""
+    present = [v for v in col if v is not None and not (isinstance(v, float) and np.isnan(v))]
+    if not present:
+        return col
+    nulls = len(present) != len(col)
+    if all(isinstance(v, (bool, np.bool_)) for v in present):
+        return col.astype("boolean" if nulls else bool)
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in present):
+        return col.astype("Int64" if nulls else np.int64)
+    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+           for v in present):
+        return pd.to_numeric(col.astype(object).where(col.notna(), np.nan)).astype(np.float64)
+    if any(isinstance(v, (dict, list, tuple)) for v in present):
+        return col
+    return col.infer_objects()
 
 
 def objects_to_frame(
@@ -186,26 +205,24 @@ def objects_to_frame(
     """
     rows = [dict(o) for o in objects]
     fields: Mapping[str, Any] = (schema or {}).get("fields", {})
-    if rows:
-        frame = pd.DataFrame.from_records(rows)
-        frame = frame.astype(object).where(frame.notna(), None)
+    if rows:  # object columns keep the JSON values as they came (ints stay ints)
+        keys = list(dict.fromkeys(k for row in rows for k in row))
+        frame = pd.DataFrame(
+            {k: pd.Series([row.get(k) for row in rows], dtype=object) for k in keys}
+        )
     else:
         frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in fields})
     out: dict[str, Any] = {}
     for name in frame.columns:
-        converted = _convert_column(str(name), frame[name], fields.get(name), tick_rate,
-                                    schema_known=bool(fields))
+        converted = _convert_column(str(name), frame[name], fields.get(name), tick_rate)
         for key, col in converted.items():
-            if key in out and key not in converted:
-                continue
+            if key != name and key in frame.columns:
+                continue  # the service's own column wins over a derived one
             out[key] = col
     result = pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
     for name in result.columns:  # let plain columns settle on their natural dtype
-        if result[name].dtype == object and name not in fields or (
-            name in fields and fields[name].get("type") in ("integer", "float", "boolean")
-            and result[name].dtype == object
-        ):
-            result[name] = result[name].infer_objects()
+        if result[name].dtype == object:
+            result[name] = _settle(result[name])
     if resource:
         result.attrs["hexoskin_resource"] = resource
     return result
