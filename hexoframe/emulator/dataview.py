@@ -20,7 +20,7 @@ Example
 >>> status, headers, body = render_data([(7, src, 0, 256 * 60)], [19], start=0,
 ...     end=256 * 3, fmt="json", flat=False, cap=65535, request_path="/api/v1/data/")
 >>> status, body[:30]
-(200, b'[{"data":{"19":[[256,71],[512,')
+(200, b'[{"data":{"19":[[256,57],[512,')
 """
 
 from __future__ import annotations
@@ -339,7 +339,7 @@ def render_data(
     >>> src = make_source(0, {"id": 1, "user": 7, "start": 0, "end": 2560})
     >>> render_data([(7, src, 0, 2560)], ["hr"], start=0, end=1024, fmt="csv",
     ...             flat=False, cap=65535, request_path="")[2].decode().splitlines()[:2]
-    ['user,timestamp,19', '7,256,71']
+    ['user,timestamp,19', '7,256,57']
     """
     try:
         dts = catalog.resolve(list(datatypes))

@@ -197,7 +197,7 @@ def open_export(path: str | Path) -> ExportSource:
     Example
     -------
     >>> src = open_export("../shared/fixtures/hexoskin-export-122445")  # doctest: +SKIP
-    >>> src.record_id, src.end - src.start
+    >>> src.record_id, src.end - src.start  # doctest: +SKIP
     (122445, 33281)
     """
     p = Path(path).resolve()

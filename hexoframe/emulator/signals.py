@@ -336,9 +336,14 @@ def _cadence(src: SyntheticSource, name: str, ts: np.ndarray, step: int) -> np.n
 
 
 def _energy(src: SyntheticSource, name: str, ts: np.ndarray, step: int) -> np.ndarray:
-    hr = src.drivers.heart.rate(src._mid(ts, step))
-    keytel_w = (-33.13 + 0.6309 * hr) * 1000.0 / 60.0  # kJ/min -> W (75 kg, 35 y, male)
-    return np.maximum(keytel_w, 84.0)
+    d = src.drivers
+    hr = d.heart.rate(src._mid(ts, step))
+
+    def keytel_w(h: np.ndarray | float) -> np.ndarray | float:
+        return (-33.13 + 0.6309 * h) * 1000.0 / 60.0  # kJ/min -> W (75 kg, 35 y, male)
+
+    # resting metabolism (Mifflin, ~84 W) plus Keytel's effort above rest
+    return 84.0 + np.maximum(keytel_w(hr) - keytel_w(d.rest_hr + 10.0), 0.0)
 
 
 def _astroskin(src: SyntheticSource, name: str, ts: np.ndarray, step: int) -> np.ndarray:
