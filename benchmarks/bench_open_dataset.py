@@ -58,12 +58,14 @@ class Server:
         self.proc.join(10)
 
 
-def _timed(server: Server, fn: Any, repeat: int) -> tuple[float, int, int, Any]:
+def _timed(server: Server, fn: Any, repeat: int, setup: Any = None
+           ) -> tuple[float, int, int, Any]:
     times, result, counts = [], None, (0, 0)
     for _ in range(repeat):
+        arg = setup() if setup is not None else None
         server.ask("reset")
         t0 = time.perf_counter()
-        result = fn()
+        result = fn(arg) if setup is not None else fn()
         times.append(time.perf_counter() - t0)
         counts = server.ask("stats")
     return statistics.median(times), counts[0], counts[1], result
@@ -95,10 +97,12 @@ def main(argv: list[str] | None = None) -> None:
         t, req, data, _ = _timed(server, open_chunked, args.repeat)
         rows.append(("open_dataset 7 days, chunks={}", t, req, data))
         t, req, data, got = _timed(
-            server, lambda: ds["ecg_i"].sel(time_256hz=TEN_MINUTES).load(), args.repeat)
+            server, lambda d: d["ecg_i"].sel(time_256hz=TEN_MINUTES).load(), args.repeat,
+            setup=open_lazy)
         rows.append((f"load ECG 10 min ({got.size} samples)", t, req, data))
         ten = dict.fromkeys(["time_256hz", "time_128hz", "time_64hz", "time_1hz"], TEN_MINUTES)
-        t, req, data, _ = _timed(server, lambda: ds.sel(ten).load(), args.repeat)
+        t, req, data, _ = _timed(server, lambda d: d.sel(ten).load(), args.repeat,
+                                 setup=open_lazy)
         rows.append(("load all 14 channels 10 min", t, req, data))
 
     print(f"{'step':44s} {'median s':>9s} {'requests':>9s} {'data req':>9s}")

@@ -18,6 +18,8 @@ array([...])
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,6 +123,78 @@ def dim_name(dt: Datatype) -> str:
     return f"time_{1 / dt.freq:g}s"
 
 
+class SharedWindows:
+    """Fetch a window once for every channel of the same rate, and keep the last few.
+
+    Reading a whole Dataset slice asks each variable for the same span; channels of one
+    rate share the planner's windows, so one request (``datatype__in=...`` or one zip)
+    serves them all.  This is an adapter over the data engine's
+    :func:`~hexoframe.data.fetch.fetch_plan`; it belongs there eventually.
+    """
+
+    def __init__(self, client: Any, plan: Any, method: str, keep: int = 8) -> None:
+        self.client = client
+        self.plan = plan
+        self.method = method
+        self.keep = keep
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[int, int, int], dict[int, Any]] = OrderedDict()
+        self._inflight: dict[tuple[int, int, int], threading.Lock] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"client": self.client, "plan": self.plan, "method": self.method,
+                "keep": self.keep}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._init_state()
+
+    def _group(self, index: int) -> list[int]:
+        ch = self.plan.channels[index]
+        if ch.datatype.is_async:
+            return [index]
+        return [i for i, other in enumerate(self.plan.channels)
+                if other.datatype.step_ticks == ch.datatype.step_ticks
+                and other.datatype.first_offset == ch.datatype.first_offset
+                and other.user == ch.user and not other.datatype.is_async]
+
+    def fetch(self, index: int, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(ticks, raw)`` of channel ``index`` in ``[start, end)``."""
+        from .data.fetch import fetch_plan, stitch
+        from .data.plan import Request
+
+        ch = self.plan.channels[index]
+        step = ch.datatype.step_ticks or 0
+        key = (step, int(start), int(end))
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and index in hit:
+                self._cache.move_to_end(key)
+                return hit[index]
+            gate = self._inflight.setdefault(key, threading.Lock())
+        with gate:
+            with self._lock:
+                hit = self._cache.get(key)
+                if hit is not None and index in hit:
+                    return hit[index]
+            group = self._group(index)
+            members = [(i, int(start), int(end)) for i in group]
+            off = ch.datatype.first_offset if self.method == "binary" else 0
+            req = Request(self.method, ch.user, int(start) - off, int(end) - off, members)
+            res = fetch_plan(self.client, self.plan, [req], max_workers=1)
+            got = {i: stitch(res.pieces.get(i, [])) for i in group}
+            with self._lock:
+                self._cache[key] = got
+                self._cache.move_to_end(key)
+                while len(self._cache) > self.keep:
+                    self._cache.popitem(last=False)
+                self._inflight.pop(key, None)
+        return got[index]
+
+
 @dataclass
 class ChannelReader:
     """Position-based access to one channel of a plan.
@@ -137,6 +211,7 @@ class ChannelReader:
     plan: Any
     channel: Any
     method: str = "auto"
+    shared: SharedWindows | None = None
 
     @property
     def datatype(self) -> Datatype:
@@ -193,10 +268,14 @@ class ChannelReader:
 
     def fetch(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, str]:
         """``(ticks, values, source)`` of ``[start, end)`` from the data engine."""
-        from .data.fetch import fetch_window
+        if self.shared is not None:
+            index = next(i for i, ch in enumerate(self.plan.channels) if ch is self.channel)
+            ticks, values = self.shared.fetch(index, start, end)
+        else:
+            from .data.fetch import fetch_window
 
-        ticks, values = fetch_window(self.client, self.plan, self.channel, start, end,
-                                     self.method)
+            ticks, values = fetch_window(self.client, self.plan, self.channel, start, end,
+                                         self.method)
         return np.asarray(ticks, dtype=np.int64), np.asarray(values), "raw"
 
     def read(self, i0: int, i1: int, units: str = "api") -> np.ndarray:
@@ -312,7 +391,8 @@ def open_source(
         meta = source_meta(client, url)
     plan = plan_query(client, dts, **kwargs)
     method = choose_method(plan, method)[0]
-    readers = [ChannelReader(client, plan, ch, method) for ch in plan.channels]
+    shared = SharedWindows(client, plan, method)
+    readers = [ChannelReader(client, plan, ch, method, shared) for ch in plan.channels]
     s = getattr(plan, "start", None)
     e = getattr(plan, "end", None)
     if s is None:
