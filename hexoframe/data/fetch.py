@@ -182,17 +182,16 @@ def _verdict(ch: ChannelPlan, lo: int, hi: int, piece: Piece, state: _State,
             return "split"
         return "ok"
     expected = ch.expected_in(lo, hi)
-    if piece.ticks is None:  # binary grid: never subsampled
-        return "ok" if expected is None or n == expected else "incomplete"
+    if expected is not None and n > expected:
+        return "incomplete"  # more samples than the grid holds: not a plain answer
+    if piece.ticks is None:  # binary grid: never subsampled; short = channel ends early
+        return "ok"
     step = dt.step_ticks
     diffs = np.diff(piece.ticks) if n > 1 else np.empty(0, np.int64)
-    if expected is not None:
-        if n == expected and (n == 0 or not diffs.size or (diffs == step).all()):
-            return "ok"
-        if n < expected and (n == 0 or diffs.size == 0 or diffs.max() > step):
-            state.learn(n)
-            return "split" if n > 0 or expected > 0 else "incomplete"
-        return "incomplete"
+    if (diffs < step).any():
+        return "incomplete"  # off the grid or duplicated
+    # Subsampling keeps every k-th point: spacing k*step throughout. A channel that ends
+    # early or has a gap keeps the step between the samples it has.
     if diffs.size and np.median(diffs) > step:
         state.learn(n)
         return "split"
@@ -296,11 +295,13 @@ def fetch_plan(
                             failing.append((i, lo, hi))
                         else:
                             ch = plan.channels[i]
+                            why = ("is still subsampled after splitting" if verdict == "split"
+                                   else "is off the sample grid")
                             raise IncompleteDataError(
-                                f"{ch.datatype.name}: the service returned {len(piece)} samples "
-                                f"for ticks [{lo}, {hi}) where {ch.expected_in(lo, hi)} were "
-                                "expected, and splitting the window does not help. Pass "
-                                "resolution='any' to accept what the service gives."
+                                f"{ch.datatype.name}: the answer for ticks [{lo}, {hi}) "
+                                f"({len(piece)} samples, {ch.expected_in(lo, hi)} expected) "
+                                f"{why}. Pass resolution='any' to accept what the service "
+                                "gives."
                             )
                     if failing:
                         n_got = max(len(pieces[i]) for i, _, _ in failing)

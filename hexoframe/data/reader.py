@@ -171,14 +171,24 @@ def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any
         if bar is not None:
             bar.close()
     series = []
+    missing: dict[str, int] = {}
     for i, ch in enumerate(plan.channels):
         ticks, raw = stitch(result.pieces.get(i, []))
-        if resolution == "full" and ch.count is not None and ticks.size != ch.count:
+        if resolution == "full" and ch.count is not None and ticks.size > ch.count:
             raise IncompleteDataError(
-                f"{ch.datatype.name}: got {ticks.size} samples, expected {ch.count}."
+                f"{ch.datatype.name}: got {ticks.size} samples, the record holds {ch.count}."
             )
-        if ticks.size > 1 and resolution == "full" and (np.diff(ticks) < 0).any():
-            raise IncompleteDataError(f"{ch.datatype.name}: samples out of order after stitching.")
+        if resolution == "full" and ticks.size > 1 and (np.diff(ticks) <= 0).any():
+            raise IncompleteDataError(
+                f"{ch.datatype.name}: samples duplicated or out of order after stitching."
+            )
+        if ch.count is not None and ticks.size < ch.count and resolution == "full":
+            missing[ch.datatype.name] = ch.count - ticks.size
+            logger.warning(
+                "%s: the service holds %d of the %d samples the record span allows (the "
+                "channel starts late, ends early or has gaps; nothing was subsampled)",
+                ch.datatype.name, ticks.size, ch.count,
+            )
         series.append(assemble.channel_series(
             ch.datatype, ticks, raw, source="raw", units=units, tick_rate=plan.tick_rate,
             user=ch.user, extra={"record": plan.record, "range": plan.range},
@@ -189,6 +199,7 @@ def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any
         "requests": result.requests,
         "refetched": result.refetched,
         "subsampled": result.subsampled,
+        "missing": missing,
         "resolution": resolution,
         "units": units,
         "record": plan.record,
