@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -247,3 +248,67 @@ def test_concurrent_requests_share_one_client(client):
     with ThreadPoolExecutor(8) as pool:
         ids = list(pool.map(lambda i: client.get("record", 37700 + i % 3)["id"], range(48)))
     assert ids == [37700 + i % 3 for i in range(48)]
+
+
+# -- reports --------------------------------------------------------------------------------------
+def test_report_metrics_and_histograms(client):
+    report = client.report(record=37700, metrics=[1, 44, 45, 50])
+    assert report["metric_id"].tolist() == [1, 44, 50]  # 45 is a histogram
+    assert report.set_index("metric_id").loc[44, "unit"] == "bpm"
+    assert (report["record_id"] == 37700).all() and (report["user_id"] == 1511).all()
+    assert (report["start_time"] == pd.Timestamp("2024-05-01 10:00", tz="UTC")).all()
+    histo = client.report_histograms(record=37700, metrics=[45])
+    assert len(histo) == 10 and (histo["metric_id"] == 45).all()
+    assert histo["bin_start"].tolist()[:2] == [20.0, 40.0]
+    with pytest.raises(errors.InvalidQueryError):
+        client.report(metrics=[1])
+
+
+# -- schema ---------------------------------------------------------------------------------------
+def test_schema_refresh_from_the_service(client, emu):
+    res = client.resource("record")
+    emu.reset_stats()
+    schema = res.refresh_schema()
+    assert emu.stats.by_path == {"/api/v1/record/schema/": 1}
+    assert "get" in schema["allowed_list_http_methods"]
+    assert "start" in schema["filtering"]
+    assert client.records(id=37700).loc[0, "id"] == 37700  # still usable
+
+
+def test_resource_unknown_to_the_packaged_schema(client, emu):
+    from hexoframe.resources import Resource
+
+    res = Resource(client, "record", schema=None)
+    res._schema = None  # as for a resource the packaged copy does not know
+    emu.reset_stats()
+    assert 37700 in set(res.list(user=1511)["id"])
+    assert emu.stats.by_path["/api/v1/record/schema/"] == 1
+
+
+# -- credentials from the environment, netrc and pickles -------------------------------------------
+def test_client_from_environment(emu, monkeypatch):
+    monkeypatch.setenv("HEXOSKIN_URL", emu.url + "/api/v1/")
+    monkeypatch.setenv("HEXOSKIN_API_KEY", "demo-athlete-public")
+    monkeypatch.setenv("HEXOSKIN_API_SECRET", "demo-athlete-private")
+    client = Client()
+    assert client.auth_kind == "apikey" and client.account()["id"] == 1511
+
+
+def test_client_from_netrc(emu, monkeypatch, tmp_path):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login athlete@hexoskin.com password hexoskin\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    client = Client(emu.url)
+    assert client.auth_kind == "basic" and client.account()["id"] == 1511
+
+
+def test_unpickled_client_rediscovers_credentials(emu, monkeypatch):
+    client = Client(emu.url, tick_rate=256, retries=3, **ATHLETE)
+    blob = pickle.dumps(client)
+    assert b"hexoskin\x94" not in blob and b"athlete@" not in blob
+    monkeypatch.setenv("HEXOSKIN_USERNAME", "athlete@hexoskin.com")  # as on a dask worker
+    monkeypatch.setenv("HEXOSKIN_PASSWORD", "hexoskin")
+    clone = pickle.loads(blob)
+    assert clone.base_url == emu.url and clone._settings.retries == 3
+    assert clone.get("record", 37700)["id"] == 37700

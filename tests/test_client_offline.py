@@ -242,3 +242,69 @@ def test_disallowed_methods_refused_before_sending(clean_env):
     with pytest.raises(errors.MethodNotAllowed) as info:
         client.update("report", 1, {"name": "x"}, partial=False)
     assert info.value.status == 405 and info.value.method == "PUT"
+
+
+# -- pagination bookkeeping (served by a fake) --------------------------------------------------
+class _FakeResponse:
+    def __init__(self, headers=None):
+        self.headers = headers or {}
+        self.status_code = 200
+        self.url = "http://127.0.0.1:9/api/v1/annotation/"
+
+
+def _serve(monkeypatch, client, pages):
+    calls = []
+
+    def fake(method, path, **kwargs):
+        calls.append((path, kwargs.get("params")))
+        body, headers = pages[len(calls) - 1]
+        return body, _FakeResponse(headers)
+
+    monkeypatch.setattr(client, "_request_json", fake)
+    return calls
+
+
+def _page(ids, nxt, total):
+    return {"meta": {"next": nxt, "total_count": total, "limit": 2, "offset": 0},
+            "objects": [{"id": i, "start": 256 * i, "user": "/api/v1/user/1511/"} for i in ids]}
+
+
+def test_pages_followed_and_cache_header_surfaced(clean_env, monkeypatch):
+    client = Client("http://127.0.0.1:9", token="t")
+    calls = _serve(monkeypatch, client, [
+        (_page([1, 2], "/api/v1/annotation/?limit=2&offset=2", 3), {}),
+        (_page([3], None, 3), {"X-HexoCache": "1714557600"}),
+    ])
+    frame = client.annotations(user=1511, page_size=2)
+    assert frame["id"].tolist() == [1, 2, 3]
+    assert calls == [("annotation/", {"user": "1511", "limit": "2"}),
+                     ("/api/v1/annotation/?limit=2&offset=2", None)]
+    assert frame.attrs["hexoskin_cached_at"] == 1714557600.0
+
+
+def test_total_count_mismatch_is_a_response_error(clean_env, monkeypatch):
+    client = Client("http://127.0.0.1:9", token="t")
+    _serve(monkeypatch, client, [(_page([1, 2], None, 5), {})])
+    with pytest.raises(errors.ResponseError, match="total_count=5"):
+        client.annotations()
+
+
+def test_pagination_loop_is_a_response_error(clean_env, monkeypatch):
+    client = Client("http://127.0.0.1:9", token="t")
+    loop = "/api/v1/annotation/?offset=2"
+    _serve(monkeypatch, client, [(_page([1], loop, 9), {})] * 3)
+    with pytest.raises(errors.ResponseError, match="loops"):
+        client.annotations()
+
+
+def test_list_answer_without_objects(clean_env, monkeypatch):
+    client = Client("http://127.0.0.1:9", token="t")
+    _serve(monkeypatch, client, [([1, 2], {})])
+    with pytest.raises(errors.ResponseError, match="objects"):
+        client.annotations()
+
+
+def test_detail_cache_header(clean_env, monkeypatch):
+    client = Client("http://127.0.0.1:9", token="t")
+    _serve(monkeypatch, client, [({"id": 5}, {"X-HexoCache": "12"})])
+    assert client.get("record", 5).cached_at == 12.0
