@@ -43,6 +43,7 @@ log = logging.getLogger("hexoframe.emulator")
 
 MAX_LIMIT = 1000
 DATA_CAP = 65535
+MAX_TICKS = 253402300799 * 256  # 9999-12-31T23:59:59Z
 TOKEN_PATHS = ("/api/connect/oauth2/token/", "/api/v1/connect/oauth2/token/")
 RESERVED_PARAMS = frozenset({"limit", "offset", "order_by", "format"})
 JSON_TYPE = "application/json"
@@ -949,6 +950,11 @@ class _Context:
 
     def validate(self, obj: Mapping[str, Any]) -> None:
         start, end = obj.get("start"), obj.get("end")
+        for key in ("start", "end", "device_start"):
+            value = obj.get(key)
+            if isinstance(value, int) and not 0 <= value <= MAX_TICKS:
+                raise ApiError(400, f"{self.name} {key} must be between 0 and {MAX_TICKS} "
+                                    "ticks (1/256 s since 1970 UTC)")
         if isinstance(start, int) and isinstance(end, int) and end < start:
             raise ApiError(400, f"{self.name} end ({end}) is before its start ({start})")
         if self.name == "record" and isinstance(start, int) and isinstance(end, int) \
@@ -1207,14 +1213,16 @@ def _report_answer(ctx: _Context) -> tuple[int, dict, bytes]:
     q = _window_query(ctx, "report")
     if _pick_format(ctx.environ.get("HTTP_ACCEPT", "") or "", q["format"]) != "json":
         raise ApiError(406, "reports are JSON only")
-    try:
-        from . import metrics
-    except ImportError:
-        raise ApiError(503, "reports are not available in this build") from None
-    known = {m.get("id") for m in getattr(metrics, "METRICS", [])}
     ids = list(dict.fromkeys(q["metrics"]))
     if not ids:
         raise ApiError(400, "give include_metrics=<id>,<id>")
+    if q["record"] is None and q["range"] is None and (q["start"] is None or q["end"] is None):
+        raise ApiError(400, "give record, range, or start and end (ticks)")
+    try:
+        from . import metrics
+    except ImportError:
+        raise ApiError(501, "reports are not available in this build") from None
+    known = {m.get("id") for m in getattr(metrics, "METRICS", [])}
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise ApiError(400, f"unknown metric id {unknown[0]}; see /api/v1/metric/")
