@@ -314,15 +314,13 @@ class HexoskinFileSystem(AbstractFileSystem):
             if e["name"] == path:
                 return dict(e)
         kind, ident, rest = self._split(path)
-        if not kind or ident is None or (kind == "user" and len(rest) <= 1 and not
-                                         (rest and not rest[0].isdigit())):
-            if kind == "user" and rest:
-                self._source("record", int(rest[0]))
-            elif kind and ident is not None:
-                if kind == "user":
-                    self.client.get("user", ident)
-                else:
-                    self._source(kind, ident)
+        if not kind or ident is None:
+            return {"name": path, "size": 0, "type": "directory"}
+        if kind == "user" and not rest:
+            try:
+                self.client.get("user", ident)
+            except NotFound as exc:
+                raise FileNotFoundError(f"hexoskin://{path}: {exc}") from exc
             return {"name": path, "size": 0, "type": "directory"}
         rkind, rid, rrest = self._resolve(path)
         if not rrest:
@@ -342,6 +340,23 @@ class HexoskinFileSystem(AbstractFileSystem):
         size = WAV_HEADER + 2 * r.count if not dt.is_async else None
         return {"name": path, "size": size, "type": "file",
                 "last_modified": src.last_modified, "datatype_id": dt.id}
+
+    def invalidate_cache(self, path: str | None = None) -> None:
+        """Forget listings and planned sources (all, or those under ``path``)."""
+        if path is None:
+            self.dircache.clear()
+            self._sources.clear()
+            return
+        path = self._strip_protocol(path)
+        for key in [k for k in self.dircache if k == path or k.startswith(path + "/")]:
+            self.dircache.pop(key, None)
+        try:
+            kind, ident, _ = self._resolve(path)
+        except FileNotFoundError:
+            return
+        if ident is not None:
+            for key in [k for k in self._sources if k.startswith(f"{kind}/{ident}")]:
+                self._sources.pop(key, None)
 
     def ukey(self, path: str) -> str:
         """A key that changes when the record changes (from its ``last_modified``)."""

@@ -69,6 +69,10 @@ def test_info_does_not_list_the_parent(hexoskin_emulator, fs):
     assert fs.ukey("record/37700/ECG_I.wav") == fs.ukey("record/37700/ECG_I.wav")
     with pytest.raises(FileNotFoundError):
         fs.info("record/37700/nothing.wav")
+    assert fs.info("user/1511")["type"] == "directory"
+    assert fs.isfile("user/1511/37700/heart_rate.wav")
+    assert not fs.exists("record/99999999")
+    assert fs.modified("record/37700/ECG_I.wav").year == 2024
 
 
 def test_cat_file_serves_export_formats(fs, raw):
@@ -147,6 +151,16 @@ def test_secrets_stay_out_of_serialisation(hexoskin_emulator, monkeypatch):
     assert json.loads(clone.cat_file("record/37700/info.json"))["start"] == 438926745600
     fs2 = fsspec.AbstractFileSystem.from_json(fs.to_json())
     assert isinstance(fs2, HexoskinFileSystem)
+
+
+def test_find_and_invalidate(hexoskin_emulator, fs):
+    files = fs.find("range/58979")
+    assert "range/58979/heart_rate.wav" in files and "range/58979/info.json" in files
+    fs.invalidate_cache("range/58979")
+    hexoskin_emulator.reset_stats()
+    fs.ls("range/58979")
+    assert sum(hexoskin_emulator.stats.by_path.values()) > 0  # listed afresh
+    assert hexoskin_emulator.stats.data_requests == 0
 
 
 def test_bad_paths_raise_file_errors(fs):
