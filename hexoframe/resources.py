@@ -446,7 +446,9 @@ class Resource:
         out: dict[str, Any] = {}
         for key, value in data.items():
             spec = fields.get(key)
-            if is_tick_field(spec, key) and value is not None and not isinstance(value, int):
+            if isinstance(value, str) and value.lstrip("-").isdigit():
+                value = int(value) if is_tick_field(spec, key) else value
+            elif is_tick_field(spec, key) and value is not None and not isinstance(value, int):
                 value = int(to_ticks(value, self.client.tick_rate))
             elif _is_time_like(value):
                 value = _encode_scalar(value, spec, key, self.client.tick_rate)

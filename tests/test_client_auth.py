@@ -155,3 +155,11 @@ def test_secrets_never_leak(emu, caplog, monkeypatch):
     for secret in secrets:
         assert secret not in text, secret
     assert "Bearer" not in text and "Basic " not in text
+
+
+def test_refresh_token_alone_is_enough(emu):
+    pair = token_pair(emu)
+    client = Client(emu.url, refresh_token=pair["refresh_token"], **APP)
+    assert client.auth_kind == "oauth2"
+    assert client.account()["id"] == 1511
+    assert client.auth.token_requests == 1
