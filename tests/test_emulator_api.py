@@ -544,3 +544,42 @@ def test_data_cache_header(emu):
     friend = requests.get(url, auth=FRIEND)
     assert "X-HexoCache" not in friend.headers  # so is the caller
     assert emu.stats.data_requests == 4
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def test_cli_serves_until_sigterm(tmp_path):
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    db = tmp_path / "cli.sqlite"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hexoframe.emulator.cli", "--db", str(db), "--seed", "3",
+         "--rate-limit-rate", "1", "--retry-after", "9", "--path-pattern", "/data/"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        url = re.search(r"(http://127\.0\.0\.1:\d+)", first).group(1)
+        banner = "".join(proc.stdout.readline() for _ in range(8))
+        assert "athlete@hexoskin.com / hexoskin" in banner
+        assert "hexoframe-demo" in banner
+        assert requests.get(url + "/api/v1/record/37700/", auth=ATHLETE).status_code == 200
+        r = requests.get(url + "/api/v1/data/?datatype=19&record=37700", auth=ATHLETE)
+        assert r.status_code == 429 and r.headers["Retry-After"] == "9"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert db.exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_cli_rejects_bad_fault_flags(capsys):
+    from hexoframe.emulator.cli import main
+
+    assert main(["--error-rate", "3"]) == 2
+    assert "error_rate" in capsys.readouterr().err
