@@ -308,3 +308,22 @@ def test_detail_cache_header(clean_env, monkeypatch):
     client = Client("http://127.0.0.1:9", token="t")
     _serve(monkeypatch, client, [({"id": 5}, {"X-HexoCache": "12"})])
     assert client.get("record", 5).cached_at == 12.0
+
+
+def test_adapter_always_times_out_and_verifies(monkeypatch):
+    from requests.adapters import HTTPAdapter
+
+    from hexoframe.transport import make_session
+
+    seen = {}
+
+    def capture(self, request, **kwargs):
+        seen.update(kwargs)
+        raise requests.exceptions.ConnectionError("stop here")
+
+    monkeypatch.setattr(HTTPAdapter, "send", capture)
+    session = make_session(RetrySettings(timeout=(3.0, 7.0), pool_size=12))
+    assert session.get_adapter("https://x/")._pool_maxsize == 12
+    with pytest.raises(requests.exceptions.ConnectionError):
+        session.get("https://api.hexoskin.com/api/v1/", verify=False, timeout=None)
+    assert seen["verify"] is True and seen["timeout"] == (3.0, 7.0)
