@@ -583,3 +583,50 @@ def test_cli_rejects_bad_fault_flags(capsys):
 
     assert main(["--error-rate", "3"]) == 2
     assert "error_rate" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- metrics, reports
+
+
+def test_metric_resource(api):
+    from hexoframe.emulator.metrics import METRICS
+
+    body = api("metric/", params={"limit": 0}).json()
+    assert body["meta"]["total_count"] == len(METRICS)
+    m = api("metric/44/").json()
+    assert m["id"] == 44 and m["resource_uri"] == "/api/v1/metric/44/"
+    assert _count(api, "metric", id__in="1,44,45") == 3
+
+
+def test_report_by_record_matches_the_data(api):
+    rep = api("report/", params={"include_metrics": "44,45", "record": 37700}).json()
+    assert rep["count"] == 1
+    hr_avg, histo = rep["data"][0]
+    assert hr_avg["metric"] == "/api/v1/metric/44/"
+    assert hr_avg["timerange"] == {"start": REC[37700], "end": REC[37700] + 3600 * 256,
+                                   "user": "/api/v1/user/1511/"}
+    assert rep["record"]["id"] == 37700
+    hr = api("data/", params={"datatype": 19, "record": 37700, "flat": 1}).json()
+    assert hr_avg["value"] == pytest.approx(sum(v for _, v in hr) / len(hr))
+    assert sum(histo["data2"]["value"]) == len(hr)
+
+
+def test_report_hrv_only_for_rest_and_sleep_ranges(api):
+    def hrv(range_id):
+        rep = api("report/", params={"include_metrics": 50, "range": range_id}).json()
+        return rep["data"][0][0]["value"]
+
+    assert hrv(58980) != -1  # sleep, activitytype 12
+    assert hrv(58981) != -1  # rest, activitytype 8
+    assert hrv(58979) == -1  # a run
+
+
+@pytest.mark.parametrize("params, status", [
+    ({"record": 37700}, 400), ({"include_metrics": "9999", "record": 37700}, 400),
+    ({"include_metrics": "44"}, 400), ({"include_metrics": "44", "record": 37720}, 404),
+    ({"include_metrics": "x", "record": 37700}, 400),
+])
+def test_report_errors(api, params, status):
+    r = api("report/", params=params)
+    assert r.status_code == status
+    assert r.json()["error"]
