@@ -416,9 +416,23 @@ class Client:
         else:
             query["range"] = range
         if metrics is not None:
-            ids = [metrics] if isinstance(metrics, (int, str)) else list(metrics)
-            query["include_metrics"] = ids
+            query["include_metrics"] = self._metric_ids(metrics)
         return self.get_json("report/", params=query)
+
+    def _metric_ids(self, metrics: Iterable[Any] | int | str) -> list[int]:
+        """Metric ids from ids, digit strings or metric names (names looked up once)."""
+        items = [metrics] if isinstance(metrics, (int, str)) else list(metrics)
+        names = [m for m in items if isinstance(m, str) and not m.isdigit()]
+        by_name: dict[str, int] = {}
+        if names:
+            found = self.resource("metric").list_raw(name__in=names)
+            by_name = {str(o["name"]): int(o["id"]) for o in found}
+            missing = [n for n in names if n not in by_name]
+            if missing:
+                raise errors.InvalidQueryError(
+                    f"Unknown metric name(s) {missing}; see client.metrics() for the list."
+                )
+        return [by_name[m] if m in by_name else int(m) for m in items]
 
     def report(self, *, record: Any = None, range: Any = None,  # noqa: A002
                metrics: Iterable[Any] | None = None, **params: Any) -> pd.DataFrame:
@@ -431,8 +445,9 @@ class Client:
         ----------
         record, range : int
             Exactly one of them.
-        metrics : list of int, optional
-            Metric ids (``include_metrics``), e.g. ``[44, 46, 47]``.
+        metrics : list of int or str, optional
+            Metric ids or names (``include_metrics``), e.g. ``[44, 46, 47]`` or
+            ``["heartrate_avg"]``.
 
         Examples
         --------

@@ -337,7 +337,8 @@ class Resource:
         """Yield ``(objects, meta, cached_at)`` for each page, following ``meta.next``."""
         self._require("GET", "list", self.path)
         params = self._params(filters, validate)
-        params["limit"] = str(max(1, min(int(params.get("limit", page_size)), MAX_PAGE)))
+        limit = int(params.get("limit", page_size)) or MAX_PAGE  # Tastypie: 0 = the most
+        params["limit"] = str(max(1, min(limit, MAX_PAGE)))
         path: str | None = self.path
         query: dict[str, str] | None = params
         seen: set[str] = set()

@@ -262,6 +262,10 @@ def test_report_metrics_and_histograms(client):
     assert histo["bin_start"].tolist()[:2] == [20.0, 40.0]
     with pytest.raises(errors.InvalidQueryError):
         client.report(metrics=[1])
+    by_name = client.report(record=37700, metrics=["heartrate_avg", 1])
+    assert sorted(by_name["metric_id"]) == [1, 44]
+    with pytest.raises(errors.InvalidQueryError, match="no_such_metric"):
+        client.report(record=37700, metrics=["no_such_metric"])
 
 
 # -- schema ---------------------------------------------------------------------------------------
