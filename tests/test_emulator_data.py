@@ -261,3 +261,79 @@ def test_json_is_fast():
     for _ in range(5):
         _render(_seg(src), [4113], *win, "json")
     assert (time.perf_counter() - t0) / 5 < 0.1
+
+
+# ---------------------------------------------------------------------------------------
+# over real HTTP
+AUTH = ("athlete@hexoskin.com", "hexoskin")
+BIN = {"Accept": "application/octet-stream"}
+
+
+def _http(emu, params, headers=None):
+    requests = pytest.importorskip("requests")
+    r = requests.get(emu.url + "/api/v1/data/", params=params, auth=AUTH,
+                     headers=headers or {}, timeout=120)
+    assert r.status_code == 200, r.text[:300]
+    return r
+
+
+def test_http_formats_agree(hexoskin_emulator):
+    src = _src()
+    lo, hi = START + 600 * 256, START + 1000 * 256  # on every grid (HRV: 300 s)
+    dts = catalog.resolve(MIXED)
+    params = {"datatype__in": ",".join(str(d.id) for d in dts), "start": lo, "end": hi,
+              "user": USER}
+    jdec = _decode_json(_http(hexoskin_emulator, params).content)
+    r = _http(hexoskin_emulator, params, {"Accept": "text/csv"})
+    assert r.headers["Content-Type"].startswith("text/csv")
+    cdec, _ = _decode_csv(r.content)
+    r = _http(hexoskin_emulator, params, BIN)
+    info, zdec = _decode_zip(r.content)
+    assert info["start"] == lo and info["user"] == USER
+    for dt in dts:
+        ts, raw = src.samples(dt, lo, hi)
+        api = np.asarray(dt.to_api(raw)).tolist()
+        jts, jval = jdec[(USER, dt.id)]
+        assert jts.tolist() == ts.tolist() and list(jval) == api
+        conv = int if dt.api_scale == 1 else float
+        assert [conv(v) for _, v in cdec.get((USER, dt.id), [])] == api
+        zts, zraw = zdec[dt.id]
+        if dt.end_stamped:
+            ts, raw = src.samples(dt, lo + dt.step_ticks, hi + dt.step_ticks)
+        assert zts.tolist() == ts.tolist() and zraw.tolist() == raw.tolist()
+        assert np.asarray(dt.to_api(zraw)).tolist() == np.asarray(dt.to_api(raw)).tolist()
+
+
+def test_http_cap_and_full_binary(hexoskin_emulator):
+    params = {"datatype": 4113, "start": START, "end": START + 300 * 256, "user": USER}
+    pairs = _http(hexoskin_emulator, params).json()[0]["data"]["4113"]
+    assert len(pairs) == 38400 <= 65535
+    assert set(np.diff([p[0] for p in pairs]).tolist()) == {2}
+    _, zdec = _decode_zip(_http(hexoskin_emulator, params, BIN).content)
+    assert len(zdec[4113][0]) == 300 * 256
+    assert zdec[4113][1][::2].tolist() == [p[1] for p in pairs]
+    whole = _http(hexoskin_emulator, {"datatype": 19, "record": 37700}).json()
+    assert len(whole[0]["data"]["19"]) == catalog.sample_count(catalog.lookup(19), START,
+                                                                START + HOUR)
+
+
+def test_http_same_seed_same_bytes_other_seed_other_bytes():
+    from hexoframe.emulator import Emulator
+
+    params = {"datatype__in": "4113,19,18,49", "start": START, "end": START + 120 * 256,
+              "user": USER}
+    bodies = []
+    for seed in (0, 0, 5):
+        with Emulator(seed=seed) as emu:
+            bodies.append((_http(emu, params).content, _http(emu, params, BIN).content))
+    assert bodies[0] == bodies[1]
+    assert bodies[0][0] != bodies[2][0] and bodies[0][1] != bodies[2][1]
+
+
+def test_http_window_independence(hexoskin_emulator):
+    for dt in (4129, 18):
+        mid = START + 100 * 256 + 3
+        parts = [_http(hexoskin_emulator, {"datatype": dt, "start": a, "end": b, "user": USER,
+                                           "flat": 1}).json()
+                 for a, b in ((START, mid), (mid, START + 400 * 256), (START, START + 400 * 256))]
+        assert parts[0] + parts[1] == parts[2]

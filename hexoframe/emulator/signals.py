@@ -33,7 +33,7 @@ from .physiology import MINUTE, TICKS, Drivers
 __all__ = ["Source", "SyntheticSource", "make_source", "EMPTY"]
 
 EMPTY = np.zeros(0, dtype=np.int64)
-_CHUNK = 1 << 19  # samples per vectorised chunk (bounds temporary memory)
+_CHUNK = 1 << 17  # samples per vectorised chunk (bounds temporary memory)
 
 
 class Source(Protocol):
