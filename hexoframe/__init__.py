@@ -1,3 +1,85 @@
-"""hexoframe: Hexoskin biometrics in pandas, xarray and fsspec."""
+"""hexoframe: Hexoskin smart-shirt biometrics in pandas, xarray and fsspec.
+
+Importing hexoframe registers ``pd.read_hexoskin`` (pandas has no plugin mechanism for
+readers, so this is a guarded assignment that never replaces someone else's function)
+and the ``.hexo`` Series/DataFrame accessors.  The xarray engine ``"hexoskin"`` and the
+fsspec protocol ``hexoskin://`` are registered through entry points and load on first use.
+
+Examples
+--------
+>>> import hexoframe
+>>> client = hexoframe.Client()                                       # doctest: +SKIP
+>>> df = hexoframe.read_hexoskin(record=37700, datatypes=["hr", "br"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import catalog, errors, timestamps
+from .errors import (
+    AuthenticationError,
+    BadRequest,
+    ConfigurationError,
+    HexoskinError,
+    IncompleteDataError,
+    InvalidQueryError,
+    MethodNotAllowed,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ResponseError,
+    ServerError,
+    UnknownDatatypeError,
+)
 
 __version__ = "0.1.0"
+
+# Public names that live in heavier modules, imported on first access.
+_LAZY = {
+    "Client": "hexoframe.client",
+    "read_hexoskin": "hexoframe.data.reader",
+    "read_export": "hexoframe.exports",
+    "read_cohort": "hexoframe.cohort",
+    "Emulator": "hexoframe.emulator",
+}
+
+__all__ = [
+    "__version__",
+    "catalog",
+    "errors",
+    "timestamps",
+    "AuthenticationError",
+    "BadRequest",
+    "ConfigurationError",
+    "HexoskinError",
+    "IncompleteDataError",
+    "InvalidQueryError",
+    "MethodNotAllowed",
+    "NotFound",
+    "PermissionDenied",
+    "RateLimited",
+    "ResponseError",
+    "ServerError",
+    "UnknownDatatypeError",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hexoframe' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+from . import pandas_ext as _pandas_ext  # noqa: E402  (registers pd.read_hexoskin, .hexo)
+
+_pandas_ext.register()

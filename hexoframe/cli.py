@@ -136,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hexoframe: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"hexoframe: interrupted after {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        elapsed = time.perf_counter() - started
+        print(f"hexoframe: interrupted after {elapsed:.1f} s", file=sys.stderr)
         return 130
 
 

@@ -56,8 +56,9 @@ def run_demo(seed: int = 0, out: TextIO | None = None) -> int:
         _section(out, "Records (client.records(), every page, real datetimes)")
         records = client.records(order_by="start")
         cols = [c for c in ("id", "start_time", "end_time", "duration", "status") if c in records]
+        print(f"{len(records)} records visible to this user; the first five:", file=out)
         with pd.option_context("display.width", 120, "display.max_columns", 10):
-            print(records[cols].to_string(index=False), file=out)
+            print(records[cols].head(5).to_string(index=False), file=out)
 
         _section(out, "Vitals of record 37700 (pd.read_hexoskin)")
         vitals = pd.read_hexoskin(
@@ -65,7 +66,9 @@ def run_demo(seed: int = 0, out: TextIO | None = None) -> int:
             progress=False,
         )
         print(vitals.describe().round(1).to_string(), file=out)
-        print(f"method: {vitals.attrs.get('hexoskin', {})}", file=out)
+        how = vitals.attrs.get("hexoskin", {})
+        print(f"fetched by {how.get('method')} ({how.get('reason')}), "
+              f"{how.get('requests')} request(s)", file=out)
 
         _section(out, "Full-resolution ECG, 10 minutes, fetched two ways")
         span = {"start": "2024-05-01T10:00:00Z", "end": "2024-05-01T10:10:00Z"}
@@ -95,10 +98,10 @@ def run_demo(seed: int = 0, out: TextIO | None = None) -> int:
                                      progress=False, **span)
         rr_s = rr.iloc[:, 0]
         rr_s = rr_s[rr_s > 0]
-        hr = ecg_hr = hexoframe.read_hexoskin(record=37700, datatypes=["hr"], client=client,
-                                              progress=False, **span).iloc[:, 0]
+        hr = hexoframe.read_hexoskin(record=37700, datatypes=["hr"], client=client,
+                                     progress=False, **span).iloc[:, 0]
         print(f"{len(rr_s)} beats; 60 / mean RR = {60 / rr_s.mean():.1f} bpm; "
-              f"mean heart_rate = {ecg_hr.mean():.1f} bpm ({len(hr)} samples)", file=out)
+              f"mean heart_rate = {hr.mean():.1f} bpm ({len(hr)} samples)", file=out)
 
         _section(out, "A 7-day record as a lazy xarray Dataset")
         import xarray as xr
