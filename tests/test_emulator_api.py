@@ -15,11 +15,18 @@ STRANGER = (DEMO_USERS["stranger"]["email"], DEMO_USERS["stranger"]["password"])
 
 
 @pytest.fixture(scope="module")
-def api(hexoskin_emulator):
-    """A keep-alive session of the athlete against the shared (read-only) emulator."""
+def reader():
+    """A module-wide emulator these tests only read (counts stay exact)."""
+    with Emulator() as e:
+        yield e
+
+
+@pytest.fixture(scope="module")
+def api(reader):
+    """A keep-alive session of the athlete against the module's read-only emulator."""
     s = requests.Session()
     s.auth = ATHLETE
-    base = hexoskin_emulator.url + "/api/v1/"
+    base = reader.url + "/api/v1/"
 
     def get(path, **kw):
         return s.get(base + path, **kw)
@@ -41,6 +48,14 @@ def test_url_is_server_root(hexoskin_emulator):
     assert hexoskin_emulator.url.startswith("http://127.0.0.1:")
     assert not hexoskin_emulator.url.endswith("/")
     assert hexoskin_emulator.api_url == hexoskin_emulator.url + "/api/v1/"
+
+
+def test_plugin_fixtures(hexoskin_env, hexoskin_users):
+    import os
+
+    assert os.environ["HEXOSKIN_URL"] == hexoskin_env.url
+    assert os.environ["HEXOSKIN_USERNAME"] == hexoskin_users["athlete"]["email"] == ATHLETE[0]
+    assert hexoskin_users["coach"]["id"] == 1513
 
 
 def test_api_root_lists_resources(api):

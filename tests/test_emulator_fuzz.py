@@ -9,7 +9,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hexoframe.emulator import DEMO_USERS
+from hexoframe.emulator import DEMO_USERS, Emulator
 
 ME = (DEMO_USERS["athlete"]["email"], DEMO_USERS["athlete"]["password"])
 
@@ -41,6 +41,13 @@ VALUES = st.one_of(
     st.text(max_size=20),
 )
 PAIR = st.tuples(st.sampled_from(FIELDS), st.sampled_from(OPS), VALUES)
+
+
+@pytest.fixture(scope="module")
+def hexoskin_emulator():
+    """A private emulator: the body fuzzing writes (and deletes) objects."""
+    with Emulator() as emu:
+        yield emu
 
 
 @pytest.fixture(scope="module")

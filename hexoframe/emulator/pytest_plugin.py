@@ -1,11 +1,21 @@
 """Pytest plugin exposing a running Hexoskin emulator as fixtures.
 
-Registered through the ``pytest11`` entry point ``hexoframe``.
+Registered through the ``pytest11`` entry point ``hexoframe``, so any project that
+installs hexoframe can test its analysis code against the emulator offline.
 
 Fixtures
 --------
 hexoskin_emulator
-    Session-scoped running :class:`hexoframe.emulator.Emulator`.
+    Session-scoped running :class:`hexoframe.emulator.Emulator` (in-memory database,
+    seed 0, no faults). Shared by every test of the session: tests that write or set
+    faults should start their own ``Emulator()`` or undo what they changed.
+hexoskin_users
+    The demo credentials by role (``athlete``, ``friend``, ``coach``, ``athlete2``,
+    ``stranger``).
+hexoskin_env
+    Function-scoped: sets ``HEXOSKIN_URL``, ``HEXOSKIN_USERNAME`` and
+    ``HEXOSKIN_PASSWORD`` to the shared emulator and the athlete (user 1511) for the
+    duration of the test; yields the emulator.
 
 Examples
 --------
@@ -16,14 +26,37 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 
 @pytest.fixture(scope="session")
-def hexoskin_emulator() -> Iterator[object]:
+def hexoskin_emulator() -> Iterator[Any]:
     """Yield a running emulator shared by the whole test session."""
     from hexoframe.emulator.server import Emulator
 
     with Emulator() as emu:
         yield emu
+
+
+@pytest.fixture(scope="session")
+def hexoskin_users() -> dict[str, dict[str, Any]]:
+    """The demo credentials by role (a copy)."""
+    from hexoframe.emulator.store import DEMO_USERS
+
+    return {role: dict(info) for role, info in DEMO_USERS.items()}
+
+
+@pytest.fixture()
+def hexoskin_env(hexoskin_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Point the ``HEXOSKIN_*`` environment at the shared emulator as the athlete."""
+    from hexoframe.emulator.store import DEMO_USERS
+
+    for name in ("HEXOSKIN_API_KEY", "HEXOSKIN_API_SECRET", "HEXOSKIN_TOKEN",
+                 "HEXOSKIN_CLIENT_ID", "HEXOSKIN_CLIENT_SECRET", "HEXOSKIN_REFRESH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HEXOSKIN_URL", hexoskin_emulator.url)
+    monkeypatch.setenv("HEXOSKIN_USERNAME", DEMO_USERS["athlete"]["email"])
+    monkeypatch.setenv("HEXOSKIN_PASSWORD", DEMO_USERS["athlete"]["password"])
+    yield hexoskin_emulator

@@ -294,7 +294,7 @@ class Emulator:
         self._server = _Server((self.host, self.port), self.app)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
+                                        kwargs={"poll_interval": 0.05},
                                         name=f"hexoskin-emulator-{self.port}", daemon=True)
         self._thread.start()
         return self
