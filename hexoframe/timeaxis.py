@@ -245,6 +245,47 @@ class TimeAxisIndex(CoordinateTransformIndex):
         pos = self._positions(label, method, tolerance)
         return IndexSelResult({self.dim: pos if pos.ndim else int(pos)})
 
+    def _same_grid(self, other: Index) -> bool:
+        if not isinstance(other, TimeAxisIndex):
+            return False
+        a, b = self.transform, other.transform
+        return a.step_ns == b.step_ns and (a.start_ns - b.start_ns) % a.step_ns == 0
+
+    def _as_pandas(self) -> PandasIndex:
+        return PandasIndex(self.to_pandas_index(), self.dim)
+
+    def join(self, other: Index, how: str = "inner") -> Index:
+        """Inner/outer join; stays lazy for axes on one grid that overlap or touch."""
+        if self._same_grid(other):
+            a, b = self.transform, other.transform  # type: ignore[attr-defined]
+            a0, a1 = a.start_ns, a.start_ns + a.size * a.step_ns
+            b0, b1 = b.start_ns, b.start_ns + b.size * b.step_ns
+            if how == "inner":
+                lo, hi = max(a0, b0), min(a1, b1)
+                lo, hi = lo, max(lo, hi)
+            elif how == "outer" and max(a0, b0) <= min(a1, b1):
+                lo, hi = min(a0, b0), max(a1, b1)
+            else:
+                lo = hi = None
+            if lo is not None and hi is not None:
+                start = a.start + (lo - a0) // a.ns_per_tick
+                size = (hi - lo) // a.step_ns
+                return type(self)(TimeAxisTransform(start, a.step, size, a.coord_name, a.dim,
+                                                    a.tick_rate))
+        other_pd = other._as_pandas() if isinstance(other, TimeAxisIndex) else other
+        return self._as_pandas().join(other_pd, how=how)
+
+    def reindex_like(self, other: Index, method: Any = None, tolerance: Any = None
+                     ) -> dict[Hashable, Any]:
+        if self._same_grid(other) and method is None:
+            a, b = self.transform, other.transform  # type: ignore[attr-defined]
+            offset = (b.start_ns - a.start_ns) // a.step_ns
+            pos = np.arange(b.size, dtype=np.int64) + offset
+            pos[(pos < 0) | (pos >= a.size)] = -1
+            return {self.dim: pos}
+        other_pd = other._as_pandas() if isinstance(other, TimeAxisIndex) else other
+        return self._as_pandas().reindex_like(other_pd, method, tolerance)
+
     def create_variables(self, variables: Mapping[Any, Variable] | None = None) -> dict:
         out = super().create_variables(variables)
         for name, var in out.items():  # keep encoding (e.g. preferred_chunks) across copies

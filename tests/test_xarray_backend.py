@@ -197,6 +197,20 @@ def test_time_index_selection_semantics():
     assert ds.to_dataframe().index.equals(pd.DatetimeIndex(ds.t.values, name="t"))
 
 
+def test_time_index_alignment():
+    idx = TimeAxisIndex.from_ticks(256, 256, 10, dim="t")
+    v = xr.DataArray(np.arange(10.0), dims="t", coords=xr.Coordinates.from_xindex(idx))
+    a, b = v.isel(t=slice(0, 6)), v.isel(t=slice(3, 9))
+    total = a + b  # inner join stays lazy
+    assert total.values.tolist() == [6.0, 8.0, 10.0]
+    assert isinstance(total.xindexes["t"], TimeAxisIndex)
+    outer = xr.align(a, b, join="outer")[0]
+    np.testing.assert_array_equal(outer.values, [0, 1, 2, 3, 4, 5, np.nan, np.nan, np.nan])
+    assert a.reindex_like(b).values[:3].tolist() == [3.0, 4.0, 5.0]
+    gap = xr.align(v.isel(t=slice(0, 2)), v.isel(t=slice(5, 7)), join="outer")[0]
+    assert gap.sizes["t"] == 4  # disjoint: falls back to a pandas index
+
+
 def test_bad_urls_and_unknown_records_give_typed_errors(hexoskin_emulator, so):
     hexoskin_emulator.reset_stats()
     with pytest.raises(errors.InvalidQueryError, match="hexoskin://record/<id>"):
