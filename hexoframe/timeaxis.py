@@ -262,7 +262,7 @@ class TimeAxisIndex(CoordinateTransformIndex):
             b0, b1 = b.start_ns, b.start_ns + b.size * b.step_ns
             if how == "inner":
                 lo, hi = max(a0, b0), min(a1, b1)
-                lo, hi = lo, max(lo, hi)
+                hi = max(lo, hi)
             elif how == "outer" and max(a0, b0) <= min(a1, b1):
                 lo, hi = min(a0, b0), max(a1, b1)
             else:

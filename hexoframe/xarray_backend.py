@@ -13,6 +13,15 @@ Asynchronous channels (``rr_interval``, ``qrs``, ``step`` ...) have no times unt
 when requested they are loaded at open (one request per planner window, usually one) and
 get their own dimension ``time_<name>``.
 
+Values are float64 in the ``units`` asked for (``"api"`` by default, ``"raw"`` or
+``"physical"``), NaN where the service has no sample: a lazy array must fix its dtype
+before it knows whether a window has gaps.  ``method`` picks the data endpoint format
+(``"auto"``: binary zips for records and ranges, JSON for a bare user span).
+
+Credentials: ``client=`` or ``storage_options={...}`` (``Client`` arguments), else the
+client's discovery (``HEXOSKIN_*`` environment variables, ``~/.netrc``).  Arrays pickle
+without secrets, so dask workers need those environment variables.
+
 Downloaded exports (a folder or ``.zip``) open the same way, from local files.
 
 Examples
