@@ -83,6 +83,15 @@ class Client:
     ConfigurationError
         Invalid URL, or no credentials (arguments, environment, netrc).
 
+    Notes
+    -----
+    * Thread-safe: share one client between threads (size ``pool_size`` to match).
+    * Pickles **without secrets** (URL, tick rate, API version and retry settings only);
+      the unpickled copy finds credentials again in its own process's ``HEXOSKIN_*``
+      environment variables or netrc, so set those on dask workers.
+    * Logs each request (method, URL, status, time) at DEBUG on the ``"hexoframe"``
+      logger; never credentials, ``Authorization`` headers or token bodies.
+
     Examples
     --------
     >>> client = Client("https://api.hexoskin.com", token="...")  # doctest: +SKIP
