@@ -100,6 +100,14 @@ def main(argv: list[str] | None = None) -> None:
             server, lambda d: d["ecg_i"].sel(time_256hz=TEN_MINUTES).load(), args.repeat,
             setup=open_lazy)
         rows.append((f"load ECG 10 min ({got.size} samples)", t, req, data))
+        hour = slice("2024-05-12T12:00", "2024-05-12T12:59:59.99")
+        t, req, data, got = _timed(
+            server, lambda d: d["ecg_i"].sel(time_256hz=hour).load(), args.repeat,
+            setup=open_lazy)
+        rows.append((f"load ECG 1 hour ({got.size} samples)", t, req, data))
+        t, req, data, got = _timed(server, lambda d: d["heart_rate"].load(), args.repeat,
+                                   setup=open_lazy)
+        rows.append((f"load heart_rate 7 days ({got.size} samples)", t, req, data))
         ten = dict.fromkeys(["time_256hz", "time_128hz", "time_64hz", "time_1hz"], TEN_MINUTES)
         t, req, data, _ = _timed(server, lambda d: d.sel(ten).load(), args.repeat,
                                  setup=open_lazy)
