@@ -645,3 +645,59 @@ def test_report_errors(api, params, status):
     r = api("report/", params=params)
     assert r.status_code == status
     assert r.json()["error"]
+
+
+# ----------------------------------------------------------------------------- HTTP details
+
+
+def test_user_and_profile_updates(emu):
+    base = emu.url + "/api/v1/"
+    r = requests.patch(base + "user/1511/", auth=ATHLETE, json={"first_name": "Ath",
+                                                                "email": "x@y.z"})
+    assert r.status_code == 200
+    assert r.json()["first_name"] == "Ath"
+    assert r.json()["email"] == "athlete@hexoskin.com"  # read-only field ignored
+    assert requests.patch(base + "user/1512/", auth=ATHLETE,
+                          json={"first_name": "no"}).status_code == 403
+    r = requests.patch(base + "profile/1460/", auth=ATHLETE, json={"gender": "F"})
+    assert r.status_code == 200 and r.json()["gender"] == "F"
+    assert requests.get(base + "account/", auth=ATHLETE).json()["objects"][0]["profile"][
+        "gender"] == "F"
+
+
+def test_chunked_request_body(emu):
+    def chunks():
+        yield b'{"name": "chunked", '
+        yield b'"start": 256, "end": 512}'
+
+    r = requests.post(emu.url + "/api/v1/range/", auth=ATHLETE, data=chunks(),
+                      headers={"Content-Type": "application/json"})
+    assert r.status_code == 201
+    assert r.json()["name"] == "chunked"
+
+
+def test_head_and_connection_close(api):
+    r = api.session.head(api.base + "record/37700/")
+    assert r.status_code == 200 and r.content == b""
+    assert int(r.headers["Content-Length"]) == len(api("record/37700/").content)
+    r = requests.get(api.base + "record/37700/", auth=ATHLETE, headers={"Connection": "close"})
+    assert r.status_code == 200 and r.headers["Connection"] == "close"
+
+
+def test_absolute_form_target_is_signed_as_sent(reader):
+    import hashlib
+    import socket
+    import time
+
+    info = DEMO_USERS["athlete"]
+    url = reader.url + "/api/v1/account/"
+    stamp = str(int(time.time()))
+    sig = hashlib.sha1(f"{info['api_secret']}{stamp}{url}".encode()).hexdigest()
+    with socket.create_connection(("127.0.0.1", reader.port), timeout=5) as sock:
+        sock.sendall(f"GET {url} HTTP/1.1\r\nHost: 127.0.0.1:{reader.port}\r\n"
+                     f"X-HEXOAPIKEY: {info['api_key']}\r\nX-HEXOTIMESTAMP: {stamp}\r\n"
+                     f"X-HEXOAPISIGNATURE: {sig}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 200")

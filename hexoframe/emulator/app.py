@@ -534,6 +534,8 @@ class _Context:
     def url(self) -> str:
         env = self.environ
         raw = env.get("REQUEST_URI") or env.get("RAW_URI")
+        if raw and raw.startswith(("http://", "https://")):
+            return raw  # absolute-form request target: the URL as sent
         if not raw:
             raw = env.get("PATH_INFO", "")
             if env.get("QUERY_STRING"):
@@ -696,9 +698,9 @@ class _Context:
     def parse_list_query(self) -> tuple[list[tuple[str, str, Any]], list[str], int, int]:
         filters: list[tuple[str, str, Any]] = []
         order: list[str] = []
-        limit = int(sch.resource_schema(self.name).get("default_limit") or 20)
+        limit = sch.default_limit(self.name)
         offset = 0
-        schema_filtering = sch.resource_schema(self.name)["filtering"]
+        schema_filtering = sch.filtering(self.name)
         for key, value in self.query:
             if key == "limit":
                 limit = _strict_int(value, "limit")
@@ -1059,7 +1061,7 @@ def _datatype_tokens(op: str, value: str) -> list[Any]:
 
 def _window_query(ctx: _Context, resource: str) -> dict[str, Any]:
     """Parse the data/report query: datatypes, record/range/user, start/end and flags."""
-    filtering = sch.resource_schema(resource)["filtering"]
+    filtering = sch.filtering(resource)
     out: dict[str, Any] = {"datatypes": [], "record": None, "range": None, "user": None,
                            "start": None, "end": None, "flat": False, "format": None,
                            "ts": [], "metrics": []}

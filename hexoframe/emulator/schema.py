@@ -87,6 +87,16 @@ def filter_ops(name: str, field: str) -> tuple[str, ...]:
     return tuple(ops)
 
 
+def filtering(name: str) -> dict[str, Any]:
+    """The ``filtering`` mapping of resource *name* (not copied: do not mutate)."""
+    return _schemas()[name].get("filtering") or {}
+
+
+def default_limit(name: str) -> int:
+    """The default page size of resource *name*."""
+    return int(_schemas()[name].get("default_limit") or 20)
+
+
 def ordering(name: str) -> tuple[str, ...]:
     """Return the fields resource *name* may be ordered by."""
     return tuple(_schemas()[name].get("ordering") or ())
