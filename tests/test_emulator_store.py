@@ -116,3 +116,56 @@ def test_imports_become_records(tmp_path):
         assert rec["start_date"] == "2017-04-18T13:42:38.308593"
         assert rec["end"] == 382085877327 + 130 * 256 + 1
         assert "_import" not in rec and str(EXPORT) not in str(rec)
+
+
+def test_restart_same_object_same_port(tmp_path):
+    emu = Emulator(db=tmp_path / "again.sqlite")
+    with emu:
+        url = emu.url
+        rid = requests.post(url + "/api/v1/annotation/", auth=ME,
+                            json={"start": 512, "annotation": "before restart"}).json()["id"]
+    assert not emu.running
+    with emu:
+        assert emu.url == url
+        got = requests.get(url + f"/api/v1/annotation/{rid}/", auth=ME).json()
+        assert got["annotation"] == "before restart"
+
+
+def test_missing_import_fails_fast(tmp_path):
+    with pytest.raises(OSError):
+        Emulator(imports=[tmp_path / "nope"]).start()
+
+
+def test_concurrent_clients_and_writers():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Emulator() as emu:
+        base = emu.url + "/api/v1/"
+
+        def work(i: int) -> list[int]:
+            s = requests.Session()
+            s.auth = ME
+            codes = []
+            for k in range(10):
+                if k % 3 == 0:
+                    r = s.post(base + "range/", json={"name": f"t{i}-{k}", "start": 256 * k,
+                                                      "end": 256 * (k + 1)})
+                elif k % 3 == 1:
+                    r = s.get(base + "annotation/", params={"limit": 50, "offset": 10 * k})
+                else:
+                    r = s.get(base + "data/", params={"datatype": 19, "record": 37700,
+                                                      "start": 438926745600 + 256 * i,
+                                                      "end": 438926745600 + 256 * (i + 60)})
+                codes.append(r.status_code)
+            s.close()
+            return codes
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = [c for cs in pool.map(work, range(16)) for c in cs]
+        assert codes.count(201) == 16 * 4
+        assert set(codes) == {200, 201}
+        total = requests.get(base + "range/", auth=ME).json()["meta"]["total_count"]
+        assert total == 4 + 16 * 4
+        names = {o["name"] for o in requests.get(base + "range/", params={"limit": 0},
+                                                 auth=ME).json()["objects"]}
+        assert len(names) == 4 + 16 * 4

@@ -287,7 +287,12 @@ class Emulator:
         if self._server is not None:
             return self
         self.store = Store(self.db)
-        self.imported = {add_import(self.store, path): path for path in self.imports}
+        try:
+            self.imported = {add_import(self.store, path): path for path in self.imports}
+        except BaseException:
+            self.store.close()
+            self.store = None
+            raise
         auth = Authenticator(token_ttl=self.token_ttl, signature_window=self.signature_window)
         self.app = EmulatorApp(self.store, auth, self._faults, seed=self.seed,
                                import_paths=self.imported)
