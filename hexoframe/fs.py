@@ -18,8 +18,10 @@ Every byte comes from the data engine (:mod:`hexoframe.sources` over
 
 Credentials: ``storage_options`` (``base_url``, ``username``, ``password``, ``token``
 ...) or the client's own discovery (``HEXOSKIN_*`` environment variables, ``~/.netrc``).
-Secrets are kept by the client only: never in ``fs.storage_options``, ``fs.to_json()``,
-the repr or a pickle (a worker re-discovers them from its environment).
+Credentials are kept by the client only: never in ``fs.storage_options``,
+``fs.to_json()``, the repr or a pickle, which hold the URL; a copy rebuilt elsewhere (a
+dask worker) discovers credentials from its own environment.  Samples the service lacks
+are written as 0 in WAV files (their size follows the record's span).
 
 Examples
 --------
@@ -62,6 +64,10 @@ __all__ = ["HexoskinFileSystem", "DEFAULT_EVENT_DATATYPES"]
 DEFAULT_EVENT_DATATYPES: tuple[str, ...] = ("rr_interval", "qrs", "inspiration",
                                             "expiration", "step")
 WAV_HEADER = 44
+# Credentials stay with the client: a copy of the filesystem (pickle, to_json) keeps the
+# URL only and discovers credentials where it is rebuilt, as an unpickled Client does (the
+# user name goes too, since credentials are never mixed across sources).
+_NOT_STORED = frozenset(SECRET_KEYS | {"username", "client"})
 _KINDS = ("user", "record", "range")
 
 
@@ -157,8 +163,7 @@ class HexoskinFileSystem(AbstractFileSystem):
     # -- secrets stay out of what fsspec serialises ---------------------------------------
     @property
     def storage_options(self) -> dict[str, Any]:  # type: ignore[override]
-        opts = {k: v for k, v in self._storage_options.items()
-                if k not in SECRET_KEYS and k != "client"}
+        opts = {k: v for k, v in self._storage_options.items() if k not in _NOT_STORED}
         if "base_url" not in opts and "url" not in opts and self._base_url:
             opts["base_url"] = self._base_url
         if self.method != "auto":
@@ -168,7 +173,7 @@ class HexoskinFileSystem(AbstractFileSystem):
     @storage_options.setter
     def storage_options(self, value: dict[str, Any]) -> None:
         self._storage_options = {k: v for k, v in dict(value).items()
-                                 if k not in SECRET_KEYS and k != "client"}
+                                 if k not in _NOT_STORED}
 
     def __reduce__(self) -> Any:
         return _rebuild_fs, (type(self), self.storage_options)

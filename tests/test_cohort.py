@@ -97,6 +97,13 @@ def test_distributed_process_workers(hexoskin_emulator, client, monkeypatch):
             distributed.Client(cluster) as dclient:
         means = dask.compute(*[o["heart_rate"].mean() for o in opened])
         df = ddf.compute()
+        # a filesystem made with a password travels without it and works from the env
+        from hexoframe.fs import HexoskinFileSystem
+
+        fs = HexoskinFileSystem(base_url=hexoskin_emulator.url, username="x@y.z",
+                                password="not-this-one", skip_instance_cache=True)
+        info = dclient.submit(fs.cat_file, "record/37701/info.json").result()
+        assert b"37701" in info
         assert len(dclient.scheduler_info()["workers"]) == 2
     for rec, m in zip((37700, 37701), means, strict=True):
         exp = _expected(client, rec, ["heart_rate"])["heart_rate"]

@@ -139,7 +139,7 @@ def test_secrets_stay_out_of_serialisation(hexoskin_emulator, monkeypatch):
     secret = "s3cr3t-Pa55w0rd"
     fs = HexoskinFileSystem(base_url=hexoskin_emulator.url, username="athlete@hexoskin.com",
                             password=secret, skip_instance_cache=True)
-    assert "password" not in fs.storage_options
+    assert "password" not in fs.storage_options and "username" not in fs.storage_options
     assert secret not in fs.to_json() and secret not in repr(fs)
     assert secret.encode() not in pickle.dumps(fs)
     assert secret not in str(fs.to_dict())
