@@ -193,7 +193,7 @@ class OAuth2Auth(AuthBase):
         try:
             resp = self._session.post(self.token_url, data=data, auth=auth, timeout=self._timeout)
         except requests.RequestException as exc:
-            raise errors.ServerError(
+            raise errors.ConnectionFailed(
                 f"Could not reach the OAuth2 token endpoint ({type(exc).__name__}).",
                 method="POST",
                 url=self.token_url,

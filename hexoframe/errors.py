@@ -51,7 +51,7 @@ class HexoskinError(Exception):
         parts = [self.message]
         if self.method and self.url:
             parts.append(f"[{self.method} {self.url}]")
-        if self.detail and self.detail not in self.message:
+        if self.detail:
             parts.append(f"server said: {self.detail}")
         return " ".join(parts)
 
@@ -97,6 +97,10 @@ class RateLimited(HexoskinError):
 
 class ServerError(HexoskinError):
     """5xx: the service failed."""
+
+
+class ConnectionFailed(ServerError):
+    """No answer at all: the service could not be reached or timed out (``status`` is None)."""
 
 
 class ResponseError(HexoskinError):

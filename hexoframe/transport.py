@@ -329,7 +329,7 @@ class Transport:
         Raises
         ------
         hexoframe.errors.HexoskinError
-            The subclass matching the status; :class:`~hexoframe.errors.ServerError` when
+            The subclass matching the status; :class:`~hexoframe.errors.ConnectionFailed` when
             the service cannot be reached; :class:`~hexoframe.errors.ResponseError` when a
             body stays truncated after the retries.
         """
@@ -348,12 +348,12 @@ class Transport:
                 problem = f"truncated body ({type(exc).__name__})"
             except requests.exceptions.RequestException as exc:
                 if _is_timeout(exc):
-                    raise errors.ServerError(
+                    raise errors.ConnectionFailed(
                         f"The request timed out after the retries ({_describe(exc)}); the "
                         "service is slow or unreachable; retry later or raise the timeout.",
                         method=method, url=safe_url,
                     ) from None
-                raise errors.ServerError(
+                raise errors.ConnectionFailed(
                     "Could not get an answer from the service after the retries "
                     f"({_describe(exc)}); check the URL and the network, or retry later.",
                     method=method, url=safe_url,

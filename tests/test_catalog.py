@@ -127,3 +127,9 @@ def test_errors_carry_request_and_pickle():
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_error_text_always_keeps_the_server_detail():
+    err = errors.error_for_status(404, "GET", "http://h/api/v1/record/1/", "no")
+    assert str(err).endswith("server said: no")
+    assert issubclass(errors.ConnectionFailed, errors.ServerError)

@@ -125,11 +125,11 @@ def test_retry_time_budget(emu):
 def test_read_timeout_is_a_typed_error(emu):
     emu.set_faults(FaultConfig(latency=1.0, path_pattern=RECORD))
     client = fast_client(emu, retries=0, timeout=(2.0, 0.2))
-    with pytest.raises(errors.ServerError, match="timed out"):
+    with pytest.raises(errors.ConnectionFailed, match="timed out"):
         client.get("record", 37700)
 
 
 def test_unreachable_service_is_a_typed_error():
     client = Client("http://127.0.0.1:9", retries=1, backoff_factor=0.001, **ATHLETE)
-    with pytest.raises(errors.ServerError, match="Could not get an answer"):
+    with pytest.raises(errors.ConnectionFailed, match="Could not get an answer"):
         client.get("record", 37700)
