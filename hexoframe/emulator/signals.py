@@ -86,22 +86,63 @@ _PPG = 2600.0 * np.where(
 ) * (1 + 0.18 * np.exp(-0.5 * ((_ppg_t - 0.5) / 0.04) ** 2))
 
 
+@functools.lru_cache(maxsize=16)
+def _phased(table_id: int, step: int) -> np.ndarray:
+    """Rows p = table[p::step] (zero padded): the template seen from grid phase p."""
+    table = _TABLES[table_id]
+    width = (table.shape[0] - 1) // step + 1
+    padded = np.concatenate([table, np.zeros(step)])
+    return np.stack([padded[p : p + width * step : step] for p in range(step)])
+
+
+_TABLES: dict[int, np.ndarray] = {}
+
+
+def _register(table: np.ndarray) -> int:
+    _TABLES[id(table)] = table
+    return id(table)
+
+
 def _pulse_train(
     ts: np.ndarray, step: int, beats: np.ndarray, table: np.ndarray, lo: int
 ) -> np.ndarray:
-    """Sum of ``table`` (indexed by tick offset - lo) placed at each beat, on a grid."""
+    """Sum of ``table`` (indexed by tick offset - lo) placed at each beat, on a grid.
+
+    Every output sample sums its beats' contributions in beat order, whatever the
+    window, so windows agree bit for bit.
+    """
     n = ts.shape[0]
-    out = np.zeros(n, dtype=np.float64)
     if beats.size == 0 or n == 0:
-        return out
+        return np.zeros(n, dtype=np.float64)
+    rows = _phased(_register(table), step)
+    width = rows.shape[1]
     t0 = int(ts[0])
-    hi = lo + table.shape[0] - 1
     k_first = -(-(beats + lo - t0) // step)
-    width = (hi - lo) // step + 2
-    k = k_first[:, None] + np.arange(width, dtype=np.int64)[None, :]
-    off = t0 + k * step - beats[:, None] - lo
-    ok = (k >= 0) & (k < n) & (off >= 0) & (off < table.shape[0])
-    return np.bincount(k[ok], weights=table[off[ok]], minlength=n)
+    phase = t0 + k_first * step - beats - lo
+    idx = k_first[:, None] + np.arange(width, dtype=np.int64)[None, :]
+    edge = (k_first < 0) | (k_first + width > n)
+    if edge.any():
+        sub = idx[edge]
+        sub[(sub < 0) | (sub >= n)] = n  # a dump bin
+        idx[edge] = sub
+    acc = np.bincount(idx.ravel(), weights=rows[phase].ravel(), minlength=n + 1)
+    return acc[:n]
+
+
+def _coarse(fn: Callable[[np.ndarray], np.ndarray], ts: np.ndarray, shift: int = 3) -> np.ndarray:
+    """``fn`` evaluated on the absolute grid of 2**shift ticks at or before each tick.
+
+    For slowly varying terms: 1/2**shift of the work, and still a function of the tick
+    alone, so windows agree.
+    """
+    c = ts >> shift
+    if c.size == 0:
+        return fn(ts)
+    c0 = int(c[0])
+    if int(c[-1]) - c0 + 1 > 4 * c.size:  # sparse ticks (events): evaluate directly
+        return fn(c << shift)
+    grid = np.arange(c0, int(c[-1]) + 1, dtype=np.int64) << shift
+    return fn(grid)[c - c0]
 
 
 # ---------------------------------------------------------------------------------------
@@ -131,6 +172,7 @@ class SyntheticSource:
         self.end = int(end)
         self.user_key = self.key if user_key is None else int(user_key)
         self._drivers: Drivers | None = None
+        self._hrv_cache: dict[int, dict[str, float]] = {}
 
     def __repr__(self) -> str:
         return f"SyntheticSource(start={self.start}, end={self.end})"
@@ -248,8 +290,8 @@ def _ecg(src: SyntheticSource, name: str, ts: np.ndarray, step: int) -> np.ndarr
     beats = d.beats(a, b).ticks
     lead = _ECG_LEAD[name]
     sig = _pulse_train(ts, step, beats, _ECG_TEMPLATES[name], _ECG_LO)
-    wander = _ECG_WANDER[name] * np.sin(2 * np.pi * d.breath.at(ts))
-    motion = 1.0 + 5.0 * d.interp(d.intensity, ts)
+    wander = _coarse(lambda g: _ECG_WANDER[name] * np.sin(2 * np.pi * d.breath.at(g)), ts)
+    motion = _coarse(lambda g: 1.0 + 5.0 * d.interp(d.intensity, g), ts, shift=8)
     noise = d.noise(ts * 3 + lead + src.key % 999_983) * (2.2 * motion)
     return np.clip(1360.0 + sig + wander + noise, 0, 4095)
 
@@ -260,9 +302,9 @@ _RESP = {"respiration_thoracic": (27200.0, 0.6, 1), "respiration_abdominal": (28
 def _resp_value(src: SyntheticSource, name: str, ts: np.ndarray) -> np.ndarray:
     d = src.drivers
     base, share, lead = _RESP[name]
-    amp = share * d.interp(d.tv, ts) / 13.28 / 2.0
+    amp = _coarse(lambda g: share * d.interp(d.tv, g) / 13.28 / 2.0, ts, shift=6)
     breath = -np.cos(2 * np.pi * d.breath.at(ts))
-    drift = 35.0 * src._slow(ts, 437.0, salt=40 + lead)
+    drift = _coarse(lambda g: 35.0 * src._slow(g, 437.0, salt=40 + lead), ts, shift=6)
     noise = 0.8 * d.noise(ts * 5 + lead + src.key % 999_979)
     return base + amp * breath + drift + noise
 
@@ -278,7 +320,7 @@ def _accel(src: SyntheticSource, name: str, ts: np.ndarray, step: int) -> np.nda
     d = src.drivers
     axis = _ACC_AXIS[name]
     grav = ph.GRAVITY[d.posture[d.minute_of(ts)], axis]
-    amp = d.interp(d.accel_amp, ts)
+    amp = _coarse(lambda g: d.interp(d.accel_amp, g), ts, shift=6)
     sp = d.steps.at(ts)
     if axis == 0:
         dyn = amp * np.sin(2 * np.pi * sp)
@@ -295,7 +337,10 @@ def _ppg(src: SyntheticSource, name: str, ts: np.ndarray, step: int) -> np.ndarr
     a, b = _pad_range(ts, -_PPG_HI - 1, 1)
     beats = d.beats(a, b).ticks
     sig = _pulse_train(ts, step, beats, _PPG, _PPG_LO)
-    drift = 300.0 * src._slow(ts, 180.0, salt=50) + 120.0 * np.sin(2 * np.pi * d.breath.at(ts))
+    drift = _coarse(
+        lambda g: 300.0 * src._slow(g, 180.0, salt=50) + 120.0 * np.sin(2 * np.pi * d.breath.at(g)),
+        ts,
+    )
     return 29000.0 + sig + drift + 15.0 * d.noise(ts * 11 + src.key % 999_953)
 
 
@@ -368,14 +413,18 @@ def _astroskin(src: SyntheticSource, name: str, ts: np.ndarray, step: int) -> np
 
 def _hrv(src: SyntheticSource, name: str, ts: np.ndarray, step: int) -> np.ndarray:
     d = src.drivers
-    b = d.beats(int(ts[0]) - step, int(ts[-1]))
-    out = np.zeros(ts.shape[0])
-    edges = np.searchsorted(b.ticks, np.concatenate([[ts[0] - step], ts]), side="left")
-    for i in range(ts.shape[0]):
-        sl = slice(edges[i], edges[i + 1])
-        stats = ph.hrv_stats(b.ticks[sl], b.rr[sl], b.quality[sl], b.index[sl])
-        out[i] = stats.get(name, 0.0)
-    return out
+    cache = src._hrv_cache
+    todo = [int(t) for t in ts.tolist() if int(t) not in cache]
+    if todo:
+        b = d.beats(todo[0] - step, todo[-1])
+        edges = np.searchsorted(b.ticks, np.array(todo) - step, side="left")
+        ends = np.searchsorted(b.ticks, np.array(todo), side="left")
+        if len(cache) > 200_000:
+            cache.clear()
+        for t, i0, i1 in zip(todo, edges.tolist(), ends.tolist(), strict=True):
+            sl = slice(i0, i1)
+            cache[t] = ph.hrv_stats(b.ticks[sl], b.rr[sl], b.quality[sl], b.index[sl])
+    return np.array([cache[int(t)].get(name, 0.0) for t in ts.tolist()], dtype=np.float64)
 
 
 _SYNC: dict[str, SyncGen] = {
