@@ -108,3 +108,32 @@ def test_bodies_never_500(hexoskin_emulator, session, body, resource):
     assert r.status_code in (201, 400, 403), (body, r.status_code, r.text[:300])
     if r.status_code == 201:
         assert session.delete(r.headers["Location"]).status_code == 204
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(segments=st.lists(st.one_of(st.sampled_from(["record", "data", "37700", "schema",
+                                                    "api", "v1", "..", "%ff", "%00", ""]),
+                                   st.text(alphabet=st.characters(min_codepoint=48,
+                                                                  max_codepoint=0x17F),
+                                           max_size=8)), max_size=5),
+       method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]))
+def test_paths_and_methods_never_500(hexoskin_emulator, session, segments, method):
+    path = "/api/v1/" + "/".join(quote(s, safe="%") for s in segments)
+    r = session.request(method, hexoskin_emulator.url + path, json={}, timeout=30)
+    assert r.status_code < 500, (method, path, r.status_code, r.text[:300])
+    if method != "HEAD" and r.status_code >= 400:
+        assert r.json()["error"]
+
+
+def test_garbage_request_line_gets_a_json_400(hexoskin_emulator):
+    import socket
+
+    with socket.create_connection(("127.0.0.1", hexoskin_emulator.port), timeout=5) as sock:
+        sock.sendall(b"THIS IS NOT HTTP\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert b'"error"' in body

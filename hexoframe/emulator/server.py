@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import io
+import json
 import logging
 import socket
 import struct
@@ -52,6 +53,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
         log.debug("%s - %s", self.address_string(), format % args)
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """Protocol-level errors (bad request line, oversized headers) as JSON too."""
+        text = message or self.responses.get(code, ("error",))[0]
+        body = json.dumps({"error": f"{text}"}).encode()
+        self.close_connection = True
+        self.request_version = self.protocol_version  # always answer with a status line
+        try:
+            self.send_response(code, message)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+                self.wfile.write(body)
+        except OSError:
+            pass
 
     def handle_one_request(self) -> None:
         try:
