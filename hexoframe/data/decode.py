@@ -79,47 +79,110 @@ def parse_user(value: Any) -> int | None:
 # ---------------------------------------------------------------------------------------
 
 _PAIR_PUNCT = bytes.maketrans(b"[],", b"   ")
-_KEY_RE = re.compile(rb'"(\d+)"\s*:\s*\[')
-_DATA_RE = re.compile(rb'"data"\s*:')
-_USERKEY_RE = re.compile(rb'"user"\s*:\s*("[^"]*"|\d+|null)')
+_TOKEN_RE = re.compile(rb'"(data|user|\d+)"\s*:\s*')
+_USER_VALUE_RE = re.compile(rb'("[^"]*"|\d+|null)')
 _LIST_END_RE = re.compile(rb"\]\s*\]")
 
 
 _NOT_INT = (b".", b"e", b"E", b"n", b"+", b"I", b"N")
-_POW10 = 10 ** np.arange(18, -1, -1, dtype=np.int64)
 
 
 def _parse_int_pairs(seg: bytes, npairs: int) -> Samples | None:
     """Vectorised parse of ``[[int, int], ...]``; None when the text is not all integers.
 
-    Digits are located with one comparison over the bytes, numbers assembled by a small
-    matrix product per column (timestamps, values): no Python object per point.
+    Digit runs are located with one comparison over the bytes; each column (timestamps,
+    values) is then assembled digit by digit (Horner) over arrays of one entry per pair:
+    no Python object per point and no large temporaries.
     """
     for char in _NOT_INT:
         if char in seg:
             return None
     a = np.frombuffer(seg, np.uint8)
-    edge = np.diff(((a - np.uint8(48)) < 10).view(np.int8))
-    starts = np.flatnonzero(edge == 1) + 1
-    ends = np.flatnonzero(edge == -1) + 1
-    if starts.size != 2 * npairs or ends.size != starts.size:
+    edges = np.flatnonzero(np.diff(((a - np.uint8(48)) < 10).view(np.int8)))
+    if edges.size != 4 * npairs:
         return None
+    bounds = (edges + 1).reshape(npairs, 4)  # start/end of the timestamp, start/end of value
     out = []
     for column in (0, 1):
-        s, e = starts[column::2], ends[column::2]
-        width = int((e - s).max())
-        if width > 18:
+        s = bounds[:, 2 * column]
+        e = bounds[:, 2 * column + 1]
+        lengths = e - s
+        width, full = int(lengths.max()), int(lengths.min())
+        if width > 18 or full < 1:
             return None
-        idx = e[:, None] + np.arange(-width, 0)
-        digits = a[np.maximum(idx, 0)].astype(np.int64)
-        digits -= 48
-        digits[idx < s[:, None]] = 0
-        numbers = digits @ _POW10[-width:]
+        numbers = np.zeros(npairs, np.int64)
+        for j in range(width, 0, -1):
+            digit = a[e - j].astype(np.int64)
+            digit -= 48
+            if j <= full:
+                numbers *= 10
+                numbers += digit
+            else:
+                numbers = np.where(lengths >= j, numbers * 10 + digit, numbers)
         negative = a[s - 1] == 45
         if negative.any():
             numbers[negative] *= -1
         out.append(numbers)
     return out[0], out[1]
+
+
+def _horner(a: np.ndarray, ends: np.ndarray, lengths: np.ndarray | None, width: int,
+            full: int) -> np.ndarray | None:
+    """Integers whose digits end at ``ends`` (exclusive), ``lengths`` digits long."""
+    numbers = np.zeros(ends.size, np.int64)
+    for j in range(width, 0, -1):
+        digit = a[ends - j] - np.uint8(48)
+        if j <= full:
+            if (digit > 9).any():
+                return None
+            numbers *= 10
+            numbers += digit
+        else:
+            ok = lengths >= j
+            if (digit[ok] > 9).any():
+                return None
+            numbers = np.where(ok, numbers * 10 + digit, numbers)
+    return numbers
+
+
+def _parse_compact_int_pairs(seg: bytes, npairs: int) -> Samples | None:
+    """The common case, fast: compact ``[[t,v],[t,v],...]`` with equal-width timestamps.
+
+    Every byte is accounted for (brackets, commas, signs, digits), so anything else makes
+    it return None and the general parser takes over.
+    """
+    a = np.frombuffer(seg, np.uint8)
+    opens = np.flatnonzero(a == 91)[1:]
+    if opens.size != npairs or a[-1] != 93 or a[-2] != 93:
+        return None
+    closes = np.empty(npairs, np.int64)
+    closes[:-1] = opens[1:] - 2
+    closes[-1] = a.size - 2
+    if not ((a[closes] == 93).all() and (a[closes[:-1] + 1] == 44).all()):
+        return None
+    starts = opens + 1
+    width = seg.find(b",", int(starts[0])) - int(starts[0])
+    if not 0 < width <= 18:
+        return None
+    commas = starts + width
+    if not (a[commas] == 44).all():
+        return None
+    ticks = _horner(a, commas, None, width, width)
+    if ticks is None:
+        return None
+    vstart = commas + 1
+    negative = a[vstart] == 45
+    vstart = vstart + negative
+    lengths = closes - vstart
+    vwidth, vfull = int(lengths.max()), int(lengths.min())
+    if vfull < 1 or vwidth > 18:
+        return None
+    values = _horner(a, closes, lengths, vwidth, vfull)
+    if values is None:
+        return None
+    if negative.any():
+        values[negative] *= -1
+    return ticks, values
 
 
 def _parse_pairs(segment: bytes | memoryview) -> Samples:
@@ -128,7 +191,9 @@ def _parse_pairs(segment: bytes | memoryview) -> Samples:
     npairs = seg.count(b"[") - 1
     if npairs <= 0:
         return _EMPTY_TICKS, _EMPTY_VALUES
-    ints = _parse_int_pairs(seg, npairs)
+    ints = _parse_compact_int_pairs(seg, npairs)
+    if ints is None:
+        ints = _parse_int_pairs(seg, npairs)
     if ints is not None:
         return ints
     text = seg.translate(_PAIR_PUNCT)
@@ -192,37 +257,55 @@ def _decode_json_slow(body: bytes, datatype: int | None) -> dict[tuple[int | Non
 
 
 def _decode_json_fast(body: bytes) -> dict[tuple[int | None, int], Samples] | None:
-    """Byte-level split of a ``[{"data": {...}, "user": ...}]`` answer; None if unsure."""
-    data_pos = [m.end() for m in _DATA_RE.finditer(body)]
-    users = [(m.start(), m.group(1)) for m in _USERKEY_RE.finditer(body)]
-    if not data_pos or len(users) != len(data_pos):
-        return None
-    user_ids = [parse_user(None if u == b"null" else u.decode().strip('"')) for _, u in users]
-    out: dict[tuple[int | None, int], Samples] = {}
+    """Byte-level split of a ``[{"data": {...}, "user": ...}]`` answer; None if unsure.
+
+    A scanner jumps from key to key and over each ``[[ts, value], ...]`` list without
+    reading it, so the regular expressions never run over the numbers.
+    """
+    objects: list[dict[str, Any]] = []
     pos = 0
-    bounds = data_pos[1:] + [len(body)]
-    obj = 0
-    for match in _KEY_RE.finditer(body):
-        if match.start() < pos:  # inside a previous list: cannot happen with valid answers
+    while True:
+        match = _TOKEN_RE.search(body, pos)
+        if match is None:
+            break
+        key = match.group(1)
+        pos = match.end()
+        if key in (b"data", b"user"):
+            name = key.decode()
+            if not objects or name in objects[-1]:
+                objects.append({"lists": []})
+            if key == b"user":
+                value = _USER_VALUE_RE.match(body, pos)
+                if value is None:
+                    return None
+                raw = value.group(1)
+                objects[-1]["user"] = parse_user(None if raw == b"null" else
+                                                 raw.decode().strip('"'))
+                pos = value.end()
+            else:
+                objects[-1]["data"] = True
+            continue
+        if not objects or body[pos : pos + 1] != b"[":
             return None
-        while obj < len(bounds) and match.start() > bounds[obj]:
-            obj += 1
-        if obj >= len(bounds) or match.start() < data_pos[obj]:
-            return None
-        begin = match.end() - 1  # the opening bracket
-        rest = body[match.end() : match.end() + 64].lstrip()
+        rest = body[pos + 1 : pos + 64].lstrip()
         if rest.startswith(b"]"):
-            end = body.index(b"]", match.end()) + 1
+            end = body.index(b"]", pos + 1) + 1
             samples = (_EMPTY_TICKS, _EMPTY_VALUES)
         else:
-            close = _LIST_END_RE.search(body, match.end())
-            if close is None:
-                return None
-            end = close.end()
-            samples = _parse_pairs(memoryview(body)[begin:end])
-        out[(user_ids[obj], int(match.group(1)))] = samples
+            end = body.find(b"]]", pos)
+            if end == -1 or body.find(b'"', pos, end) != -1:  # not compact: look harder
+                close = _LIST_END_RE.search(body, pos)
+                if close is None:
+                    return None
+                end = close.end()
+            else:
+                end += 2
+            samples = _parse_pairs(memoryview(body)[pos:end])
+        objects[-1]["lists"].append((int(key), samples))
         pos = end
-    return out
+    if not objects or any("data" not in o or "user" not in o for o in objects):
+        return None
+    return {(o["user"], ident): samples for o in objects for ident, samples in o["lists"]}
 
 
 def decode_json(

@@ -188,6 +188,8 @@ def _verdict(ch: ChannelPlan, lo: int, hi: int, piece: Piece, state: _State,
         return "ok"
     step = dt.step_ticks
     diffs = np.diff(piece.ticks) if n > 1 else np.empty(0, np.int64)
+    if diffs.size == 0 or (diffs == step).all():
+        return "ok"
     if (diffs < step).any():
         return "incomplete"  # off the grid or duplicated
     # Subsampling keeps every k-th point: spacing k*step throughout. A channel that ends
