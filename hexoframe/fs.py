@@ -105,7 +105,14 @@ def _event_csv(dt: Datatype, start: int, ticks: np.ndarray, raw: np.ndarray,
 
 
 class HexoskinFile(AbstractBufferedFile):
-    """A read-only WAV channel file with random access through ``_fetch_range``."""
+    """A read-only WAV channel file with random access through ``_fetch_range``.
+
+    Examples
+    --------
+    >>> with fs.open("record/37700/ECG_I.wav") as f:  # doctest: +SKIP
+    ...     _ = f.seek(44 + 2 * 256 * 60)  # one minute in
+    ...     one_second = f.read(512)
+    """
 
     def __init__(self, fs: HexoskinFileSystem, path: str, reader: ChannelReader,
                  size: int, **kwargs: Any) -> None:

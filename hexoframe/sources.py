@@ -87,6 +87,11 @@ def make_client(client: Any = None, options: Mapping[str, Any] | None = None) ->
     ``options`` may use ``url`` as an alias of ``base_url``; unknown keys raise
     :class:`InvalidQueryError`.  With neither, the client discovers its settings from
     ``HEXOSKIN_*`` environment variables and ``~/.netrc``.
+
+    Examples
+    --------
+    >>> make_client(None, {"url": "http://127.0.0.1:9", "token": "t"})
+    Client(url='http://127.0.0.1:9/api/v1/', auth='oauth2')
     """
     if client is not None:
         return client
@@ -130,6 +135,11 @@ class SharedWindows:
     rate share the planner's windows, so one request (``datatype__in=...`` or one zip)
     serves them all.  This is an adapter over the data engine's
     :func:`~hexoframe.data.fetch.fetch_plan`; it belongs there eventually.
+
+    Examples
+    --------
+    >>> shared = SharedWindows(client, plan, "binary")  # doctest: +SKIP
+    >>> ticks, raw = shared.fetch(0, *plan.channels[0].windows[0])  # doctest: +SKIP
     """
 
     def __init__(self, client: Any, plan: Any, method: str, keep: int = 8) -> None:
@@ -244,7 +254,15 @@ class ChannelReader:
     client, plan, channel
         The data engine's client, :class:`Plan` and :class:`ChannelPlan`.
     method : str
-        Fetch method handed to ``fetch_window``.
+        Fetch method (``"json"``, ``"csv"`` or ``"binary"``).
+    shared : SharedWindows, optional
+        Request sharing between the channels of one rate.
+
+    Examples
+    --------
+    >>> src = open_source(parse_url("hexoskin://record/37700"), ["ecg"])  # doctest: +SKIP
+    >>> src.channels[0].read(0, 256, "physical").shape  # doctest: +SKIP
+    (256,)
     """
 
     client: Any
@@ -363,7 +381,14 @@ class ChannelReader:
 
 @dataclass
 class Source:
-    """A record, range or user span: its metadata and one reader per channel."""
+    """A record, range or user span: its metadata and one reader per channel.
+
+    Examples
+    --------
+    >>> src = open_source(parse_url("hexoskin://range/58979"), "hr")  # doctest: +SKIP
+    >>> src.user, [r.count for r in src.channels]  # doctest: +SKIP
+    (1511, [1200])
+    """
 
     url: HexoskinURL
     start: int

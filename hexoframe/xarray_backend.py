@@ -64,6 +64,12 @@ class HexoskinBackendArray(BackendArray):
     reader : ChannelReader
         Position-based access to the channel through the data engine.
     units : {"api", "raw", "physical"}
+
+    Examples
+    --------
+    >>> arr = HexoskinBackendArray(src.channels[0])  # doctest: +SKIP
+    >>> arr[indexing.BasicIndexer((slice(0, 4),))]  # doctest: +SKIP
+    array([1388., 1383., 1383., 1386.])
     """
 
     def __init__(self, reader: ChannelReader, units: str = "api") -> None:
@@ -189,6 +195,12 @@ def dataset_from_export(
 
     Channels of one rate share a dimension when they have the same length; a shorter
     one gets its own (``time_256hz_1``).
+
+    Examples
+    --------
+    >>> ds = dataset_from_export("record_122445.zip", ["hr"])  # doctest: +SKIP
+    >>> float(ds.heart_rate.mean())  # doctest: +SKIP
+    73.15625
     """
     from .data.assemble import check_units, convert_values
     from .exports import open_export
