@@ -701,3 +701,20 @@ def test_absolute_form_target_is_signed_as_sent(reader):
         while chunk := sock.recv(65536):
             data += chunk
     assert data.startswith(b"HTTP/1.1 200")
+
+
+def test_bulk_patch_on_list(emu):
+    base = emu.url + "/api/v1/"
+    r = requests.patch(base + "annotation/", auth=ATHLETE, json={
+        "objects": [{"start": 256, "annotation": "a"}, {"start": 512, "annotation": "b"}],
+        "deleted_objects": ["/api/v1/annotation/61353/", "/api/v1/annotation/61354/"]})
+    assert r.status_code == 202
+    total = requests.get(base + "annotation/", auth=ATHLETE).json()["meta"]["total_count"]
+    assert total == 1252
+    assert requests.get(base + "annotation/61353/", auth=ATHLETE).status_code == 404
+    newest = requests.get(base + "annotation/", params={"order_by": "-id", "limit": 2},
+                          auth=ATHLETE).json()["objects"]
+    assert [o["annotation"] for o in newest] == ["b", "a"]
+    r = requests.patch(base + "annotation/", auth=FRIEND,
+                       json={"deleted_objects": ["/api/v1/annotation/61355/"]})
+    assert r.status_code == 403

@@ -825,15 +825,35 @@ class _Context:
         if self.name not in DEFAULTS:
             raise ApiError(405, f"{self.name} objects cannot be created")
         body = self.body()
-        if self.method == "PATCH" and isinstance(body.get("objects"), list):
-            for item in body["objects"]:
-                if not isinstance(item, dict):
-                    raise ApiError(400, "'objects' must hold JSON objects")
-                self.create_one(item, ident)
-            return 202, {}, b""
+        if self.method == "PATCH" and ("objects" in body or "deleted_objects" in body):
+            return self.bulk(body, ident)
         saved = self.create_one(body, ident)
         location = self.url().split("?")[0].rstrip("/") + f"/{saved['id']}/"
         return self.app._ok(self.render(saved), 201, {"Location": location})
+
+    def bulk(self, body: Mapping[str, Any], ident: Identity) -> tuple[int, dict, bytes]:
+        """Tastypie bulk PATCH: create ``objects``, delete ``deleted_objects`` (URIs)."""
+        objects = body.get("objects", [])
+        deleted = body.get("deleted_objects", [])
+        if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
+            raise ApiError(400, "'objects' must be a list of JSON objects")
+        if not isinstance(deleted, list):
+            raise ApiError(400, "'deleted_objects' must be a list of URIs")
+        doomed = []
+        for uri in deleted:
+            try:
+                key = str(_related_key(uri, self.name))
+            except ValueError:
+                raise ApiError(400, f"invalid {self.name} URI {str(uri)[:60]!r}") from None
+            obj = self.find(key)
+            self.check_write(obj, ident)
+            doomed.append(obj["id"])
+        for item in objects:
+            self.create_one(item, ident)
+        for oid in doomed:
+            self.app.store.delete(self.name, oid)
+        self.app.clear_cache()
+        return 202, {}, b""
 
     def create_one(self, body: dict[str, Any], ident: Identity) -> dict[str, Any]:
         missing = [f for f in REQUIRED.get(self.name, ()) if f not in body]

@@ -203,7 +203,6 @@ class Authenticator:
             if entry is None:
                 raise AuthError("invalid access token", code="invalid_token")
             if entry.expires <= self.clock():
-                del self._access[token]
                 raise AuthError("access token expired", code="invalid_token")
             return Identity(entry.user_id, "bearer", entry.scope)
 
