@@ -718,3 +718,32 @@ def test_bulk_patch_on_list(emu):
     r = requests.patch(base + "annotation/", auth=FRIEND,
                        json={"deleted_objects": ["/api/v1/annotation/61355/"]})
     assert r.status_code == 403
+
+
+@pytest.mark.parametrize("headers, params, status, kind", [
+    ({"Accept": "application/json; charset=utf-8"}, {}, 200, "application/json"),
+    ({"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, {}, 200, "application/json"),
+    ({"Accept": "application/x-edf"}, {}, 406, "application/json"),
+    ({}, {"format": "csv"}, 200, "text/csv"),
+    ({}, {"format": "yaml"}, 400, "application/json"),
+    ({"Accept": "text/csv, application/json"}, {}, 200, "text/csv"),
+])
+def test_data_format_negotiation(api, headers, params, status, kind):
+    q = {"datatype": 19, "record": 37700, "end": REC[37700] + 2560, **params}
+    r = api("data/", params=q, headers=headers)
+    assert r.status_code == status
+    assert r.headers["Content-Type"].startswith(kind)
+
+
+def test_stats_count_paths_and_data_requests():
+    with Emulator() as emu:
+        requests.get(emu.url + "/api/v1/record/", auth=ATHLETE)
+        requests.get(emu.url + "/api/v1/data/?datatype=19&record=37700", auth=ATHLETE)
+        requests.get(emu.url + "/api/v1/data/?datatype=19&record=37700", auth=ATHLETE)
+        assert emu.stats.total == 3
+        assert emu.stats.data_requests == 2
+        assert emu.stats.by_path == {"/api/v1/record/": 1, "/api/v1/data/": 2}
+        assert emu.stats["data_requests"] == 2
+        emu.reset_stats()
+        assert emu.stats.snapshot() == {"total": 0, "data_requests": 0, "by_path": {},
+                                        "requests": {}}

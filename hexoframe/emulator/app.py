@@ -150,6 +150,11 @@ class Stats:
             return dict(self._paths)
 
     @property
+    def requests(self) -> dict[str, int]:
+        """Alias of :attr:`by_path`."""
+        return self.by_path
+
+    @property
     def total(self) -> int:
         """All requests."""
         with self._lock:
@@ -157,8 +162,9 @@ class Stats:
 
     def snapshot(self) -> dict[str, Any]:
         """All counters as a plain dict."""
-        return {"total": self.total, "data_requests": self.data_requests,
-                "by_path": self.by_path}
+        paths = self.by_path
+        return {"total": sum(paths.values()), "data_requests": self.data_requests,
+                "by_path": paths, "requests": dict(paths)}
 
     def __getitem__(self, key: str) -> Any:
         return self.snapshot()[key]
