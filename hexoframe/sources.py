@@ -142,11 +142,13 @@ class SharedWindows:
     >>> ticks, raw = shared.fetch(0, *plan.channels[0].windows[0])  # doctest: +SKIP
     """
 
-    def __init__(self, client: Any, plan: Any, method: str, keep: int = 8) -> None:
+    def __init__(self, client: Any, plan: Any, method: str, keep: int = 8, merge: int = 16
+                 ) -> None:
         self.client = client
         self.plan = plan
         self.method = method
         self.keep = keep
+        self.merge = merge
         self._init_state()
 
     def _init_state(self) -> None:
@@ -156,7 +158,7 @@ class SharedWindows:
 
     def __getstate__(self) -> dict[str, Any]:
         return {"client": self.client, "plan": self.plan, "method": self.method,
-                "keep": self.keep}
+                "keep": self.keep, "merge": self.merge}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -204,6 +206,21 @@ class SharedWindows:
                 self._inflight.pop(key, None)
         return got[index]
 
+    def _runs(self, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Binary answers are never capped: join touching windows, ``merge`` at a time."""
+        if self.method != "binary":
+            return list(windows)
+        runs: list[tuple[int, int]] = []
+        n = 0
+        for a, b in windows:
+            if runs and runs[-1][1] == a and n < self.merge:
+                runs[-1] = (runs[-1][0], b)
+                n += 1
+            else:
+                runs.append((a, b))
+                n = 1
+        return runs
+
     def fetch_many(self, index: int, windows: list[tuple[int, int]]
                    ) -> list[tuple[np.ndarray, np.ndarray]]:
         """``(ticks, raw)`` of channel ``index`` for each window; missing windows are
@@ -226,7 +243,8 @@ class SharedWindows:
             group = self._group(index)
             off = ch.datatype.first_offset if self.method == "binary" else 0
             reqs = [Request(self.method, ch.user, int(a) - off, int(b) - off,
-                            [(i, int(a), int(b)) for i in group]) for a, b in missing]
+                            [(i, int(a), int(b)) for i in group])
+                    for a, b in self._runs(missing)]
             res = fetch_plan(self.client, self.plan, reqs)
             joined = {i: stitch(res.pieces.get(i, [])) for i in group}
             per_window: dict[tuple[int, int], dict[int, Any]] = {}
@@ -270,6 +288,8 @@ class ChannelReader:
     channel: Any
     method: str = "auto"
     shared: SharedWindows | None = None
+    #: windows fetched concurrently per batch (bounds the memory of long reads)
+    batch: int = 32
 
     @property
     def datatype(self) -> Datatype:
@@ -351,7 +371,10 @@ class ChannelReader:
 
         i0, i1 = max(0, int(i0)), min(self.count, int(i1))
         out = np.full(max(0, i1 - i0), np.nan)
-        for ticks, values, source in self.fetch_many(self.requests_for(i0, i1)):
+        windows = self.requests_for(i0, i1)
+        fetched = (got for k in range(0, len(windows), self.batch)
+                   for got in self.fetch_many(windows[k:k + self.batch]))
+        for ticks, values, source in fetched:
             if ticks.size == 0:
                 continue
             vals = convert_values(self.datatype, values, source=source, units=units)

@@ -73,26 +73,37 @@ def test_lazy_open_of_a_week_makes_no_data_request(hexoskin_emulator, so):
 
 
 def test_slice_loads_only_its_windows(hexoskin_emulator, so):
-    ds = _open(WEEK, so, datatypes=["ecg", "hr"])
     ten = slice("2024-05-10T01:00", "2024-05-10T01:10")
+    # JSON: one request per planner window (65535 samples) the slice touches;
+    # positions [921600, 1075201) straddle windows 14..16
+    ds = _open(WEEK, so, datatypes=["ecg", "hr"], method="json")
     hexoskin_emulator.reset_stats()
     part = ds["ecg_i"].sel(time_256hz=ten).load()
     assert part.size == 600 * 256 + 1
-    # positions [921600, 1075201) straddle planner windows 14..16 (65535 samples each)
     first, last = 921600 // 65535, (921600 + 600 * 256) // 65535
     assert hexoskin_emulator.stats.data_requests == last - first + 1 == 3
     hexoskin_emulator.reset_stats()
     assert ds["heart_rate"].sel(time_1hz=ten).load().size == 601
     assert hexoskin_emulator.stats.data_requests == 1
+    # binary (the default for records) is never capped: touching windows join
+    ds = _open(WEEK, so, datatypes=["ecg", "hr"])
+    hexoskin_emulator.reset_stats()
+    np.testing.assert_array_equal(ds["ecg_i"].sel(time_256hz=ten).values, part.values)
+    assert hexoskin_emulator.stats.data_requests == 1
 
 
 def test_channels_of_one_rate_share_requests(hexoskin_emulator, so):
-    ds = _open(WEEK, so, datatypes=["acc_x", "acc_y", "acc_z", "hr", "br"])
     ten = slice("2024-05-10T01:00", "2024-05-10T01:10")
+    names = ["acc_x", "acc_y", "acc_z", "hr", "br"]
+    ds = _open(WEEK, so, datatypes=names, method="json")
     hexoskin_emulator.reset_stats()
     ds.sel(time_64hz=ten, time_1hz=ten).load()
     # 64 Hz positions [230400, 268801) lie in planner windows 3 and 4; 1 Hz in one window
     assert hexoskin_emulator.stats.data_requests == 2 + 1
+    ds = _open(WEEK, so, datatypes=names)
+    hexoskin_emulator.reset_stats()
+    ds.sel(time_64hz=ten, time_1hz=ten).load()
+    assert hexoskin_emulator.stats.data_requests == 1 + 1
 
 
 @pytest.mark.parametrize("method", ["json", "csv"])
