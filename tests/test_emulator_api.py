@@ -216,6 +216,8 @@ def test_filter_contains_startswith_isnull(api):
     assert _count(api, "datatype", freq__isnull="true") == sum(
         d.freq is None for d in catalog.all_datatypes())
     assert _count(api, "user", email__startswith="friend") == 1
+    assert _count(api, "user", search="FRIEND") == 1
+    assert _count(api, "user", search="hexoskin") == 2
     assert _count(api, "range", activitytype__isnull="false") == 4
     assert _count(api, "range", activitytype__in="8,12") == 2
 
@@ -255,6 +257,18 @@ def test_order_by(api):
     ids = [o["id"] for o in api("annotation/", params={"order_by": "-user,id", "limit": 3})
            .json()["objects"]]
     assert ids == [62603, 62604, 61353]
+
+
+def test_order_by_puts_nulls_last_ascending(emu):
+    url = emu.url + "/api/v1/range/"
+    new = requests.post(url, auth=ATHLETE, json={"start": 256, "end": 512}).json()["id"]
+
+    def ids(order):
+        return [o["id"] for o in requests.get(url, params={"order_by": order},
+                                              auth=ATHLETE).json()["objects"]]
+
+    assert ids("trainingroutine") == [58979, 58990, 58981, 58980, new]  # routines 1, 2, 8, 12
+    assert ids("-trainingroutine") == [new, 58980, 58981, 58990, 58979]
 
 
 @pytest.mark.parametrize("resource, field", [("record", "status"), ("datatype", "id"),

@@ -684,7 +684,7 @@ class _Context:
             present = [o for o in objs if o.get(fname) is not None]
             missing = [o for o in objs if o.get(fname) is None]
             present.sort(key=lambda o, f=fname: _sort_key(o.get(f)), reverse=desc)
-            objs = missing + present if not desc else present + missing
+            objs = present + missing if not desc else missing + present  # as PostgreSQL
         total = len(objs)
         page = objs[offset:offset + limit]
         meta = {
