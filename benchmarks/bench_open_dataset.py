@@ -100,6 +100,11 @@ def main(argv: list[str] | None = None) -> None:
             server, lambda d: d["ecg_i"].sel(time_256hz=TEN_MINUTES).load(), args.repeat,
             setup=open_lazy)
         rows.append((f"load ECG 10 min ({got.size} samples)", t, req, data))
+        t, req, data, got = _timed(
+            server, lambda d: d["ecg_i"].sel(time_256hz=TEN_MINUTES).load(), args.repeat,
+            setup=lambda: xr.open_dataset(URL, engine="hexoskin", storage_options=so,
+                                          method="json"))
+        rows.append((f"load ECG 10 min, method='json' ({got.size})", t, req, data))
         hour = slice("2024-05-12T12:00", "2024-05-12T12:59:59.99")
         t, req, data, got = _timed(
             server, lambda d: d["ecg_i"].sel(time_256hz=hour).load(), args.repeat,
