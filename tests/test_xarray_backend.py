@@ -185,6 +185,12 @@ def test_range_user_span_and_client_argument(so, client):
     exp = read_hexoskin(range=58979, datatypes="hr", client=client, how="dict")["heart_rate"]
     np.testing.assert_array_equal(rng["time_1hz"].values, exp.index.tz_convert(None).to_numpy())
     np.testing.assert_array_equal(rng["heart_rate"].values, exp.to_numpy(dtype=np.float64))
+    # the same span of the record, narrowed in the address or by keywords
+    narrowed = _open("hexoskin://record/37700?start=2024-05-01T10:10Z&end=2024-05-01T10:30Z",
+                     so, datatypes="hr")
+    xr.testing.assert_equal(narrowed, rng)
+    kw = _open(HOUR, so, datatypes="hr", start="2024-05-01T10:10Z", end="2024-05-01T10:30Z")
+    xr.testing.assert_equal(kw, rng)
     span = xr.open_dataset("hexoskin://user/1511?start=2024-05-01T10:10Z&end=2024-05-01T10:20Z",
                            engine="hexoskin", client=client, datatypes="hr")
     assert span.attrs["user_id"] == 1511
