@@ -330,7 +330,7 @@ class ChannelReader:
     def chunk_sizes(self) -> tuple[int, ...]:
         """Sizes of the planner's windows in samples (for ``preferred_chunks``)."""
         sizes = tuple(p1 - p0 for p0, p1 in self.window_positions())
-        return sizes if sum(sizes) == self.count else (self.count,)
+        return sizes if sizes and sum(sizes) == self.count else (self.count,)
 
     def requests_for(self, i0: int, i1: int) -> list[tuple[int, int]]:
         """The (start, end) tick windows that samples ``[i0, i1)`` need."""
