@@ -219,13 +219,11 @@ class SyntheticSource:
         k1 = max(k0, -(-(hi - first) // step))
         ts = first + np.arange(k0, k1, dtype=np.int64) * step
         gen_sync = _SYNC.get(dt.name, _zeros)
-        parts = []
+        lim = (0.0, 65535.0) if not dt.signed else (-32768.0, 32767.0)
+        raw = np.empty(ts.shape[0], dtype=np.int64)
         for i in range(0, ts.shape[0], _CHUNK):
-            chunk = ts[i : i + _CHUNK]
-            parts.append(np.rint(gen_sync(self, dt.name, chunk, step)).astype(np.int64))
-        raw = np.concatenate(parts) if parts else EMPTY
-        lim = (0, 65535) if not dt.signed else (-32768, 32767)
-        np.clip(raw, lim[0], lim[1], out=raw)
+            vals = gen_sync(self, dt.name, ts[i : i + _CHUNK], step)
+            raw[i : i + _CHUNK] = np.clip(np.rint(vals), lim[0], lim[1])
         return ts, raw
 
     # -- shared pieces ------------------------------------------------------------------

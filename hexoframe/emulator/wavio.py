@@ -126,8 +126,14 @@ def read_hxd(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     return arr["ts"].astype(np.int64), arr["value"].astype(np.int64)
 
 
+STORE_ABOVE = 4 << 20  # members larger than this are stored, not deflated
+
+
 def zip_bytes(files: Mapping[str, bytes]) -> bytes:
-    """A deterministic zip (fixed timestamps, deflate) of name -> content.
+    """A deterministic zip (fixed timestamps) of name -> content.
+
+    Members up to 4 MiB are deflated; larger ones (a day of ECG) are stored, which any
+    zip reader handles and which keeps a loopback emulator fast.
 
     Example
     -------
@@ -138,7 +144,8 @@ def zip_bytes(files: Mapping[str, bytes]) -> bytes:
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name, content in files.items():
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
+            big = len(content) > STORE_ABOVE
+            info.compress_type = zipfile.ZIP_STORED if big else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zf.writestr(info, content, compresslevel=1)
+            zf.writestr(info, content, compresslevel=None if big else 1)
     return buf.getvalue()
