@@ -94,6 +94,10 @@ def make_client(client: Any = None, options: Mapping[str, Any] | None = None) ->
     Client(url='http://127.0.0.1:9/api/v1/', auth='oauth2')
     """
     if client is not None:
+        if options:
+            raise InvalidQueryError(
+                "Give client=... or client options (storage_options), not both."
+            )
         return client
     from .client import Client
 
