@@ -50,6 +50,16 @@ def test_url_is_server_root(hexoskin_emulator):
     assert hexoskin_emulator.api_url == hexoskin_emulator.url + "/api/v1/"
 
 
+def test_factory_fixture(hexoskin_emulator_factory):
+    from hexoframe.emulator import FaultConfig
+
+    a = hexoskin_emulator_factory()
+    b = hexoskin_emulator_factory(faults=FaultConfig(rate_limit_rate=1.0))
+    assert a.url != b.url and a.running and b.running
+    assert requests.get(a.url + "/api/v1/account/", auth=ATHLETE).status_code == 200
+    assert requests.get(b.url + "/api/v1/account/", auth=ATHLETE).status_code == 429
+
+
 def test_plugin_fixtures(hexoskin_env, hexoskin_users):
     import os
 

@@ -9,6 +9,10 @@ hexoskin_emulator
     Session-scoped running :class:`hexoframe.emulator.Emulator` (in-memory database,
     seed 0, no faults). Shared by every test of the session: tests that write or set
     faults should start their own ``Emulator()`` or undo what they changed.
+hexoskin_emulator_factory
+    Function-scoped: a callable taking :class:`~hexoframe.emulator.Emulator` keyword
+    arguments (``db``, ``faults``, ``token_ttl``, ...) that starts a private emulator;
+    every emulator it started is stopped after the test.
 hexoskin_users
     The demo credentials by role (``athlete``, ``friend``, ``coach``, ``athlete2``,
     ``stranger``).
@@ -25,7 +29,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -38,6 +42,23 @@ def hexoskin_emulator() -> Iterator[Any]:
 
     with Emulator() as emu:
         yield emu
+
+
+@pytest.fixture()
+def hexoskin_emulator_factory() -> Iterator[Callable[..., Any]]:
+    """Start private emulators on demand; all are stopped after the test."""
+    from hexoframe.emulator.server import Emulator
+
+    started: list[Any] = []
+
+    def make(**kwargs: Any) -> Any:
+        emu = Emulator(**kwargs).start()
+        started.append(emu)
+        return emu
+
+    yield make
+    for emu in started:
+        emu.stop()
 
 
 @pytest.fixture(scope="session")
