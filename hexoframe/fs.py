@@ -370,6 +370,13 @@ class HexoskinFileSystem(AbstractFileSystem):
             for key in [k for k in self._sources if k.startswith(f"{kind}/{ident}")]:
                 self._sources.pop(key, None)
 
+    def du(self, path: str, total: bool = True, maxdepth: int | None = None,
+           withdirs: bool = False, **kwargs: Any) -> Any:
+        """Space used; event files (size unknown until read) count as 0."""
+        found = self.find(path, maxdepth=maxdepth, withdirs=withdirs, detail=True, **kwargs)
+        sizes = {name: int(info.get("size") or 0) for name, info in found.items()}
+        return sum(sizes.values()) if total else sizes
+
     def ukey(self, path: str) -> str:
         """A key that changes when the record changes (from its ``last_modified``)."""
         info = self.info(path)

@@ -156,6 +156,9 @@ def test_secrets_stay_out_of_serialisation(hexoskin_emulator, monkeypatch):
 def test_find_and_invalidate(hexoskin_emulator, fs):
     files = fs.find("range/58979")
     assert "range/58979/heart_rate.wav" in files and "range/58979/info.json" in files
+    assert fs.du("range/58979") == sum(fs.info(f).get("size") or 0 for f in files)
+    assert fs.glob("range/58979/heart*.wav") == ["range/58979/heart_rate.wav",
+                                                 "range/58979/heart_rate_quality.wav"]
     fs.invalidate_cache("range/58979")
     hexoskin_emulator.reset_stats()
     fs.ls("range/58979")
