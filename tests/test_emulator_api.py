@@ -480,6 +480,10 @@ def test_write_permissions(emu):
     assert r.status_code == 201 and r.json()["user"] == "/api/v1/user/1514/"
     assert requests.post(base + "range/", auth=FRIEND,
                          json={"start": 1, "user": 1511}).status_code == 403
+    r = requests.patch(base + "range/58979/", auth=ATHLETE, json={"user": 1512})
+    assert r.status_code == 403  # cannot give a range away to a friend
+    assert requests.get(base + "range/58979/", auth=ATHLETE).json()["user"] == \
+        "/api/v1/user/1511/"
 
 
 def test_record_crud_and_data_follow_writes(emu):
@@ -683,6 +687,10 @@ def test_user_and_profile_updates(emu):
     assert r.json()["email"] == "athlete@hexoskin.com"  # read-only field ignored
     assert requests.patch(base + "user/1512/", auth=ATHLETE,
                           json={"first_name": "no"}).status_code == 403
+    r = requests.put(base + "user/1511/", auth=ATHLETE, json={"first_name": "Put"})
+    assert r.status_code == 200
+    assert r.json()["first_name"] == "Put" and r.json()["last_name"] == "Hexoskin"
+    assert r.json()["email"] == "athlete@hexoskin.com"
     r = requests.patch(base + "profile/1460/", auth=ATHLETE, json={"gender": "F"})
     assert r.status_code == 200 and r.json()["gender"] == "F"
     assert requests.get(base + "account/", auth=ATHLETE).json()["objects"][0]["profile"][

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -794,17 +795,37 @@ class _Context:
             if missing:
                 raise ApiError(400, f"PUT needs a complete {self.name}: missing "
                                     f"{', '.join(missing)}")
-            new = dict(DEFAULTS.get(self.name, {}))
-            keep = ("id", "user", "created", "deviceid", "profile", "email", "username")
-            new.update({k: obj[k] for k in keep if k in obj})
+            new = self.replacement(obj)
         else:
             new = dict(obj)
         new.update(self.clean(body, new))
+        owner = new["id"] if self.name == "user" else new.get("user")
+        if owner is not None and owner not in writable_users(ident.user_id):
+            raise ApiError(403, f"you may not give this {self.name} to user {owner}")
         self.validate(new)
         new["last_modified"] = now_iso()
         saved = self.app.store.replace(self.name, new)
         self.app.clear_cache()
         return self.app._ok(self.render(saved))
+
+    def replacement(self, obj: Mapping[str, Any]) -> dict[str, Any]:
+        """The base of a PUT: what the client cannot set is kept, the rest is reset."""
+        fields = sch.fields(self.name)
+        defaults = DEFAULTS.get(self.name, {})
+        new: dict[str, Any] = {}
+        for key, value in obj.items():
+            fdef = fields.get(key)
+            settable = fdef is not None and (not fdef.get("readonly")
+                                             or (self.name, key) in WRITABLE_EXTRA)
+            if key in ("id", "user") or not settable:
+                new[key] = value
+            elif key in defaults:
+                new[key] = copy.deepcopy(defaults[key])
+            elif fdef.get("nullable"):
+                new[key] = None
+            else:
+                new[key] = value
+        return new
 
     def check_write(self, obj: Mapping[str, Any], ident: Identity) -> None:
         if not ident.can_write:
