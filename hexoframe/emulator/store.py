@@ -20,7 +20,9 @@ Users (email / password / API key public, private):
 - 1515 ``stranger@hexoskin.com`` / ``strangerpass`` - nobody's friend.
 
 A user sees its own objects, its friends' and (as a coach) its athletes'; athletes do
-not see their coach's. Records: 37700 (1511, 1 h from 2024-05-01T10:00Z), 37701
+not see their coach's. A user may change its own objects and (as a coach) its athletes'.
+Durations (``duration`` of records and ranges) are in seconds; every other time is in
+ticks or a naive UTC ISO string. Records: 37700 (1511, 1 h from 2024-05-01T10:00Z), 37701
 (1511, 24 h from 2024-05-02T00:00Z), 37702 (1511, 7 days from 2024-05-10T00:00Z),
 37710 (1512, 2 h), 37720 (1514, 1 h), 37730 (1513, 30 min), 37740 (1515, 1 h) and
 37750-37774 (1511, 10 min each, daily from 2024-06-01T08:00Z). Ranges: 58979 "run"
