@@ -59,8 +59,10 @@ def test_cohort_by_user_and_span(client):
     assert df.index.max() < pd.Timestamp("2024-05-02T00:10Z")
 
 
-def test_cohort_dataset_along_records(client):
+def test_cohort_dataset_along_records(hexoskin_emulator, client):
+    hexoskin_emulator.reset_stats()
     ds = read_cohort(records=[37700, 37701], datatypes="hr", client=client, output="dataset")
+    assert hexoskin_emulator.stats.data_requests == 0
     assert ds.sizes == {"record": 2, "sample_1hz": 86399}
     assert ds["heart_rate"].chunks[1][0] == 3599
     hr = ds["heart_rate"].sel(record=37700).values
