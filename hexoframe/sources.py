@@ -2,10 +2,14 @@
 position-based reads of one channel, on top of the data engine.
 
 This module plans, fetches and decodes nothing itself: it asks
-:func:`hexoframe.data.plan.plan_query` for the channels and their windows and
-:func:`hexoframe.data.fetch.fetch_window` for the samples of a window, then converts
-units with :func:`hexoframe.data.assemble.convert_values`.  What it adds is the mapping
-between *sample positions* (what an array index is) and ticks (what the service speaks).
+:func:`hexoframe.data.plan.plan_query` for the channels and their windows,
+:func:`hexoframe.data.plan.choose_method` for the format, and
+:func:`hexoframe.data.fetch.fetch_plan` (or ``fetch_window``) for the samples, then
+converts units with :func:`hexoframe.data.assemble.convert_values`.  What it adds is the
+mapping between *sample positions* (what an array index is) and ticks (what the service
+speaks), and :class:`SharedWindows`: one request per window for all channels of a rate,
+touching windows joined for binary answers, a small cache of recent windows.  Those are
+adapters that could move into the data engine.
 
 Examples
 --------
@@ -17,7 +21,7 @@ array([...])
 
 from __future__ import annotations
 
-import os
+import inspect
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -34,7 +38,8 @@ from .urls import HexoskinURL
 
 __all__ = [
     "DEFAULT_DATATYPES",
-    "CLIENT_OPTION_KEYS",
+    "SECRET_KEYS",
+    "SharedWindows",
     "make_client",
     "Source",
     "ChannelReader",
@@ -61,21 +66,7 @@ DEFAULT_DATATYPES: tuple[str, ...] = (
     "cadence",
 )
 
-#: ``Client(...)`` keyword arguments accepted in ``storage_options`` / backend kwargs.
-CLIENT_OPTION_KEYS = (
-    "base_url",
-    "username",
-    "password",
-    "api_key",
-    "api_secret",
-    "token",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "tick_rate",
-    "timeout",
-    "retries",
-)
+#: Client options that are credentials: kept by the client, never serialised.
 SECRET_KEYS = frozenset(
     {"password", "api_secret", "token", "client_secret", "refresh_token", "api_key"}
 )
@@ -104,8 +95,6 @@ def make_client(client: Any = None, options: Mapping[str, Any] | None = None) ->
     opts = dict(options or {})
     if "url" in opts:
         opts["base_url"] = opts.pop("url")
-    import inspect
-
     accepted = set(inspect.signature(Client).parameters) - {"self"}
     unknown = set(opts) - accepted
     if unknown:
@@ -507,7 +496,3 @@ def open_source(
     return Source(url=url, start=int(s), end=int(e), user=user, meta=meta,
                   channels=readers, tick_rate=tick_rate)
 
-
-def env_has_credentials() -> bool:
-    """True when ``HEXOSKIN_*`` environment variables name a server or credentials."""
-    return any(k.startswith("HEXOSKIN_") for k in os.environ)
