@@ -42,7 +42,7 @@ import threading
 from typing import Any
 
 import numpy as np
-from fsspec.spec import AbstractBufferedFile, AbstractFileSystem
+from fsspec.spec import AbstractBufferedFile, AbstractFileSystem, _Cached
 
 from . import catalog
 from .catalog import Datatype
@@ -125,7 +125,17 @@ class HexoskinFile(AbstractBufferedFile):
         return self.fs._wav_range(self.reader, self._header, start, end)
 
 
-class HexoskinFileSystem(AbstractFileSystem):
+class _ClientAwareCache(_Cached):
+    """fsspec's instance cache, except for filesystems given a ``client`` object: two
+    clients of different users look alike to fsspec's token, so those are never shared."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - a metaclass
+        if kwargs.get("client") is not None:
+            kwargs["skip_instance_cache"] = True
+        return super().__call__(*args, **kwargs)
+
+
+class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
     """Hexoskin records and ranges as folders of export-named files.
 
     Parameters

@@ -166,6 +166,14 @@ def test_find_and_invalidate(hexoskin_emulator, fs):
     assert hexoskin_emulator.stats.data_requests == 0
 
 
+def test_filesystems_of_different_clients_are_not_shared(hexoskin_emulator, so):
+    c1 = Client(**so)
+    c2 = Client(base_url=hexoskin_emulator.url, username="friend@example.com", password="x")
+    a, b = HexoskinFileSystem(client=c1), HexoskinFileSystem(client=c2)
+    assert a is not b and a.client is c1 and b.client is c2
+    assert a.storage_options == {"base_url": c1.base_url}
+
+
 def test_bad_paths_raise_file_errors(fs):
     with pytest.raises(FileNotFoundError):
         fs.ls("records/1")
