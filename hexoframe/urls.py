@@ -114,6 +114,11 @@ def parse_url(url: str, *, require_span: bool = True) -> HexoskinURL:
         raise InvalidQueryError(f"A hexoskin address is a string, not {type(url).__name__}.")
     raw = url.strip()
     split = urlsplit(raw) if "://" in raw else urlsplit("hexoskin://" + raw.lstrip("/"))
+    if "@" in split.netloc:
+        raise InvalidQueryError(
+            "hexoskin:// addresses take no credentials; pass them as storage_options, "
+            "client=..., HEXOSKIN_* environment variables or ~/.netrc."
+        )
     if split.scheme.lower() != PROTOCOL:
         raise InvalidQueryError(
             f"{url!r} is not a hexoskin address; use hexoskin://record/<id>, "

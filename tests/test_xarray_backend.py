@@ -232,6 +232,9 @@ def test_bad_urls_and_unknown_records_give_typed_errors(hexoskin_emulator, so):
     hexoskin_emulator.reset_stats()
     with pytest.raises(errors.InvalidQueryError, match="hexoskin://record/<id>"):
         _open("hexoskin://recording/1", so)
+    with pytest.raises(errors.InvalidQueryError, match="take no credentials") as err:
+        _open("hexoskin://me:s3cret@record/1", so)
+    assert "s3cret" not in str(err.value)
     with pytest.raises(errors.InvalidQueryError, match="start=...&end="):
         _open("hexoskin://user/1511", so)
     with pytest.raises(errors.UnknownDatatypeError):
