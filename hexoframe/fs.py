@@ -217,6 +217,9 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
         path = str(path)
         if path.startswith("hexoskin://"):
             path = path[len("hexoskin://"):]
+        head, sep, tail = path.partition("/")
+        if "@" in head:  # never keep (nor echo) credentials written into a path
+            path = head.rsplit("@", 1)[1] + sep + tail
         return path.split("?")[0].strip("/")
 
     @staticmethod
