@@ -337,3 +337,65 @@ def test_http_window_independence(hexoskin_emulator):
                                            "flat": 1}).json()
                  for a, b in ((START, mid), (mid, START + 400 * 256), (START, START + 400 * 256))]
         assert parts[0] + parts[1] == parts[2]
+
+
+def test_json_without_orjson_is_identical(monkeypatch):
+    from hexoframe.emulator import dataview
+
+    src = _src()
+    args = (_seg(src), [49, 4113, 36, 18], START, START + 200 * 256, "json")
+    fast = _render(*args)[1]
+    monkeypatch.setattr(dataview, "_orjson", None)
+    assert _render(*args)[1] == fast
+
+
+@pytest.mark.parametrize("cap", [65535, 1000, 7])
+def test_capped_collection_equals_subsampled_full(cap):
+    from hexoframe.emulator.dataview import collect, collect_capped
+
+    a = _src()
+    b = make_source(0, {"id": 37799, "user": USER, "start": a.end, "end": a.end + HOUR // 2})
+    segs = [(USER, a, a.start + 1001, a.end), (USER, b, b.start, b.end)]
+    lo, hi = a.start + 777, b.end - 333
+    for dt in catalog.data_datatypes():
+        if dt.kind == "annotation":
+            continue
+        full = collect(segs, dt, lo, hi)[USER]
+        want = subsample(full[0], full[1], cap)
+        got = collect_capped(segs, dt, lo, hi, cap)[USER]
+        assert np.array_equal(got[0], want[0]), dt.name
+        assert np.array_equal(got[1], want[1]), dt.name
+
+
+def test_week_of_ecg_as_json_is_cheap():
+    import time
+
+    src = _src(rec=37702, hours=24 * 7)
+    t0 = time.perf_counter()
+    _, body = _render(_seg(src), [4113], src.start, src.end, "json")
+    assert time.perf_counter() - t0 < 5
+    pairs = json.loads(body)[0]["data"]["4113"]
+    k = -(-(7 * 86400 * 256) // 65535)
+    assert len(pairs) == -(-(7 * 86400 * 256) // k) and pairs[1][0] - pairs[0][0] == k
+    ts, raw = src.samples(4113, pairs[-1][0], pairs[-1][0] + 1)
+    assert pairs[-1][1] == raw[0]
+
+
+def test_binary_across_adjacent_records_and_gaps():
+    a = _src()
+    b = make_source(0, {"id": 37799, "user": USER, "start": a.end, "end": a.end + HOUR})
+    segs = [(USER, a, a.start, a.end), (USER, b, b.start, b.end)]
+    _, body = _render(segs, [4129, 4113, 18], a.start, b.end, "binary")
+    _, dec = _decode_zip(body)
+    for dt in (4129, 4113, 18):
+        want = [np.concatenate([x.samples(dt, x.start, x.end)[i] for x in (a, b)])
+                for i in (0, 1)]
+        assert np.array_equal(dec[dt][0], want[0]) and np.array_equal(dec[dt][1], want[1])
+    # an end-stamped channel has no sample for a record's last second: a one-sample gap
+    c = make_source(0, {"id": 37798, "user": USER, "start": b.end + 600 * 256,
+                        "end": b.end + HOUR})
+    for dts, more in (([19], []), ([4113], [(USER, c, c.start, c.end)])):
+        with pytest.raises(DataQueryError) as err:
+            render_data(segs + more, dts, start=a.start, end=c.end, fmt="binary", flat=False,
+                        cap=0, request_path="")
+        assert err.value.status == 400 and "gap" in err.value.message

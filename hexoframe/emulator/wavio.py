@@ -21,7 +21,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["wav_bytes", "read_wav", "rate_field", "hxd_bytes", "read_hxd", "zip_bytes"]
+__all__ = [
+    "wav_bytes", "wav_header", "pcm_bytes", "read_wav", "rate_field", "hxd_bytes", "read_hxd",
+    "zip_bytes",
+]
 
 HXD_DTYPE = np.dtype([("ts", "<u8"), ("value", "<i8")])
 
@@ -37,6 +40,35 @@ def rate_field(freq: float) -> int:
     if freq >= 1.0:
         return int(round(freq))
     return int(round(1.0 / freq))
+
+
+def pcm_bytes(raw: np.ndarray, signed: bool) -> bytes:
+    """Raw int values as little-endian 16-bit PCM (int16 or uint16 bit patterns, clipped).
+
+    Example
+    -------
+    >>> pcm_bytes(np.array([-1, 70000]), signed=False)
+    b'\\x00\\x00\\xff\\xff'
+    """
+    a = np.asarray(raw, dtype=np.int64)
+    if signed:
+        return np.clip(a, -32768, 32767).astype("<i2").tobytes()
+    return np.clip(a, 0, 65535).astype("<u2").tobytes()
+
+
+def wav_header(n_bytes: int, rate_field: int) -> bytes:
+    """The 44-byte header of a mono 16-bit PCM WAV with ``n_bytes`` of samples.
+
+    Example
+    -------
+    >>> len(wav_header(0, 256))
+    44
+    """
+    return struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF", 36 + n_bytes, b"WAVE", b"fmt ", 16, 1, 1,
+        int(rate_field), int(rate_field) * 2, 2, 16, b"data", n_bytes,
+    )  # fmt: skip
 
 
 def wav_bytes(raw: np.ndarray, rate_field: int, signed: bool) -> bytes:
@@ -56,18 +88,8 @@ def wav_bytes(raw: np.ndarray, rate_field: int, signed: bool) -> bytes:
     >>> wav_bytes(np.array([], dtype=np.int64), 1, True)[:4]
     b'RIFF'
     """
-    a = np.asarray(raw, dtype=np.int64)
-    if signed:
-        pcm = np.clip(a, -32768, 32767).astype("<i2")
-    else:
-        pcm = np.clip(a, 0, 65535).astype("<u2")
-    body = pcm.tobytes()
-    header = struct.pack(
-        "<4sI4s4sIHHIIHH4sI",
-        b"RIFF", 36 + len(body), b"WAVE", b"fmt ", 16, 1, 1,
-        int(rate_field), int(rate_field) * 2, 2, 16, b"data", len(body),
-    )  # fmt: skip
-    return header + body
+    body = pcm_bytes(raw, signed)
+    return wav_header(len(body), rate_field) + body
 
 
 def read_wav(data: bytes, signed: bool) -> tuple[int, np.ndarray]:
