@@ -63,7 +63,8 @@ class Export:
     statistics: pd.DataFrame | None = None
     tick_rate: int = TICKS_PER_SECOND
 
-    def series(self, name: str, units: str = "api") -> pd.Series:
+    def series(self, name: str, units: str = "api", index_cache: dict | None = None
+               ) -> pd.Series:
         """One channel as a Series in ``units``.
 
         Examples
@@ -72,8 +73,13 @@ class Export:
         73.15625
         """
         dt, ticks, raw = self.channels[name]
+        step = dt.step_ticks
+        grid = None
+        if step is not None and ticks.size and ticks[-1] - ticks[0] == (ticks.size - 1) * step:
+            grid = (int(ticks[0]), step)  # WAV channels: first + k*step by construction
         return assemble.channel_series(
-            dt, ticks, raw, source="raw", units=units, tick_rate=self.tick_rate, user=self.user
+            dt, ticks, raw, source="raw", units=units, tick_rate=self.tick_rate, user=self.user,
+            grid=grid, index_cache=index_cache,
         )
 
 
@@ -248,7 +254,8 @@ def read_export(
                 f"it holds {', '.join(sorted(export.channels))}."
             )
         names = [dt.name for dt in wanted]
-    series = [export.series(name, units) for name in names]
+    shared: dict = {}
+    series = [export.series(name, units, index_cache=shared) for name in names]
     meta: dict[str, Any] = {
         "source": "export",
         "info": export.info,

@@ -43,6 +43,7 @@ __all__ = [
     "raw_dtype",
     "convert_values",
     "time_index",
+    "grid_index",
     "channel_series",
     "combine",
     "unit_of",
@@ -189,9 +190,24 @@ def time_index(
     return pd.DatetimeIndex(pd.array(values, dtype=pd.DatetimeTZDtype("ns", "UTC")), name=name)
 
 
+def grid_index(first: int, step: int, count: int, tick_rate: int = TICKS_PER_SECOND,
+               name: str = "time") -> pd.DatetimeIndex:
+    """Exact tz-aware UTC DatetimeIndex of a regular grid (``first + k*step`` ticks).
+
+    Examples
+    --------
+    >>> grid_index(256, 128, 3)[-1]
+    Timestamp('1970-01-01 00:00:02+0000', tz='UTC')
+    """
+    per = ns_per_tick(tick_rate)
+    return pd.date_range(start=pd.Timestamp(int(first) * per, unit="ns", tz="UTC"),
+                         periods=int(count), freq=pd.Timedelta(int(step) * per, unit="ns"),
+                         name=name)
+
+
 def channel_series(
     dt: Datatype,
-    ticks: np.ndarray,
+    ticks: np.ndarray | None,
     values: np.ndarray,
     *,
     source: str,
@@ -199,11 +215,16 @@ def channel_series(
     tick_rate: int = TICKS_PER_SECOND,
     user: int | None = None,
     extra: Mapping[str, Any] | None = None,
+    grid: tuple[int, int] | None = None,
+    index_cache: dict[tuple[int, int, int, int], pd.DatetimeIndex] | None = None,
 ) -> pd.Series:
     """One datatype's samples as a Series with a "time" index and descriptive attrs.
 
     attrs: ``id``, ``name``, ``rate`` (Hz, None if async), ``unit``, ``units``
     (``"api"``/``"raw"``/``"physical"``), ``user``, ``tick_rate`` and any ``extra``.
+    Pass ``grid=(first, step)`` instead of ``ticks`` for a regular channel: the index is
+    then built in one pass (and carries its ``freq``); with ``index_cache`` (a dict kept
+    across calls) channels on the same grid share one index object.
 
     Examples
     --------
@@ -214,7 +235,16 @@ def channel_series(
     [0.0, 0.0064]
     """
     vals = convert_values(dt, values, source=source, units=units)
-    series = pd.Series(vals, index=time_index(ticks, tick_rate), name=dt.name, copy=False)
+    if grid is not None:
+        key = (int(grid[0]), int(grid[1]), len(vals), tick_rate)
+        index = None if index_cache is None else index_cache.get(key)
+        if index is None:
+            index = grid_index(grid[0], grid[1], len(vals), tick_rate)
+            if index_cache is not None:
+                index_cache[key] = index  # channels on one grid share one (immutable) index
+    else:
+        index = time_index(ticks, tick_rate)
+    series = pd.Series(vals, index=index, name=dt.name, copy=False)
     series.attrs = {
         "id": dt.id,
         "name": dt.name,

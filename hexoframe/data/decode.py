@@ -165,7 +165,7 @@ def _parse_compact_int_pairs(seg: bytes, npairs: int) -> Samples | None:
     if not 0 < width <= 18:
         return None
     commas = starts + width
-    if not (a[commas] == 44).all():
+    if not (commas < closes - 1).all() or not (a[commas] == 44).all():
         return None
     ticks = _horner(a, commas, None, width, width)
     if ticks is None:

@@ -189,6 +189,8 @@ def _verdict(ch: ChannelPlan, lo: int, hi: int, piece: Piece, state: _State,
     step = dt.step_ticks
     diffs = np.diff(piece.ticks) if n > 1 else np.empty(0, np.int64)
     if diffs.size == 0 or (diffs == step).all():
+        if n:  # a regular run: keep it as a grid, the ticks are implied
+            piece.first, piece.step, piece.ticks = int(piece.ticks[0]), step, None
         return "ok"
     if (diffs < step).any():
         return "incomplete"  # off the grid or duplicated
@@ -319,6 +321,33 @@ def fetch_plan(
             raise
     result.cap = state.cap
     return result
+
+
+def stitch_grid(pieces: list[Piece]) -> tuple[int, int, np.ndarray] | None:
+    """``(first tick, step, raw)`` when a channel's pieces join into one regular grid.
+
+    Examples
+    --------
+    >>> a = Piece(0, np.array([1, 2]), first=0, step=2)
+    >>> b = Piece(4, np.array([3]), first=4, step=2)
+    >>> first, step, raw = stitch_grid([b, a])
+    >>> first, step, raw.tolist()
+    (0, 2, [1, 2, 3])
+    """
+    pieces = sorted((p for p in pieces if len(p)), key=lambda p: p.lo)
+    if not pieces or any(p.ticks is not None for p in pieces):
+        return None
+    step = pieces[0].step
+    expect = pieces[0].first
+    for p in pieces:
+        if p.step != step or p.first != expect:
+            return None
+        expect = p.first + len(p) * step
+    raws = [p.raw for p in pieces]
+    kinds = {r.dtype for r in raws}
+    raw = raws[0] if len(raws) == 1 else np.concatenate(
+        raws if len(kinds) == 1 else [r.astype(np.float64) for r in raws])
+    return pieces[0].first, step, raw
 
 
 def stitch(pieces: list[Piece]) -> tuple[np.ndarray, np.ndarray]:

@@ -50,8 +50,9 @@ POINT_CAP = 65535
 #: to size their windows; answers at the cap are split and refetched anyway.
 ASYNC_MAX_RATE = 5.0
 #: Binary windows (uncapped) are cut at this many ticks (a multiple of every step) so that
-#: long reads download in parallel; 6 h.
-BINARY_CHUNK_TICKS = 6 * 3600 * TICKS_PER_SECOND
+#: long reads download (and the service builds its zips) in parallel; 2 h, about 10 MB
+#: for a full Hexoskin channel set.
+BINARY_CHUNK_TICKS = 2 * 3600 * TICKS_PER_SECOND
 METHODS = ("auto", "json", "csv", "binary")
 
 

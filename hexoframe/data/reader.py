@@ -22,7 +22,7 @@ import pandas as pd
 from ..catalog import Datatype
 from ..errors import IncompleteDataError, InvalidQueryError
 from . import assemble
-from .fetch import default_workers, fetch_plan, progress_wanted, stitch
+from .fetch import default_workers, fetch_plan, progress_wanted, stitch, stitch_grid
 from .plan import build_requests, choose_method, describe, plan_query
 
 __all__ = ["read_hexoskin"]
@@ -172,26 +172,34 @@ def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any
             bar.close()
     series = []
     missing: dict[str, int] = {}
+    shared_index: dict = {}
     for i, ch in enumerate(plan.channels):
-        ticks, raw = stitch(result.pieces.get(i, []))
-        if resolution == "full" and ch.count is not None and ticks.size > ch.count:
+        pieces = result.pieces.get(i, [])
+        grid = stitch_grid(pieces)
+        if grid is not None:
+            ticks, raw = None, grid[2]
+        else:
+            ticks, raw = stitch(pieces)
+            if resolution == "full" and ticks.size > 1 and (np.diff(ticks) <= 0).any():
+                raise IncompleteDataError(
+                    f"{ch.datatype.name}: samples duplicated or out of order after stitching."
+                )
+        n = raw.size
+        if resolution == "full" and ch.count is not None and n > ch.count:
             raise IncompleteDataError(
-                f"{ch.datatype.name}: got {ticks.size} samples, the record holds {ch.count}."
+                f"{ch.datatype.name}: got {n} samples, the record holds {ch.count}."
             )
-        if resolution == "full" and ticks.size > 1 and (np.diff(ticks) <= 0).any():
-            raise IncompleteDataError(
-                f"{ch.datatype.name}: samples duplicated or out of order after stitching."
-            )
-        if ch.count is not None and ticks.size < ch.count and resolution == "full":
-            missing[ch.datatype.name] = ch.count - ticks.size
+        if ch.count is not None and n < ch.count and resolution == "full":
+            missing[ch.datatype.name] = ch.count - n
             logger.warning(
                 "%s: the service holds %d of the %d samples the record span allows (the "
                 "channel starts late, ends early or has gaps; nothing was subsampled)",
-                ch.datatype.name, ticks.size, ch.count,
+                ch.datatype.name, n, ch.count,
             )
         series.append(assemble.channel_series(
             ch.datatype, ticks, raw, source="raw", units=units, tick_rate=plan.tick_rate,
             user=ch.user, extra={"record": plan.record, "range": plan.range},
+            grid=None if grid is None else grid[:2], index_cache=shared_index,
         ))
     meta = {
         "method": chosen,
