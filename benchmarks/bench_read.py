@@ -199,18 +199,24 @@ CONTENDERS: dict[str, Callable[[str], Any]] = {
 # --------------------------------------------------------------------------- measuring
 
 
-def _size(result: Any) -> int:
+def _size(result: Any, seen: set[int] | None = None) -> int:
+    """Bytes held by a result; an index shared by several Series counts once."""
     import numpy as np
     import pandas as pd
 
+    seen = set() if seen is None else seen
     if isinstance(result, dict):
-        return sum(_size(v) for v in result.values())
+        return sum(_size(v, seen) for v in result.values())
     if isinstance(result, (pd.Series, pd.DataFrame)):
-        return int(np.sum(result.memory_usage(index=True, deep=True)))
+        size = int(np.sum(result.memory_usage(index=False, deep=True)))
+        if id(result.index) not in seen:
+            seen.add(id(result.index))
+            size += int(result.index.memory_usage(deep=True))
+        return size
     if isinstance(result, np.ndarray):
         return int(result.nbytes)
     if isinstance(result, (list, tuple)):
-        return sum(_size(v) for v in result)
+        return sum(_size(v, seen) for v in result)
     if isinstance(result, bytes):
         return len(result)
     return 0
@@ -270,8 +276,9 @@ def main(argv: list[str] | None = None) -> None:
 
         print("\n1. Binary, full resolution, 24 h record 37701, 13 channels "
               f"({len(_binary_chunks())} zips of 2 h; the emulator caches answers < 16 MB)")
-        memory("binary_ours", url)  # warm the emulator's cache (in a child: this process stays small,
-        # and children inherit the parent's ru_maxrss high-water mark at fork/exec)
+        # Warm the emulator's cache from a child: this process stays small, and children
+        # inherit the parent's ru_maxrss high-water mark at fork/exec.
+        memory("binary_ours", url)
         mem = {name: memory(name, url) for name in ("binary_ours", "binary_limit")}
         med = timed_rounds(url, ["binary_ours", "binary_limit"], args.repeat)
         ratio = med["binary_ours"] / med["binary_limit"]

@@ -145,23 +145,25 @@ def _horner(a: np.ndarray, ends: np.ndarray, lengths: np.ndarray | None, width: 
     return numbers
 
 
-def _parse_compact_int_pairs(seg: bytes, npairs: int) -> Samples | None:
+def _parse_compact_int_pairs(seg: bytes | memoryview) -> Samples | None:
     """The common case, fast: compact ``[[t,v],[t,v],...]`` with equal-width timestamps.
 
     Every byte is accounted for (brackets, commas, signs, digits), so anything else makes
     it return None and the general parser takes over.
     """
     a = np.frombuffer(seg, np.uint8)
-    opens = np.flatnonzero(a == 91)[1:]
-    if opens.size != npairs or a[-1] != 93 or a[-2] != 93:
+    if a.size < 7 or a[0] != 91 or a[-1] != 93 or a[-2] != 93:
         return None
+    opens = np.flatnonzero(a == 91)[1:]
+    npairs = opens.size
     closes = np.empty(npairs, np.int64)
     closes[:-1] = opens[1:] - 2
     closes[-1] = a.size - 2
     if not ((a[closes] == 93).all() and (a[closes[:-1] + 1] == 44).all()):
         return None
     starts = opens + 1
-    width = seg.find(b",", int(starts[0])) - int(starts[0])
+    head = a[int(starts[0]) : int(starts[0]) + 20]
+    width = int(np.argmax(head == 44))
     if not 0 < width <= 18:
         return None
     commas = starts + width
@@ -187,13 +189,14 @@ def _parse_compact_int_pairs(seg: bytes, npairs: int) -> Samples | None:
 
 def _parse_pairs(segment: bytes | memoryview) -> Samples:
     """``[[ts, v], ...]`` text (brackets included) to two arrays, without Python objects."""
+    ints = _parse_compact_int_pairs(segment)
+    if ints is not None:
+        return ints
     seg = bytes(segment)
     npairs = seg.count(b"[") - 1
     if npairs <= 0:
         return _EMPTY_TICKS, _EMPTY_VALUES
-    ints = _parse_compact_int_pairs(seg, npairs)
-    if ints is None:
-        ints = _parse_int_pairs(seg, npairs)
+    ints = _parse_int_pairs(seg, npairs)
     if ints is not None:
         return ints
     text = seg.translate(_PAIR_PUNCT)
