@@ -86,27 +86,27 @@ _PPG = 2600.0 * np.where(
 ) * (1 + 0.18 * np.exp(-0.5 * ((_ppg_t - 0.5) / 0.04) ** 2))
 
 
-@functools.lru_cache(maxsize=16)
-def _phased(table_id: int, step: int) -> np.ndarray:
+_TABLES: dict[str, np.ndarray] = {
+    "ecg_i": _ECG_TEMPLATES["ecg_i"],
+    "ecg_ii": _ECG_TEMPLATES["ecg_ii"],
+    "ecg_iii": _ECG_TEMPLATES["ecg_iii"],
+    "ppg": _PPG,
+}
+
+
+@functools.lru_cache(maxsize=32)
+def _phased(name: str, step: int) -> np.ndarray:
     """Rows p = table[p::step] (zero padded): the template seen from grid phase p."""
-    table = _TABLES[table_id]
+    table = _TABLES[name]
     width = (table.shape[0] - 1) // step + 1
     padded = np.concatenate([table, np.zeros(step)])
     return np.stack([padded[p : p + width * step : step] for p in range(step)])
 
 
-_TABLES: dict[int, np.ndarray] = {}
-
-
-def _register(table: np.ndarray) -> int:
-    _TABLES[id(table)] = table
-    return id(table)
-
-
 def _pulse_train(
-    ts: np.ndarray, step: int, beats: np.ndarray, table: np.ndarray, lo: int
+    ts: np.ndarray, step: int, beats: np.ndarray, name: str, lo: int
 ) -> np.ndarray:
-    """Sum of ``table`` (indexed by tick offset - lo) placed at each beat, on a grid.
+    """Sum of template ``name`` (indexed by tick offset - lo) placed at each beat, on a grid.
 
     Every output sample sums its beats' contributions in beat order, whatever the
     window, so windows agree bit for bit.
@@ -114,7 +114,7 @@ def _pulse_train(
     n = ts.shape[0]
     if beats.size == 0 or n == 0:
         return np.zeros(n, dtype=np.float64)
-    rows = _phased(_register(table), step)
+    rows = _phased(name, step)
     width = rows.shape[1]
     t0 = int(ts[0])
     k_first = -(-(beats + lo - t0) // step)
@@ -314,7 +314,7 @@ def _ecg(src: SyntheticSource, name: str, ts: np.ndarray, step: int) -> np.ndarr
     a, b = _pad_range(ts, -_ECG_HI - 1, -_ECG_LO + 1)
     beats = d.beats(a, b).ticks
     lead = _ECG_LEAD[name]
-    sig = _pulse_train(ts, _spacing(ts, step), beats, _ECG_TEMPLATES[name], _ECG_LO)
+    sig = _pulse_train(ts, _spacing(ts, step), beats, name, _ECG_LO)
     wander = _coarse(lambda g: _ECG_WANDER[name] * np.sin(2 * np.pi * d.breath.at(g)), ts)
     motion = _coarse(lambda g: 1.0 + 5.0 * d.interp(d.intensity, g), ts, shift=8)
     noise = d.noise(ts * 3 + lead + src.key % 999_983) * (2.2 * motion)
@@ -361,7 +361,7 @@ def _ppg(src: SyntheticSource, name: str, ts: np.ndarray, step: int) -> np.ndarr
     d = src.drivers
     a, b = _pad_range(ts, -_PPG_HI - 1, 1)
     beats = d.beats(a, b).ticks
-    sig = _pulse_train(ts, _spacing(ts, step), beats, _PPG, _PPG_LO)
+    sig = _pulse_train(ts, _spacing(ts, step), beats, "ppg", _PPG_LO)
     drift = _coarse(
         lambda g: 300.0 * src._slow(g, 180.0, salt=50) + 120.0 * np.sin(2 * np.pi * d.breath.at(g)),
         ts,
