@@ -197,3 +197,14 @@ def test_imported_export_served_equals_read_export():
                 np.testing.assert_array_equal(got[name].to_numpy(), local[name].to_numpy())
                 assert got[name].dtype == local[name].dtype, (method, name)
                 assert got[name].index.equals(local[name].index), (method, name)
+
+
+def test_progress_bar_and_outer_mixed_rates(client, capsys):
+    df = read_hexoskin(client=client, record=37700, datatypes=["hr", "ecg", "rr"],
+                       start="2024-05-01T10:00Z", end="2024-05-01T10:10Z", method="json",
+                       progress=True)
+    err = capsys.readouterr().err
+    assert "hexoskin" in err  # the tqdm bar went to stderr
+    assert df["ecg_i"].notna().sum() == 600 * 256 and df["heart_rate"].notna().sum() == 599
+    assert df.index.is_monotonic_increasing and df.index.is_unique
+    assert df["rr_interval"].notna().sum() > 100

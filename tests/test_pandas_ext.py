@@ -51,3 +51,15 @@ def test_frame_accessor_units():
     frame = pd.DataFrame({"start": [438926745600], "x": [1]})
     assert frame.hexo.to_datetime()["start"].iloc[0] == pd.Timestamp("2024-05-01T10:00Z")
     assert df.hexo.index_ticks().tolist() == [256]
+
+
+def test_multi_user_results_keep_the_user():
+    a = channel_series(lookup("hr"), np.array([256, 512]), np.array([70, 71]), source="raw",
+                       user=1)
+    b = channel_series(lookup("hr"), np.array([256]), np.array([60]), source="raw", user=2)
+    wide = combine([a, b])
+    assert wide.index.names == ["user", "time"] and len(wide) == 3
+    assert wide.loc[2, "heart_rate"].tolist() == [60]
+    long = combine([a, b], how="long")
+    assert list(long.columns) == ["time", "user", "datatype", "value"]
+    assert set(combine([a, b], how="dict")) == {(1, "heart_rate"), (2, "heart_rate")}
