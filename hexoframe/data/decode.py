@@ -295,8 +295,10 @@ def _decode_json_fast(body: bytes) -> dict[tuple[int | None, int], Samples] | No
             end = body.index(b"]", pos + 1) + 1
             samples = (_EMPTY_TICKS, _EMPTY_VALUES)
         else:
-            end = body.find(b"]]", pos)
-            if end == -1 or body.find(b'"', pos, end) != -1:  # not compact: look harder
+            # lists hold no quotes: the list ends just before the next key (fast memchr)
+            nxt = body.find(b'"', pos)
+            end = body.rfind(b"]]", pos, len(body) if nxt == -1 else nxt)
+            if end == -1:  # not compact: look harder
                 close = _LIST_END_RE.search(body, pos)
                 if close is None:
                     return None
