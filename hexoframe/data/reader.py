@@ -13,6 +13,7 @@ Examples
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,6 +42,11 @@ def _make_client(client: Any, client_kwargs: dict[str, Any]) -> tuple[Any, bool]
     from ..client import Client
 
     return Client(**client_kwargs), True
+
+
+def _build_indexes(grids: set[tuple[int, int, int, int]], out: dict) -> None:
+    for first, step, count, tick_rate in sorted(grids, key=lambda g: -g[2]):
+        out[(first, step, count, tick_rate)] = assemble.grid_index(first, step, count, tick_rate)
 
 
 def _progress_bar(enabled: bool, total: int | None, desc: str) -> Any:
@@ -163,6 +169,16 @@ def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any
     logger.info("read_hexoskin %s: %s, %d request(s) (%s)", what, chosen, len(requests), reason)
     total = sum(ch.count or 0 for ch in plan.channels) or None
     bar = _progress_bar(progress_wanted(progress, len(requests)), total, f"hexoskin {what}")
+    # The time axes of sync channels are known from the plan: build them while the
+    # answers download (sockets and zlib release the GIL); a channel that comes back
+    # shorter than planned gets its own index later.
+    shared_index: dict = {}
+    grids = {(ch.first, ch.datatype.step_ticks, ch.count, plan.tick_rate)
+             for ch in plan.channels if ch.count and ch.datatype.step_ticks is not None
+             and resolution == "full"}
+    builder = threading.Thread(target=_build_indexes, args=(grids, shared_index), daemon=True,
+                               name="hexoframe-index")
+    builder.start()
     try:
         result = fetch_plan(client, plan, requests, resolution=resolution,
                             max_workers=max_workers or default_workers(),
@@ -170,9 +186,9 @@ def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any
     finally:
         if bar is not None:
             bar.close()
+        builder.join()
     series = []
     missing: dict[str, int] = {}
-    shared_index: dict = {}
     for i, ch in enumerate(plan.channels):
         pieces = result.pieces.get(i, [])
         grid = stitch_grid(pieces)
