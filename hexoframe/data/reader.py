@@ -179,10 +179,14 @@ def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any
     builder = threading.Thread(target=_build_indexes, args=(grids, shared_index), daemon=True,
                                name="hexoframe-index")
     builder.start()
+    # binary samples go straight to their place in one array per channel (no final concat)
+    into = ({i: np.empty(ch.count, assemble.raw_dtype(ch.datatype))
+             for i, ch in enumerate(plan.channels)
+             if ch.count and ch.datatype.step_ticks is not None} if chosen == "binary" else None)
     try:
         result = fetch_plan(client, plan, requests, resolution=resolution,
                             max_workers=max_workers or default_workers(),
-                            on_piece=(bar.update if bar is not None else None))
+                            on_piece=(bar.update if bar is not None else None), into=into)
     finally:
         if bar is not None:
             bar.close()
@@ -191,7 +195,7 @@ def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any
     missing: dict[str, int] = {}
     for i, ch in enumerate(plan.channels):
         pieces = result.pieces.get(i, [])
-        grid = stitch_grid(pieces)
+        grid = stitch_grid(pieces, None if into is None else into.get(i))
         if grid is not None:
             ticks, raw = None, grid[2]
         else:
