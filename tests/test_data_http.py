@@ -208,3 +208,18 @@ def test_progress_bar_and_outer_mixed_rates(client, capsys):
     assert df["ecg_i"].notna().sum() == 600 * 256 and df["heart_rate"].notna().sum() == 599
     assert df.index.is_monotonic_increasing and df.index.is_unique
     assert df["rr_interval"].notna().sum() > 100
+
+
+@pytest.mark.parametrize("datatypes", [["hr", "ann", "rr"], ["ecg", "acc_x"]])
+def test_range_methods_agree(client, datatypes):
+    """A range: binary asks the range's record (narrowed), so end-stamped samples whose
+    interval starts before the range are not lost."""
+    got = {m: read_hexoskin(client=client, range=58979, datatypes=datatypes, method=m,
+                            how="dict") for m in ("json", "binary", "csv")}
+    for name, ref in got["json"].items():
+        assert ref.index[0] >= pd.Timestamp("2024-05-01T10:10Z")
+        assert ref.index[-1] < pd.Timestamp("2024-05-01T10:30Z")
+        for m in ("binary", "csv"):
+            pd.testing.assert_series_equal(got[m][name], ref, check_exact=True)
+    if "heart_rate" in got["json"]:
+        assert len(got["binary"]["heart_rate"]) == 1200

@@ -88,7 +88,7 @@ def test_stitched_reads_are_exact(name, length, extra, narrow, cap, method):
         length = min(length, 600 * 256)  # keep the slow CSV path quick
     end = S + length + extra
     a, b = sorted(narrow)
-    q_start = S + int(a * (end - S))
+    q_start = S + int(a * (end - S - 1))
     q_end = max(q_start + 1, S + int(b * (end - S)))
     fc = FakeClient({1: (S, end)}, cap=cap)
     series = read_hexoskin(client=fc, record=1, datatypes=name, start=q_start, end=q_end,

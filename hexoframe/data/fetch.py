@@ -106,6 +106,8 @@ def _params(plan: Plan, req: Request, ids: list[int]) -> dict[str, Any]:
         params["datatype__in"] = ",".join(str(i) for i in ids)
     if plan.record is not None:
         params["record"] = plan.record
+    elif req.method == "binary" and plan.grid_record is not None:
+        params["record"] = plan.grid_record  # narrowed by start/end below
     elif plan.range is not None:
         params["range"] = plan.range
     elif req.user is not None:

@@ -121,6 +121,7 @@ class Plan:
     grid_known: bool = True
     cap: int = POINT_CAP
     tick_rate: int = TICKS_PER_SECOND
+    grid_record: int | None = None
 
     def json_requests(self) -> int:
         """Requests a JSON/CSV read needs (channels of one rate and user share windows)."""
@@ -312,14 +313,14 @@ def plan_query(
         raise InvalidQueryError(
             f"end ({end!r}) is not after start ({start!r}); the span [start, end) is empty."
         )
-    rec_id = rng_id = None
+    rec_id = rng_id = grid_record = None
     origin: int | None = None
     rec_end: int | None = None
     if record is not None or range is not None:
         what, ident = ("record", record) if record is not None else ("range", range)
         ident = _ident(ident, what)
         if what == "record":
-            rec_id = ident
+            rec_id = grid_record = ident
         else:
             rng_id = ident
         if client is None:
@@ -333,7 +334,7 @@ def plan_query(
         if what == "record":
             origin, rec_end = b_start, b_end
         else:
-            origin, rec_end = _range_grid(client, obj, b_start, b_end)
+            origin, rec_end, grid_record = _range_grid(client, obj, b_start, b_end)
         span_start = b_start if q_start is None else max(b_start, q_start)
         span_end = b_end if q_end is None else min(b_end, q_end)
         if span_end <= span_start:
@@ -354,12 +355,17 @@ def plan_query(
         for dt in dts
     ]
     return Plan(channels, rec_id, rng_id, users, span_start, span_end, origin is not None, cap,
-                tick_rate)
+                tick_rate, grid_record)
 
 
 def _range_grid(client: Any, obj: dict[str, Any], start: int, end: int
-                ) -> tuple[int | None, int | None]:
-    """The record a range lies in (its start is the sample grid), if one can be found."""
+                ) -> tuple[int | None, int | None, int | None]:
+    """The record a range lies in: (start, end, id), or Nones if none can be found.
+
+    Its start is the sample grid; binary reads ask for the record narrowed to the range,
+    since a binary answer for a range omits end-stamped samples whose interval starts
+    before the range.
+    """
     ref = obj.get("record")
     if ref is None:
         recs = obj.get("records") or []
@@ -367,17 +373,17 @@ def _range_grid(client: Any, obj: dict[str, Any], start: int, end: int
     if ref is not None:
         rec = ref if isinstance(ref, dict) and "start" in ref else client.get(
             "record", _ident(ref, "record"))
-        return int(rec["start"]), int(rec["end"])
+        return int(rec["start"]), int(rec["end"]), _ident(rec, "record")
     try:
         found = list(client.resource("record").list_raw(
             user=parse_user(obj.get("user")), start__lte=start, end__gte=end
         ))
     except Exception:  # the lookup is an optimisation; JSON works without it
         logger.debug("no record found around range %s", obj.get("id"), exc_info=True)
-        return None, None
+        return None, None, None
     if len(found) == 1:
-        return int(found[0]["start"]), int(found[0]["end"])
-    return None, None
+        return int(found[0]["start"]), int(found[0]["end"]), _ident(found[0], "record")
+    return None, None, None
 
 
 def choose_method(plan: Plan, method: str = "auto", resolution: str = "full"
@@ -457,7 +463,8 @@ def build_requests(
     if origin is None:
         raise InvalidQueryError("Binary reads need a record's sample grid.")
     chunk = max(76800, binary_chunk // 76800 * 76800)
-    lo_all = min(ch.start for ch in plan.channels)
+    # the first request must hold the interval start of every channel's first sample
+    lo_all = min(ch.first - ch.datatype.first_offset for ch in plan.channels)
     hi_all = max(ch.end for ch in plan.channels)
     # request (interval-start) boundaries on the common grid of every rate
     a = origin + (lo_all - origin) // 76800 * 76800
