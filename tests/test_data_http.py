@@ -119,8 +119,9 @@ def test_subsampling_detected_and_refetched(hexoskin_emulator, client):
     try:
         span = dict(start="2024-05-01T10:00Z", end="2024-05-01T10:02Z")
         ref = _read(client, datatypes="ecg", method="binary", **span)["ecg_i"]
-        full = _read(client, datatypes="ecg", method="json", **span)
-        pd.testing.assert_series_equal(full["ecg_i"], ref)
+        for method in ("json", "csv"):
+            full = _read(client, datatypes="ecg", method=method, **span)
+            pd.testing.assert_series_equal(full["ecg_i"], ref)
         any_ = read_hexoskin(client=client, record=37700, datatypes="ecg", method="json",
                              resolution="any", how="outer", **span)
         assert any_.attrs["hexoskin"]["subsampled"] is True
