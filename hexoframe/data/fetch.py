@@ -432,7 +432,13 @@ def fetch_window(
 
 
 def progress_wanted(progress: bool | None, total_requests: int) -> bool:
-    """Whether to show a bar: explicit, or for long reads on a terminal or notebook."""
+    """Whether to show a bar: explicit, or for long reads on a terminal or notebook.
+
+    Examples
+    --------
+    >>> progress_wanted(True, 1), progress_wanted(None, 2)
+    (True, False)
+    """
     if progress is not None:
         return bool(progress)
     if total_requests < 8:

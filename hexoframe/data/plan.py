@@ -485,7 +485,13 @@ def build_requests(
 
 
 def describe(plan: Plan) -> list[dict[str, Any]]:
-    """Per-channel summary (for logs and attrs)."""
+    """Per-channel summary (for logs and attrs).
+
+    Examples
+    --------
+    >>> describe(plan_query(None, "hr", start=0, end=2560))
+    [{'datatype': 'heart_rate', 'user': None, 'count': None, 'windows': 1}]
+    """
     return [
         {"datatype": ch.datatype.name, "user": ch.user, "count": ch.count,
          "windows": len(ch.windows)}
