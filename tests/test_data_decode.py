@@ -49,6 +49,7 @@ def test_json_multi_user_indented_and_flat():
         assert got[(2, 19)][0].tolist() == [5, 7]
     assert decode_json(b"[[1, 2.5], [3, null]]", datatype=19)[(None, 19)][0].tolist() == [1, 3]
     assert decode_json(b"[]", datatype=19)[(None, 19)][0].size == 0
+    assert decode_json(b" [ ] ") == {}
     with pytest.raises(ResponseError):
         decode_json(b"<html>oops</html>")
     with pytest.raises(ResponseError):
