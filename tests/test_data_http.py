@@ -224,3 +224,17 @@ def test_range_methods_agree(client, datatypes):
             pd.testing.assert_series_equal(got[m][name], ref, check_exact=True)
     if "heart_rate" in got["json"]:
         assert len(got["binary"]["heart_rate"]) == 1200
+
+
+def test_broken_answers_are_retried(hexoskin_emulator, client):
+    span = dict(start="2024-05-01T10:00Z", end="2024-05-01T10:05Z")
+    ref = _read(client, datatypes=["ecg", "hr"], method="json", **span)
+    hexoskin_emulator.set_faults(FaultConfig(seed=3, truncate_rate=0.3, error_rate=0.2,
+                                             path_pattern="/data/"))
+    try:
+        for method in ("json", "binary"):
+            got = _read(client, datatypes=["ecg", "hr"], method=method, **span)
+            for name in ref:
+                pd.testing.assert_series_equal(got[name], ref[name])
+    finally:
+        hexoskin_emulator.set_faults(None)
