@@ -19,6 +19,9 @@ Scenarios
    downloading the same bodies (same concurrency) without decoding.
 3. 24 h of ECG with ``method="json"``: the sample count (22,118,400 expected).
 
+The plain contenders read bodies the usual way (``response.content``); read_hexoskin reads
+each body in one call on a pooled connection, part of why it keeps up with them.
+
 Run::
 
     python benchmarks/bench_read.py [--repeat 5] [--skip-24h-json]
