@@ -14,7 +14,7 @@ planner.  WAV files are read with random access: a byte range becomes a windowed
 of just those samples.  Event files (unknown size until read) load whole on open.
 Every byte comes from the data engine (:mod:`hexoframe.sources` over
 ``plan_query``/``fetch_window``); the WAV and ``.hxd`` encoders are the emulator's
-(:mod:`hexoframe.emulator.wavio`).
+(:mod:`hexoframe.binformats`).
 
 Credentials: ``storage_options`` (``base_url``, ``username``, ``password``, ``token``
 ...) or the client's own discovery (``HEXOSKIN_*`` environment variables, ``~/.netrc``).
@@ -45,6 +45,7 @@ import numpy as np
 from fsspec.spec import AbstractBufferedFile, AbstractFileSystem, _Cached
 
 from . import catalog
+from .binformats import hxd_bytes, rate_field, wav_bytes
 from .catalog import Datatype
 from .errors import NotFound
 from .sources import (
@@ -72,7 +73,6 @@ _KINDS = ("user", "record", "range")
 
 
 def _wav_header(dt: Datatype, count: int) -> bytes:
-    from .emulator.wavio import rate_field, wav_bytes
 
     header = bytearray(wav_bytes(np.zeros(0, np.int64), rate_field(dt.freq or 1.0), dt.signed))
     body = 2 * int(count)
@@ -87,7 +87,6 @@ def _pcm(dt: Datatype, raw: np.ndarray) -> bytes:
 
 
 def _hxd(ticks: np.ndarray, raw: np.ndarray) -> bytes:
-    from .emulator.wavio import hxd_bytes
 
     return hxd_bytes(ticks, np.nan_to_num(raw).astype(np.int64))
 

@@ -10,8 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from hexoframe import catalog
-from hexoframe.emulator import wavio
+from hexoframe import binformats, catalog
 from hexoframe.emulator.dataview import DataQueryError, render_data, subsample
 from hexoframe.emulator.signals import make_source
 
@@ -71,13 +70,13 @@ def _decode_zip(body):
         dt = catalog.by_stem(stem)
         data = zf.read(name)
         if ext == "wav":
-            rate, raw = wavio.read_wav(data, signed=dt.signed)
-            assert rate == wavio.rate_field(dt.freq)
+            rate, raw = binformats.read_wav(data, signed=dt.signed)
+            assert rate == binformats.rate_field(dt.freq)
             assert len(data) == 44 + 2 * len(raw)
             first = info["start"] + (dt.step_ticks if dt.end_stamped else 0)
             ts = first + np.arange(len(raw), dtype=np.int64) * dt.step_ticks
         else:
-            ts, raw = wavio.read_hxd(data)
+            ts, raw = binformats.read_hxd(data)
         out[dt.id] = (ts, raw)
     return info, out
 

@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hexoframe import catalog
-from hexoframe.emulator import wavio
+from hexoframe import binformats, catalog
 from hexoframe.emulator.dataview import render_data
 from hexoframe.emulator.importer import export_bounds, open_export, record_bounds
 from hexoframe.emulator.signals import make_source
@@ -111,7 +110,7 @@ def test_binary_answer_reproduces_the_wav_files():
     assert json.loads(zf.read("info.json"))["start"] == START
     for f in EXPORT.glob("*.wav"):
         assert zf.read(f.name)[44:] == f.read_bytes()[44:], f.name
-        rate, _ = wavio.read_wav(zf.read(f.name), signed=True)
+        rate, _ = binformats.read_wav(zf.read(f.name), signed=True)
         assert rate == int.from_bytes(f.read_bytes()[24:28], "little")
 
 
@@ -140,5 +139,5 @@ def test_over_http(files):
         zf = zipfile.ZipFile(io.BytesIO(r.content))
         for f in EXPORT.glob("*.wav"):
             assert zf.read(f.name)[44:] == f.read_bytes()[44:], f.name
-        ts, val = wavio.read_hxd(zf.read("RR_interval.hxd"))
+        ts, val = binformats.read_hxd(zf.read("RR_interval.hxd"))
         assert np.array_equal(ts, files[18][0]) and np.array_equal(val, files[18][1])

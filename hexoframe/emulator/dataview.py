@@ -32,9 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import catalog
+from .. import binformats, catalog
 from ..catalog import Datatype
-from . import wavio
 
 try:  # optional speed-up
     import orjson as _orjson
@@ -335,10 +334,10 @@ def _render_binary(
             continue
         if dt.is_async:
             ts, raw = collect(live, dt, b_start, end).get(user, (np.zeros(0), np.zeros(0)))
-            files[f"{dt.stem}.hxd"] = wavio.hxd_bytes(ts, raw)
+            files[f"{dt.stem}.hxd"] = binformats.hxd_bytes(ts, raw)
             continue
         files[f"{dt.stem}.wav"] = _wav_for(live, dt, user, b_start, end)
-    return wavio.zip_bytes(files)
+    return binformats.zip_bytes(files)
 
 
 _BINARY_CHUNK = 1 << 21  # samples per piece when encoding long WAVs
@@ -376,9 +375,9 @@ def _wav_for(live: Sequence[Segment], dt: Datatype, user: int | None, b_start: i
                 "query one record at a time.",
             )
         expected = int(ts[-1]) + step
-        pieces.append(wavio.pcm_bytes(raw, dt.signed))
+        pieces.append(binformats.pcm_bytes(raw, dt.signed))
     body = b"".join(pieces)
-    return wavio.wav_header(len(body), wavio.rate_field(dt.freq)) + body  # type: ignore[arg-type]
+    return binformats.wav_header(len(body), binformats.rate_field(dt.freq)) + body  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------

@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 
 from .. import catalog
+from ..binformats import read_wav
 from ..catalog import Datatype
-from .wavio import read_wav
 
 __all__ = ["ExportSource", "open_export", "record_bounds", "export_bounds"]
 
@@ -144,7 +144,7 @@ def _load(path: Path) -> ExportSource:
             dt = catalog.by_stem(stem)
             if dt is None or dt.is_async:
                 continue
-            _, raw = read_wav(data, signed=dt.signed)
+            raw = read_wav(data, signed=dt.signed)[1].astype(np.int64)
             step = int(dt.step_ticks)  # type: ignore[arg-type]
             ts = start + dt.first_offset + np.arange(raw.shape[0], dtype=np.int64) * step
             channels[dt.id] = (ts, raw)

@@ -1,12 +1,15 @@
-"""Binary encodings the emulator serves and reads: WAV, ``.hxd`` and zip.
+"""Hexoskin's binary formats, both ways: WAV, ``.hxd`` and a deterministic zip.
 
-* WAV: standard 44-byte RIFF header, PCM, mono, 16-bit little-endian; the sample-rate
+* WAV: a standard 44-byte RIFF header, PCM, mono, 16-bit little-endian; the sample-rate
   field holds the rate in Hz, or the period in seconds for channels slower than 1 Hz.
-  Unsigned channels (respiration, PPG, quality masks) store ``uint16`` bit patterns.
+  Unsigned channels (respiration, PPG, quality masks) hold ``uint16`` bit patterns.
 * ``.hxd``: little-endian ``<Qq`` pairs (absolute ticks, raw value).
 
-Example
--------
+The data engine reads these, the ``hexoskin://`` filesystem writes them, and the emulator
+does both; this module is the one place that knows the layouts.
+
+Examples
+--------
 >>> data = wav_bytes(np.array([1, -2, 3]), rate_field=256, signed=True)
 >>> len(data), read_wav(data, signed=True)[1].tolist()
 (50, [1, -2, 3])
@@ -21,8 +24,17 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .errors import ResponseError
+
 __all__ = [
-    "wav_bytes", "wav_header", "pcm_bytes", "read_wav", "rate_field", "hxd_bytes", "read_hxd",
+    "HXD_DTYPE",
+    "hxd_bytes",
+    "pcm_bytes",
+    "rate_field",
+    "read_hxd",
+    "read_wav",
+    "wav_bytes",
+    "wav_header",
     "zip_bytes",
 ]
 
@@ -32,8 +44,8 @@ HXD_DTYPE = np.dtype([("ts", "<u8"), ("value", "<i8")])
 def rate_field(freq: float) -> int:
     """The WAV sample-rate field of a channel: Hz, or the period in seconds below 1 Hz.
 
-    Example
-    -------
+    Examples
+    --------
     >>> rate_field(256.0), rate_field(1.0), rate_field(1 / 300)
     (256, 1, 300)
     """
@@ -45,8 +57,8 @@ def rate_field(freq: float) -> int:
 def pcm_bytes(raw: np.ndarray, signed: bool) -> bytes:
     """Raw int values as little-endian 16-bit PCM (int16 or uint16 bit patterns, clipped).
 
-    Example
-    -------
+    Examples
+    --------
     >>> pcm_bytes(np.array([-1, 70000]), signed=False)
     b'\\x00\\x00\\xff\\xff'
     """
@@ -59,8 +71,8 @@ def pcm_bytes(raw: np.ndarray, signed: bool) -> bytes:
 def wav_header(n_bytes: int, rate_field: int) -> bytes:
     """The 44-byte header of a mono 16-bit PCM WAV with ``n_bytes`` of samples.
 
-    Example
-    -------
+    Examples
+    --------
     >>> len(wav_header(0, 256))
     44
     """
@@ -83,8 +95,8 @@ def wav_bytes(raw: np.ndarray, rate_field: int, signed: bool) -> bytes:
     signed : bool
         Whether the channel is read back as signed.
 
-    Example
-    -------
+    Examples
+    --------
     >>> wav_bytes(np.array([], dtype=np.int64), 1, True)[:4]
     b'RIFF'
     """
@@ -92,40 +104,56 @@ def wav_bytes(raw: np.ndarray, rate_field: int, signed: bool) -> bytes:
     return wav_header(len(body), rate_field) + body
 
 
-def read_wav(data: bytes, signed: bool) -> tuple[int, np.ndarray]:
-    """Decode a mono 16-bit PCM WAV into (sample-rate field, int64 values).
+def read_wav(data: bytes | memoryview, signed: bool = True) -> tuple[int, np.ndarray]:
+    """Read a Hexoskin WAV (PCM mono 16-bit) to ``(sample-rate field, raw int16/uint16 array)``.
 
-    Chunks are walked rather than assuming a 44-byte header.
+    The array is a zero-copy view of ``data``. The sample-rate field is the rate in Hz, or
+    the period in seconds for channels slower than 1 Hz.
 
-    Example
-    -------
-    >>> read_wav(wav_bytes(np.array([65535]), 128, False), signed=False)
-    (128, array([65535]))
+    Examples
+    --------
+    >>> import struct
+    >>> hdr = b"RIFF" + struct.pack("<I", 40) + b"WAVEfmt " + struct.pack(
+    ...     "<IHHIIHH", 16, 1, 1, 256, 512, 2, 16) + b"data" + struct.pack("<I", 4)
+    >>> rate, raw = read_wav(hdr + struct.pack("<hh", -5, 7))
+    >>> rate, raw.tolist()
+    (256, [-5, 7])
     """
-    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise ValueError("not a RIFF/WAVE file")
+    view = memoryview(data)
+    if len(view) < 12 or bytes(view[0:4]) != b"RIFF" or bytes(view[8:12]) != b"WAVE":
+        raise ResponseError("Not a RIFF/WAVE file.")
     pos = 12
-    rate = 0
-    samples = np.zeros(0, dtype=np.int64)
-    while pos + 8 <= len(data):
-        cid, size = struct.unpack_from("<4sI", data, pos)
+    rate: int | None = None
+    bits = 16
+    while pos + 8 <= len(view):
+        chunk_id = bytes(view[pos : pos + 4])
+        (size,) = struct.unpack_from("<I", view, pos + 4)
         body = pos + 8
-        if cid == b"fmt ":
-            rate = struct.unpack_from("<I", data, body + 4)[0]
-        elif cid == b"data":
-            size = min(size, len(data) - body) // 2 * 2
-            samples = np.frombuffer(data, dtype="<i2" if signed else "<u2", count=size // 2,
-                                    offset=body).astype(np.int64)
-            break
+        if chunk_id == b"fmt ":
+            fmt, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", view, body)
+            if fmt != 1 or channels != 1 or bits != 16:
+                raise ResponseError(
+                    f"Unsupported WAV format (format {fmt}, {channels} channels, {bits} bits); "
+                    "Hexoskin WAVs are PCM mono 16-bit."
+                )
+        elif chunk_id == b"data":
+            if rate is None:
+                raise ResponseError("WAV data chunk before its fmt chunk.")
+            avail = len(view) - body
+            size = min(size, avail) // 2 * 2
+            dtype = "<i2" if signed else "<u2"
+            return rate, np.frombuffer(view, dtype=dtype, count=size // 2, offset=body)
         pos = body + size + (size & 1)
-    return int(rate), samples
+    if rate is None:
+        raise ResponseError("WAV file without a fmt chunk.")
+    return rate, np.empty(0, dtype="<i2" if signed else "<u2")
 
 
 def hxd_bytes(ts: np.ndarray, raw: np.ndarray) -> bytes:
     """Encode events as little-endian ``<Qq`` pairs.
 
-    Example
-    -------
+    Examples
+    --------
     >>> len(hxd_bytes(np.array([1, 2]), np.array([5, -6])))
     32
     """
@@ -135,17 +163,22 @@ def hxd_bytes(ts: np.ndarray, raw: np.ndarray) -> bytes:
     return out.tobytes()
 
 
-def read_hxd(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Decode ``<Qq`` pairs into (ticks, values) int64 arrays.
+def read_hxd(data: bytes | memoryview) -> tuple[np.ndarray, np.ndarray]:
+    """Read an ``.hxd`` file (little-endian ``<Qq`` pairs) to ``(ticks, raw int64 values)``.
 
-    Example
-    -------
-    >>> [a.tolist() for a in read_hxd(hxd_bytes(np.array([7]), np.array([-1])))]
-    [[7], [-1]]
+    Examples
+    --------
+    >>> import struct
+    >>> read_hxd(struct.pack("<QqQq", 100, 0, 300, 191))[1].tolist()
+    [0, 191]
     """
-    n = len(data) // HXD_DTYPE.itemsize
-    arr = np.frombuffer(data, dtype=HXD_DTYPE, count=n)
-    return arr["ts"].astype(np.int64), arr["value"].astype(np.int64)
+    view = memoryview(data)
+    if len(view) % HXD_DTYPE.itemsize:
+        raise ResponseError(
+            f"Truncated .hxd file: {len(view)} bytes is not a multiple of 16."
+        )
+    rec = np.frombuffer(view, dtype=HXD_DTYPE)
+    return rec["ts"].astype(np.int64), rec["value"].astype(np.int64)
 
 
 STORE_ABOVE = 4 << 20  # members larger than this are stored, not deflated
@@ -157,8 +190,8 @@ def zip_bytes(files: Mapping[str, bytes]) -> bytes:
     Members up to 4 MiB are deflated; larger ones (a day of ECG) are stored, which any
     zip reader handles and which keeps a loopback emulator fast.
 
-    Example
-    -------
+    Examples
+    --------
     >>> zip_bytes({"a.txt": b"x"}) == zip_bytes({"a.txt": b"x"})
     True
     """
