@@ -20,12 +20,7 @@ CLIENT_ID, CLIENT_SECRET = "hexoframe-demo", "hexoframe-demo-secret"
 APP = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
 
 
-@pytest.fixture(autouse=True)
-def _no_ambient_credentials(monkeypatch, tmp_path):
-    for name in list(__import__("os").environ):
-        if name.startswith("HEXOSKIN_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("NETRC", str(tmp_path / "none"))
+pytestmark = pytest.mark.usefixtures("clean_credentials")
 
 
 @pytest.fixture(scope="module")

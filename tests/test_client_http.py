@@ -16,12 +16,7 @@ from hexoframe.emulator.server import Emulator
 ATHLETE = {"username": "athlete@hexoskin.com", "password": "hexoskin"}
 
 
-@pytest.fixture(autouse=True)
-def _no_ambient_credentials(monkeypatch, tmp_path):
-    for name in list(__import__("os").environ):
-        if name.startswith("HEXOSKIN_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("NETRC", str(tmp_path / "none"))
+pytestmark = pytest.mark.usefixtures("clean_credentials")
 
 
 @pytest.fixture(scope="module")

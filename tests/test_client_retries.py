@@ -15,12 +15,7 @@ ATHLETE = {"username": "athlete@hexoskin.com", "password": "hexoskin"}
 RECORD = r"^/api/v1/record/"
 
 
-@pytest.fixture(autouse=True)
-def _no_ambient_credentials(monkeypatch, tmp_path):
-    for name in list(__import__("os").environ):
-        if name.startswith("HEXOSKIN_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("NETRC", str(tmp_path / "none"))
+pytestmark = pytest.mark.usefixtures("clean_credentials")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import pytest
 import xarray as xr
 
 from hexoframe import errors
-from hexoframe.client import Client
 from hexoframe.cohort import read_cohort
 from hexoframe.data.reader import read_hexoskin
 
@@ -19,15 +18,8 @@ pytest.importorskip("dask.dataframe")
 
 
 @pytest.fixture(scope="module")
-def so(hexoskin_emulator):
-    return {"base_url": hexoskin_emulator.url, "username": "athlete@hexoskin.com",
-            "password": "hexoskin"}
-
-
-@pytest.fixture(scope="module")
-def client(so):
-    with Client(**so) as c:
-        yield c
+def client(athlete_client):
+    return athlete_client
 
 
 def _expected(client, record, names):

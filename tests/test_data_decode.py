@@ -80,7 +80,7 @@ def test_hxd_and_zip():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("info.json", json.dumps({"start": 512}))
-        z.writestr("sub/ECG_I.wav", wav(np.array([1, 2]), 256))
+        z.writestr("ECG_I.wav", wav(np.array([1, 2]), 256))
         z.writestr("RR_interval.hxd", raw)
     got = decode_zip(buf.getvalue())
     assert got.info["start"] == 512 and set(got.wav) == {"ECG_I"}
@@ -99,3 +99,21 @@ def test_units_identical_from_raw_and_api(name):
         b = assemble.convert_values(dt, api, source="api", units=units)
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
+
+
+def test_decode_zip_reads_only_the_export_folder():
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("record_1/info.json", '{"start": 256}')
+        z.writestr("record_1/RR_interval.csv", "time [s],RR_interval [s/256]\n1.0,0\n")
+        z.writestr("record_1/matlab-converted/RR_interval.csv", "1.0,0.0\n")
+        z.writestr("record_1/matlab-converted/ECG_I.csv", "0.0,1392.0\n")
+        z.writestr("notes/readme.csv", "x\n")
+    got = decode_zip(buf.getvalue())
+    assert got.info == {"start": 256}
+    assert list(got.csv) == ["RR_interval"]
+    assert got.csv["RR_interval"].startswith(b"time [s]")
+    assert got.wav == {} and got.hxd == {}

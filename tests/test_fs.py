@@ -18,12 +18,6 @@ from hexoframe.fs import HexoskinFileSystem
 REC = "record/37700"
 
 
-@pytest.fixture(scope="module")
-def so(hexoskin_emulator):
-    return {"base_url": hexoskin_emulator.url, "username": "athlete@hexoskin.com",
-            "password": "hexoskin"}
-
-
 @pytest.fixture
 def fs(so):
     return HexoskinFileSystem(skip_instance_cache=True, **so)

@@ -10,7 +10,6 @@ import pytest
 import xarray as xr
 
 from hexoframe import errors
-from hexoframe.client import Client
 from hexoframe.data.reader import read_hexoskin
 from hexoframe.exports import read_export
 from hexoframe.timeaxis import TimeAxisIndex
@@ -23,15 +22,8 @@ HOUR = "hexoskin://record/37700"  # 1 h from 2024-05-01T10:00Z
 
 
 @pytest.fixture(scope="module")
-def so(hexoskin_emulator):
-    return {"base_url": hexoskin_emulator.url, "username": "athlete@hexoskin.com",
-            "password": "hexoskin"}
-
-
-@pytest.fixture(scope="module")
-def client(so):
-    with Client(**so) as c:
-        yield c
+def client(athlete_client):
+    return athlete_client
 
 
 def _open(url, so, **kw):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import struct
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..binformats import read_hxd, read_wav
 from ..errors import ResponseError
 
 try:  # optional speed-up ("fast" extra)
@@ -414,72 +414,6 @@ def decode_csv(body: bytes | str) -> dict[tuple[int | None, int], Samples]:
 # ---------------------------------------------------------------------------------------
 
 
-def read_wav(data: bytes | memoryview, signed: bool = True) -> tuple[int, np.ndarray]:
-    """Read a Hexoskin WAV (PCM mono 16-bit) to ``(sample-rate field, raw int16/uint16 array)``.
-
-    The array is a zero-copy view of ``data``. The sample-rate field is the rate in Hz, or
-    the period in seconds for channels slower than 1 Hz.
-
-    Examples
-    --------
-    >>> import struct
-    >>> hdr = b"RIFF" + struct.pack("<I", 40) + b"WAVEfmt " + struct.pack(
-    ...     "<IHHIIHH", 16, 1, 1, 256, 512, 2, 16) + b"data" + struct.pack("<I", 4)
-    >>> rate, raw = read_wav(hdr + struct.pack("<hh", -5, 7))
-    >>> rate, raw.tolist()
-    (256, [-5, 7])
-    """
-    view = memoryview(data)
-    if len(view) < 12 or bytes(view[0:4]) != b"RIFF" or bytes(view[8:12]) != b"WAVE":
-        raise ResponseError("Not a RIFF/WAVE file.")
-    pos = 12
-    rate: int | None = None
-    bits = 16
-    while pos + 8 <= len(view):
-        chunk_id = bytes(view[pos : pos + 4])
-        (size,) = struct.unpack_from("<I", view, pos + 4)
-        body = pos + 8
-        if chunk_id == b"fmt ":
-            fmt, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", view, body)
-            if fmt != 1 or channels != 1 or bits != 16:
-                raise ResponseError(
-                    f"Unsupported WAV format (format {fmt}, {channels} channels, {bits} bits); "
-                    "Hexoskin WAVs are PCM mono 16-bit."
-                )
-        elif chunk_id == b"data":
-            if rate is None:
-                raise ResponseError("WAV data chunk before its fmt chunk.")
-            avail = len(view) - body
-            size = min(size, avail) // 2 * 2
-            dtype = "<i2" if signed else "<u2"
-            return rate, np.frombuffer(view, dtype=dtype, count=size // 2, offset=body)
-        pos = body + size + (size & 1)
-    if rate is None:
-        raise ResponseError("WAV file without a fmt chunk.")
-    return rate, np.empty(0, dtype="<i2" if signed else "<u2")
-
-
-_HXD_DTYPE = np.dtype([("ts", "<u8"), ("value", "<i8")])
-
-
-def read_hxd(data: bytes | memoryview) -> Samples:
-    """Read an ``.hxd`` file (little-endian ``<Qq`` pairs) to ``(ticks, raw int64 values)``.
-
-    Examples
-    --------
-    >>> import struct
-    >>> read_hxd(struct.pack("<QqQq", 100, 0, 300, 191))[1].tolist()
-    [0, 191]
-    """
-    view = memoryview(data)
-    if len(view) % _HXD_DTYPE.itemsize:
-        raise ResponseError(
-            f"Truncated .hxd file: {len(view)} bytes is not a multiple of 16."
-        )
-    rec = np.frombuffer(view, dtype=_HXD_DTYPE)
-    return rec["ts"].astype(np.int64), rec["value"].astype(np.int64)
-
-
 def read_export_csv(data: bytes | str) -> tuple[str, np.ndarray, np.ndarray]:
     """Read an export's asynchronous CSV (``time [s],<name> [unit](/api/datatype/N/)``).
 
@@ -539,13 +473,22 @@ class ZipContents:
     csv: dict[str, bytes] = field(default_factory=dict)
 
 
+def _export_folder(names: list[str]) -> str:
+    """The folder of a zip that holds the export: where ``info.json`` is, else the shallowest."""
+    infos = [n.rpartition("/")[0] for n in names if n.rpartition("/")[2] == "info.json"]
+    folders = infos or [n.rpartition("/")[0] for n in names]
+    return min(folders, key=lambda f: (f.count("/") + bool(f), f), default="")
+
+
 def decode_zip(data: bytes | str | Any) -> ZipContents:
     """Split a binary answer or an export zip into its files.
 
     Parameters
     ----------
     data : bytes, path or file object
-        The zip. Members may sit in a sub-folder; the stem is the file name's.
+        The zip. The export may sit in a sub-folder (``record_37700/``); only the files
+        beside its ``info.json`` are read, so other folders in the zip (such as a
+        ``matlab-converted/`` copy) cannot shadow its channels.
 
     Examples
     --------
@@ -563,10 +506,12 @@ def decode_zip(data: bytes | str | Any) -> ZipContents:
         raise ResponseError("The binary answer is not a zip file.") from exc
     out = ZipContents()
     with archive:
-        for member in archive.infolist():
-            if member.is_dir():
-                continue
-            name = member.filename.rsplit("/", 1)[-1]
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        root = _export_folder([m.filename for m in members])
+        for member in members:
+            folder, _, name = member.filename.rpartition("/")
+            if folder != root:
+                continue  # e.g. matlab-converted/ beside the export's own files
             stem, _, ext = name.rpartition(".")
             ext = ext.lower()
             if not stem or name.startswith("."):
