@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import urllib3
 
 from ..errors import IncompleteDataError, InvalidQueryError, ResponseError
 from .assemble import _api_to_raw
@@ -132,7 +133,7 @@ def _read_body(client: Any, params: dict[str, Any], accept: str) -> bytes:
         return resp.content
     try:
         body = raw.read(decode_content=True)
-    except Exception as exc:  # urllib3 protocol/read errors: a broken answer
+    except (urllib3.exceptions.HTTPError, OSError) as exc:  # protocol/read errors
         resp.close()
         raise ResponseError(f"Reading the data answer failed: {exc}", method="GET",
                             url=getattr(resp, "url", None)) from exc

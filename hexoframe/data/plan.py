@@ -24,7 +24,7 @@ from typing import Any
 
 from .. import catalog
 from ..catalog import Datatype
-from ..errors import InvalidQueryError
+from ..errors import HexoskinError, InvalidQueryError, ResponseError
 from ..timestamps import TICKS_PER_SECOND, to_ticks
 from .decode import parse_user
 
@@ -252,7 +252,7 @@ def _ident(value: Any, what: str) -> int:
         value = value.get("id", value.get("resource_uri"))
     try:
         return parse_user(value)  # same "/api/v1/<what>/N/" shape
-    except Exception as exc:
+    except (ResponseError, TypeError, ValueError) as exc:
         raise InvalidQueryError(f"{what}={value!r} is not an id.") from exc
 
 
@@ -378,7 +378,7 @@ def _range_grid(client: Any, obj: dict[str, Any], start: int, end: int
         found = list(client.resource("record").list_raw(
             user=parse_user(obj.get("user")), start__lte=start, end__gte=end
         ))
-    except Exception:  # the lookup is an optimisation; JSON works without it
+    except HexoskinError:  # the lookup is an optimisation; JSON works without it
         logger.debug("no record found around range %s", obj.get("id"), exc_info=True)
         return None, None, None
     if len(found) == 1:
