@@ -63,6 +63,31 @@ class Export:
     statistics: pd.DataFrame | None = None
     tick_rate: int = TICKS_PER_SECOND
 
+    def channel_names(self, datatypes: Any = None) -> list[str]:
+        """Names of the channels to read: those asked for, or all (fastest first).
+
+        Raises
+        ------
+        InvalidQueryError
+            When a datatype asked for is not in the export; the message lists what is.
+
+        Examples
+        --------
+        >>> export.channel_names(["hr", "rr"])  # doctest: +SKIP
+        ['heart_rate', 'rr_interval']
+        """
+        if datatypes is None:
+            return sorted(self.channels, key=lambda n: (self.channels[n][0].freq is None,
+                                                        -(self.channels[n][0].freq or 0), n))
+        wanted = catalog.resolve(datatypes)
+        missing = [dt.name for dt in wanted if dt.name not in self.channels]
+        if missing:
+            raise InvalidQueryError(
+                f"The export has no {', '.join(missing)}; "
+                f"it holds {', '.join(sorted(self.channels))}."
+            )
+        return [dt.name for dt in wanted]
+
     def series(self, name: str, units: str = "api", index_cache: dict | None = None
                ) -> pd.Series:
         """One channel as a Series in ``units``.
@@ -242,18 +267,7 @@ def read_export(
     assemble.check_units(units)
     assemble.check_how(how)
     export = open_export(path)
-    if datatypes is None:
-        names = sorted(export.channels, key=lambda n: (export.channels[n][0].freq is None,
-                                                       -(export.channels[n][0].freq or 0), n))
-    else:
-        wanted = catalog.resolve(datatypes)
-        missing = [dt.name for dt in wanted if dt.name not in export.channels]
-        if missing:
-            raise InvalidQueryError(
-                f"The export has no {', '.join(missing)}; "
-                f"it holds {', '.join(sorted(export.channels))}."
-            )
-        names = [dt.name for dt in wanted]
+    names = export.channel_names(datatypes)
     shared: dict = {}
     series = [export.series(name, units, index_cache=shared) for name in names]
     meta: dict[str, Any] = {

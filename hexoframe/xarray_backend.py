@@ -45,7 +45,6 @@ import xarray as xr
 from xarray.backends import BackendArray, BackendEntrypoint
 from xarray.core import indexing
 
-from . import catalog
 from .catalog import Datatype
 from .errors import InvalidQueryError
 from .sources import ChannelReader, Source, dim_name, make_client, open_source
@@ -208,18 +207,7 @@ def dataset_from_export(
     check_units(units)
     export = open_export(path)
     tick_rate = getattr(export, "tick_rate", TICKS_PER_SECOND)
-    if datatypes is None:
-        names = sorted(export.channels, key=lambda n: (export.channels[n][0].freq is None,
-                                                       -(export.channels[n][0].freq or 0), n))
-    else:
-        wanted = catalog.resolve(datatypes)
-        missing = [dt.name for dt in wanted if dt.name not in export.channels]
-        if missing:
-            raise InvalidQueryError(
-                f"The export has no {', '.join(missing)}; it holds "
-                f"{', '.join(sorted(export.channels))}."
-            )
-        names = [dt.name for dt in wanted]
+    names = export.channel_names(datatypes)
     dim_keys: dict[str, list[tuple[int, int]]] = {}
     coords = xr.Coordinates()
     data_vars: dict[str, xr.Variable] = {}
