@@ -52,35 +52,28 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .importer import record_bounds
+
+__all__ = ["COACHES", "DEMO_USERS", "DEVICE_SERIALS", "FRIENDS", "STORED_RESOURCES", "Store",
+           "TICKS", "add_import", "derive", "now_iso", "record_bounds", "ticks_to_iso",
+           "visible_users", "writable_users"]
+
 TICKS = 256
 
 #: Demo accounts by role. Passwords and private keys are demo secrets, never logged.
 DEMO_USERS: dict[str, dict[str, Any]] = {
-    "athlete": {
-        "id": 1511, "email": "athlete@hexoskin.com", "password": "hexoskin",
-        "api_key": "demo-athlete-public", "api_secret": "demo-athlete-private",
-        "first_name": "Athlete", "last_name": "Hexoskin", "profile": 1460,
-    },
-    "friend": {
-        "id": 1512, "email": "friend@hexoskin.com", "password": "friendpass",
-        "api_key": "demo-friend-public", "api_secret": "demo-friend-private",
-        "first_name": "Friend", "last_name": "Hexoskin", "profile": 1461,
-    },
-    "coach": {
-        "id": 1513, "email": "coach@hexoskin.com", "password": "coachpass",
-        "api_key": "demo-coach-public", "api_secret": "demo-coach-private",
-        "first_name": "Coach", "last_name": "Hexoskin", "profile": 1462,
-    },
-    "athlete2": {
-        "id": 1514, "email": "athlete2@hexoskin.com", "password": "athlete2pass",
-        "api_key": "demo-athlete2-public", "api_secret": "demo-athlete2-private",
-        "first_name": "Athlete2", "last_name": "Hexoskin", "profile": 1463,
-    },
-    "stranger": {
-        "id": 1515, "email": "stranger@hexoskin.com", "password": "strangerpass",
-        "api_key": "demo-stranger-public", "api_secret": "demo-stranger-private",
-        "first_name": "Stranger", "last_name": "Hexoskin", "profile": 1464,
-    },
+    role: {
+        "id": uid, "email": f"{role}@hexoskin.com", "password": password,
+        "api_key": f"demo-{role}-public", "api_secret": f"demo-{role}-private",
+        "first_name": role.capitalize(), "last_name": "Hexoskin", "profile": profile,
+    }
+    for role, uid, password, profile in (
+        ("athlete", 1511, "hexoskin", 1460),
+        ("friend", 1512, "friendpass", 1461),
+        ("coach", 1513, "coachpass", 1462),
+        ("athlete2", 1514, "athlete2pass", 1463),
+        ("stranger", 1515, "strangerpass", 1464),
+    )
 }
 
 #: Mutual friendships.
@@ -163,15 +156,25 @@ def derive(resource: str, obj: dict[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- seed data
 
 
+#: Serial number of each demo user's device.
+DEVICE_SERIALS: dict[int, int] = {
+    info["id"]: 2115 + n for n, info in enumerate(DEMO_USERS.values())
+}
+
+
+def _deviceid(serial: int) -> str:
+    return f"HXSKIN120000{serial}"
+
+
 def _user_objects() -> list[tuple[str, dict[str, Any]]]:
     out: list[tuple[str, dict[str, Any]]] = []
     for n, info in enumerate(DEMO_USERS.values()):
         uid = info["id"]
-        serial = 2115 + n
+        serial = DEVICE_SERIALS[uid]
         out.append(("user", {
             "id": uid, "email": info["email"], "username": info["email"],
             "first_name": info["first_name"], "last_name": info["last_name"],
-            "profile": info["profile"], "devices": [f"HXSKIN120000{serial}"], "stats": None,
+            "profile": info["profile"], "devices": [_deviceid(serial)], "stats": None,
             "is_staff": False,
         }))
         out.append(("profile", {
@@ -183,7 +186,7 @@ def _user_objects() -> list[tuple[str, dict[str, Any]]]:
             "preferences": None, "unit_system": "metric",
         }))
         out.append(("device", {
-            "id": serial, "deviceid": f"HXSKIN120000{serial}", "user": uid,
+            "id": serial, "deviceid": _deviceid(serial), "user": uid,
             "batt_end": None, "batt_start": None, "bt_addr": f"00:1E:C0:00:{n:02X}:15",
             "bt_info": "", "charge_time": None, "created": "2023-01-15T12:00:00",
             "fw_end": "2.1.0", "fw_start": "2.1.0", "hw_rev": "1.2",
@@ -193,16 +196,11 @@ def _user_objects() -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def _iso_ticks(iso: str) -> int:
-    return _ticks(iso)
-
-
 def _record(rid: int, user: int, start_iso: str, seconds: int) -> dict[str, Any]:
-    start = _iso_ticks(start_iso)
-    device = {1511: 2115, 1512: 2116, 1513: 2117, 1514: 2118, 1515: 2119}[user]
+    start = _ticks(start_iso)
     return derive("record", {
         "id": rid, "user": user, "start": start, "end": start + seconds * TICKS,
-        "device_start": start, "device": f"HXSKIN120000{device}", "status": "complete",
+        "device_start": start, "device": _deviceid(DEVICE_SERIALS[user]), "status": "complete",
         "data_status": {}, "dev_id": "F" * 32, "firmware_rev": "2.1.0", "garment": "",
         "algo": None, "importfile": None, "metrics": [], "soft_protocole": 0,
         "soft_uid": "HXDEV-AUTO", "last_modified": SEED_MODIFIED,
@@ -443,78 +441,28 @@ class Store:
 # ----------------------------------------------------------------------------- imports
 
 
-def _wav_samples(header: bytes, size: int) -> tuple[int, int]:
-    """(sample rate field, sample count) of a 16-bit mono WAV from its header and size."""
-    if len(header) < 44 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
-        raise ValueError("not a WAV file")
-    rate = int.from_bytes(header[24:28], "little")
-    return rate, max(0, (size - 44) // 2)
-
-
-def record_bounds(path: str | Path) -> tuple[int | None, int, int]:
-    """(record id or None, start, end) in ticks of an export folder or zip.
-
-    The start comes from ``info.json``; the end is the start plus the duration of the
-    longest WAV channel (one tick more for end-stamped channels of 1 Hz and slower, whose
-    last sample lies at ``start + n * step``).
-
-    Examples
-    --------
-    >>> record_bounds("/work/shared/fixtures/hexoskin-export-122445")  # doctest: +SKIP
-    (122445, 382085877327, 382085910608)
-    """
-    import re
-    import zipfile
-
-    from .. import catalog
-
-    path = Path(path)
-    wavs: list[tuple[str, bytes, int]] = []
-    if path.is_dir():
-        info = json.loads((path / "info.json").read_text(encoding="utf-8"))
-        for wav in sorted(path.glob("*.wav")):
-            with wav.open("rb") as fh:
-                wavs.append((wav.stem, fh.read(44), wav.stat().st_size))
-    else:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-            info_name = next(n for n in names if n.rsplit("/", 1)[-1] == "info.json")
-            info = json.loads(zf.read(info_name).decode("utf-8"))
-            for n in names:
-                if n.lower().endswith(".wav"):
-                    with zf.open(n) as fh:
-                        wavs.append((Path(n).stem, fh.read(44), zf.getinfo(n).file_size))
-    start = int(info.get("start", info.get("start_timestamp", 0)))
-    longest = 0
-    for stem, header, size in wavs:
-        rate, count = _wav_samples(header, size)
-        dt = catalog.by_stem(stem)
-        freq = dt.freq if dt is not None and dt.freq else float(rate or 1)
-        span = math.ceil(count * TICKS / freq)
-        if count and freq <= 1.0:
-            span += 1  # end-stamped: the last sample lies at start + count * step < end
-        longest = max(longest, span)
-    rid = None
-    m = re.search(r"record=(\d+)", str(info.get("request", "")))
-    if m:
-        rid = int(m.group(1))
-    elif isinstance(info.get("algo"), dict) and info["algo"].get("record_id"):
-        rid = int(info["algo"]["record_id"])
-    return rid, start, start + max(longest, TICKS)
-
-
 def add_import(store: Store, path: str | Path, user: int = 1511) -> int:
-    """Register an export as a record of *user*; returns its record id.
+    """Register an export as a record of *user*.
 
     The record keeps the export's id when it is free (or already this import's);
-    otherwise it gets the next free id.
+    otherwise it gets the next free id. Its bounds are the importer's
+    (:func:`hexoframe.emulator.importer.record_bounds`).
+
+    Parameters
+    ----------
+    store : Store
+        The store to add the record to.
+    path : str or Path
+        Export folder or zip.
+    user : int
+        Owner of the record.
+
+    Returns
+    -------
+    int
+        The record id.
     """
-    try:
-        from .importer import record_bounds as bounds  # the importer's view, when present
-        got = bounds(path)
-        rid, start, end = (got if len(got) == 3 else (None, *got))
-    except (ImportError, AttributeError):
-        rid, start, end = record_bounds(path)
+    rid, start, end = record_bounds(path)
     marker = f"import:{Path(path).resolve()}"
     if rid is not None:
         existing = store.get("record", rid)

@@ -1,0 +1,347 @@
+"""The data and report endpoints: query parsing, time windows, answers.
+
+Both take datatypes or metrics, and either a ``record``, a ``range`` or ``start`` and
+``end`` (ticks) with an optional ``user``; ``timestamp__gt``/``__lt``/``__range`` narrow
+the window. :func:`segments` turns a parsed query into the ``(user, source, start, end)``
+segments of the records it covers, which :func:`hexoframe.emulator.dataview.render_data`
+and :func:`hexoframe.emulator.metrics.compute_report` consume. Data answers are cached
+per caller, URL, ``Accept`` and sample cap.
+
+Examples
+--------
+>>> pick_format("text/csv", None), pick_format("", "zip")
+('csv', 'binary')
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .. import catalog
+from ..errors import UnknownDatatypeError
+from . import schema as sch
+from .coerce import parse_bool, related_key, strict_int
+from .responses import Answer, ApiError, ok
+from .tastypie import ResourceView, match
+
+__all__ = ["DATA_CAP", "FORMATS", "MEDIA", "data_answer", "pick_format", "report_answer",
+           "segments", "window_query"]
+
+DATA_CAP = 65535
+
+#: ``format=`` values -> answer format.
+FORMATS = {"json": "json", "csv": "csv", "binary": "binary", "zip": "binary",
+           "octet-stream": "binary"}
+#: ``Accept`` media types -> answer format.
+MEDIA = {"application/json": "json", "text/csv": "csv", "application/octet-stream": "binary",
+         "application/zip": "binary", "*/*": "json", "application/*": "json", "text/*": "csv"}
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def pick_format(accept: str, param: str | None) -> str:
+    """The answer format (``json``, ``csv`` or ``binary``) of a data request.
+
+    Parameters
+    ----------
+    accept : str
+        The ``Accept`` header.
+    param : str or None
+        The ``format`` query parameter, which wins over *accept*.
+
+    Returns
+    -------
+    str
+        The format.
+
+    Raises
+    ------
+    ApiError
+        400 for an unknown ``format``, 406 for an ``Accept`` the endpoint cannot meet.
+    """
+    if param:
+        fmt = FORMATS.get(param.strip().lower())
+        if fmt is None:
+            raise ApiError(400, f"unknown format {param[:20]!r}; use json, csv or binary")
+        return fmt
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in MEDIA:
+            return MEDIA[media]
+    if accept.strip() and "json" not in accept:
+        raise ApiError(406, "the data endpoint answers application/json, text/csv or "
+                            "application/octet-stream")
+    return "json"
+
+
+def _datatype_tokens(op: str, value: str) -> list[Any]:
+    """Datatypes named by one ``datatype`` filter (ids, names or URIs; or id bounds)."""
+    if op in ("exact", "in"):
+        tokens = [t.strip() for t in value.split(",")]
+        out = []
+        for tok in tokens:
+            m = re.fullmatch(r"(?:https?://[^/]+)?/api/(?:v1/)?datatype/([^/]+)/?", tok)
+            tok = m.group(1) if m else tok
+            if not tok:
+                raise ApiError(400, "empty datatype id")
+            try:
+                out.append(catalog.lookup(tok))
+            except (UnknownDatatypeError, KeyError, ValueError, TypeError) as exc:
+                text = exc.args[0] if exc.args else f"unknown datatype {tok[:40]!r}"
+                raise ApiError(400, str(text)) from None
+        return out
+    try:
+        if op == "range":
+            lo, hi = (int(v) for v in value.split(","))
+            return [d for d in catalog.data_datatypes() if lo <= d.id <= hi]
+        bound = int(value)
+    except ValueError:
+        raise ApiError(400, f"invalid datatype bound {value[:40]!r}") from None
+    return [d for d in catalog.data_datatypes() if match(op, d.id, bound)]
+
+
+def window_query(query: list[tuple[str, str]], resource: str) -> dict[str, Any]:
+    """Parse a data/report query: datatypes, record/range/user, start/end and flags.
+
+    Parameters
+    ----------
+    query : list of (str, str)
+        The query string's pairs.
+    resource : str
+        ``"data"`` or ``"report"`` (whose schema lists the parameters allowed).
+
+    Returns
+    -------
+    dict
+        ``datatypes``, ``record``, ``range``, ``user``, ``start``, ``end``, ``flat``,
+        ``format``, ``ts`` (``(op, bound)`` pairs) and ``metrics``.
+
+    Raises
+    ------
+    ApiError
+        400 for unknown parameters, refused operators and bad values.
+    """
+    filtering = sch.filtering(resource)
+    out: dict[str, Any] = {"datatypes": [], "record": None, "range": None, "user": None,
+                           "start": None, "end": None, "flat": False, "format": None,
+                           "ts": [], "metrics": []}
+    for key, value in query:
+        if key == "format":
+            out["format"] = value
+            continue
+        parts = key.split("__")
+        fname = parts[0]
+        op = parts[1] if len(parts) == 2 else "exact"
+        if fname not in filtering:
+            names = ", ".join(sorted(filtering))
+            raise ApiError(400, f"unknown {resource} parameter {fname[:60]!r} (allowed: {names})")
+        allowed = sch.filter_ops(resource, fname)
+        if len(parts) > 2 or op not in allowed:
+            raise ApiError(400, f"{resource} parameter {key[:80]!r} is not allowed: "
+                                f"{fname!r} allows {', '.join(allowed)}")
+        if fname == "datatype":
+            out["datatypes"].extend(_datatype_tokens(op, value))
+        elif fname == "include_metrics":
+            for tok in value.split(","):
+                try:
+                    out["metrics"].append(related_key(tok.strip(), "metric"))
+                except ValueError:
+                    raise ApiError(400, f"invalid metric id {tok[:40]!r}") from None
+        elif fname in ("record", "range", "user"):
+            if op != "exact":
+                raise ApiError(400, f"the emulator takes a single {fname} id")
+            try:
+                out[fname] = related_key(value, fname)
+            except ValueError:
+                raise ApiError(400, f"invalid {fname} id {value[:40]!r}") from None
+        elif fname in ("start", "end"):
+            out[fname] = strict_int(value, fname)
+        elif fname == "timestamp":
+            if op == "range":
+                items = value.split(",")
+                if len(items) != 2:
+                    raise ApiError(400, "timestamp__range needs two comma-separated ticks")
+                out["ts"] += [("gte", strict_int(items[0], key)),
+                              ("lte", strict_int(items[1], key))]
+            else:
+                out["ts"].append((op, strict_int(value, key)))
+        elif fname in ("flat", "no_timestamps", "scaled"):
+            try:
+                flag = parse_bool(value)
+            except ValueError:
+                raise ApiError(400, f"{fname!r} must be 0 or 1, not {value[:20]!r}") from None
+            if fname == "flat":
+                out["flat"] = flag
+        elif fname in ("max_values", "seconds"):
+            if strict_int(value, fname) < 0:
+                raise ApiError(400, f"{fname!r} must not be negative")
+    return out
+
+
+def segments(view: ResourceView, q: dict[str, Any]) -> tuple[list[tuple], int, int, dict]:
+    """Segments of a parsed query, its window and what it names.
+
+    Parameters
+    ----------
+    view : ResourceView
+        The request (caller, store, sources).
+    q : dict
+        A query parsed by :func:`window_query`.
+
+    Returns
+    -------
+    tuple
+        ``(segments, start, end, info)``: ``(user, source, start, end)`` per record in
+        the window (by start), the window in ticks and ``{"record": ...}``,
+        ``{"range": ...}`` or ``{"user": id}``.
+
+    Raises
+    ------
+    ApiError
+        404 for objects the caller cannot see, 400 for an empty or unbounded window.
+    """
+    store = view.app.store
+    seen = view.visible()
+    info: dict[str, Any] = {}
+    if q["record"] is not None and q["range"] is not None:
+        raise ApiError(400, "give either record or range, not both")
+    if q["start"] is not None and q["end"] is not None and q["end"] <= q["start"]:
+        raise ApiError(400, f"end ({q['end']}) must be after start ({q['start']})")
+    if q["record"] is not None:
+        rec = store.get("record", q["record"])
+        if rec is None or rec["user"] not in seen:
+            raise ApiError(404, f"no record with id {q['record']}")
+        lo, hi = rec["start"], rec["end"]
+        records = [rec]
+        info["record"] = rec
+    elif q["range"] is not None:
+        rng = store.get("range", q["range"])
+        if rng is None or rng["user"] not in seen:
+            raise ApiError(404, f"no range with id {q['range']}")
+        if not isinstance(rng.get("end"), int):
+            raise ApiError(400, f"range {rng['id']} has no end")
+        lo, hi = rng["start"], rng["end"]
+        records = [r for r in store.all("record") if r["user"] == rng["user"]]
+        info["range"] = rng
+    else:
+        if q["start"] is None or q["end"] is None:
+            raise ApiError(400, "give record, range, or start and end (ticks)")
+        user = q["user"] if q["user"] is not None else view.identity().user_id
+        if user not in seen or store.get("user", user) is None:
+            raise ApiError(404, f"no user with id {user}")
+        lo, hi = q["start"], q["end"]
+        records = [r for r in store.all("record") if r["user"] == user]
+        info["user"] = user
+    if q["start"] is not None:
+        lo = max(lo, q["start"]) if (q["record"] or q["range"]) else q["start"]
+    if q["end"] is not None:
+        hi = min(hi, q["end"]) if (q["record"] or q["range"]) else q["end"]
+    for op, bound in q["ts"]:
+        if op in ("gt", "gte"):
+            lo = max(lo, bound + (op == "gt"))
+        elif op in ("lt", "lte"):
+            hi = min(hi, bound + (op == "lte"))
+    if hi <= lo:
+        raise ApiError(400, f"empty time window: end ({hi}) must be after start ({lo})")
+    segs = []
+    for rec in sorted(records, key=lambda r: r["start"]):
+        s, e = max(lo, rec["start"]), min(hi, rec["end"])
+        if s < e:
+            segs.append((rec["user"], view.app.source_for(rec), s, e))
+    return segs, lo, hi, info
+
+
+# ----------------------------------------------------------------------------- answers
+
+
+def data_answer(view: ResourceView) -> Answer:
+    """GET on the data endpoint: samples as JSON, CSV or binary (cached).
+
+    Parameters
+    ----------
+    view : ResourceView
+        The request to ``/api/v1/data/``.
+
+    Returns
+    -------
+    Answer
+        ``(status, headers, body)``; a cached answer carries ``X-HexoCache``.
+    """
+    ident = view.identity()
+    view.app.stats.mark_data()
+    q = window_query(view.query, "data")
+    accept = view.environ.get("HTTP_ACCEPT", "") or ""
+    fmt = pick_format(accept, q["format"])
+    cap = DATA_CAP
+    if view.fault.subsample_cap:
+        cap = min(cap, int(view.fault.subsample_cap))
+    key = (ident.user_id, view.url(), accept, cap)
+    hit = view.app.cache_get(key)
+    if hit is not None:
+        status, headers, body, when = hit
+        headers = dict(headers)
+        headers["X-HexoCache"] = str(int(when))
+        return status, headers, body
+    if not q["datatypes"]:
+        raise ApiError(400, "give datatype=<id> or datatype__in=<id>,<id>")
+    datatypes = list(dict.fromkeys(q["datatypes"]))
+    try:
+        from . import dataview
+    except ImportError:
+        raise ApiError(503, "the data endpoint is not available in this build") from None
+    segs, lo, hi, _ = segments(view, q)
+    path = view.environ.get("PATH_INFO", "")
+    if view.environ.get("QUERY_STRING"):
+        path += "?" + view.environ["QUERY_STRING"]
+    try:
+        status, headers, body = dataview.render_data(
+            segs, datatypes, start=lo, end=hi, fmt=fmt, flat=q["flat"], cap=cap,
+            request_path=path)
+    except dataview.DataQueryError as exc:
+        raise ApiError(exc.status, exc.message) from None
+    headers = dict(headers)
+    if status == 200:
+        view.app.cache_put(key, status, headers, body)
+    return status, headers, body
+
+
+def report_answer(view: ResourceView) -> Answer:
+    """GET on the report endpoint: metrics of a record, range or window (JSON).
+
+    Parameters
+    ----------
+    view : ResourceView
+        The request to ``/api/v1/report/``.
+
+    Returns
+    -------
+    Answer
+        ``(status, headers, body)``.
+    """
+    view.identity()
+    q = window_query(view.query, "report")
+    if pick_format(view.environ.get("HTTP_ACCEPT", "") or "", q["format"]) != "json":
+        raise ApiError(406, "reports are JSON only")
+    ids = list(dict.fromkeys(q["metrics"]))
+    if not ids:
+        raise ApiError(400, "give include_metrics=<id>,<id>")
+    if q["record"] is None and q["range"] is None and (q["start"] is None or q["end"] is None):
+        raise ApiError(400, "give record, range, or start and end (ticks)")
+    try:
+        from . import metrics
+    except ImportError:
+        raise ApiError(501, "reports are not available in this build") from None
+    known = {m.get("id") for m in getattr(metrics, "METRICS", [])}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ApiError(400, f"unknown metric id {unknown[0]}; see /api/v1/metric/")
+    segs, lo, hi, info = segments(view, q)
+    rec = view.render(info["record"], "record") if "record" in info else None
+    rng = view.render(info["range"], "range") if "range" in info else None
+    try:
+        body = metrics.compute_report(segs, ids, record=rec, range=rng)
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+    return ok(body)

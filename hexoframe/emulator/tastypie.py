@@ -1,0 +1,390 @@
+"""Tastypie read semantics: visible objects, rendering, list and detail GET.
+
+List views page with ``limit``/``offset`` (default per resource, at most 1000;
+``limit=0`` means 1000) and answer ``{"meta": {...}, "objects": [...]}``. Filters
+(``field__op=value``) and ``order_by`` are checked against each resource's Tastypie
+schema; ``None`` sorts last ascending and first descending, as PostgreSQL does. Related
+fields are stored as ids and rendered as resource URIs.
+
+Examples
+--------
+>>> match("icontains", "Morning Run", "run"), match("range", 5, (1, 4))
+(True, False)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from .. import catalog
+from . import schema as sch
+from .coerce import number, parse_bool, parse_dt, related_key, strict_int
+from .request import Request
+from .responses import Answer, ApiError, ok
+from .store import STORED_RESOURCES
+
+__all__ = ["IGNORED_FILTERS", "MAX_LIMIT", "PLAIN_RELATED", "RELATED", "ResourceView",
+           "match"]
+
+MAX_LIMIT = 1000
+
+#: Target resource of each related field name.
+RELATED: dict[str, str] = {
+    "user": "user", "profile": "profile", "device": "device", "record": "record",
+    "range": "range", "parent": "range", "track": "track", "datatype": "datatype",
+    "activitytype": "activitytype", "trainingroutine": "trainingroutine",
+    "metrics": "metric", "default_metrics": "metric", "algo": "algo",
+    "importfile": "importfile", "unit": "unit", "unit_raw": "unit", "steps": "step",
+    "application_metadata": "applicationmetadata", "include_metrics": "metric",
+    "category": "category",
+}
+#: Fields whose stored value is shown as-is although the schema calls them related.
+PLAIN_RELATED = {("datatype", "unit"), ("datatype", "unit_raw"), ("metric", "unit")}
+#: Filters accepted (schema allows them) that select nothing in the emulator.
+IGNORED_FILTERS = frozenset({
+    "show_all", "include_metrics", "include_histograms", "short_metrics", "study",
+    "study_group", "include_autodetected", "display", "group_by", "grouped",
+})
+#: Resources kept in the store (the others are computed).
+STORED = frozenset(STORED_RESOURCES)
+#: Filter operators that compare text.
+TEXT_OPS = ("contains", "icontains", "startswith", "istartswith", "endswith", "iendswith",
+            "iexact")
+
+
+# ----------------------------------------------------------------------------- filters
+
+
+def coercer(resource: str, name: str) -> Callable[[str], Any]:
+    """The parser of filter values of field *name* of *resource* (by schema type).
+
+    Parameters
+    ----------
+    resource, name : str
+        Resource and field.
+
+    Returns
+    -------
+    callable
+        Text -> value; raises ValueError on bad input.
+    """
+    fdef = sch.fields(resource).get(name, {})
+    ftype = fdef.get("type")
+    if ftype == "related":
+        target = RELATED.get(name, name)
+        return lambda v: related_key(v, target)
+    if ftype in ("integer", "float") or name == "duration":
+        return number
+    if ftype == "boolean":
+        return parse_bool
+    if ftype == "datetime":
+        return parse_dt
+    if ftype == "date":
+        return lambda v: date.fromisoformat(str(v).strip())
+    return lambda v: str(v)
+
+
+def comparable(resource: str, name: str, value: Any) -> Any:
+    """A stored value in the form the coercer of its field produces.
+
+    Parameters
+    ----------
+    resource, name : str
+        Resource and field.
+    value : Any
+        The stored value.
+
+    Returns
+    -------
+    Any
+        Datetimes and dates parsed (``None`` when unparsable); other values unchanged.
+    """
+    if value is None:
+        return None
+    ftype = sch.fields(resource).get(name, {}).get("type")
+    try:
+        if ftype == "datetime":
+            return parse_dt(value)
+        if ftype == "date":
+            return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return value
+
+
+def match(op: str, stored: Any, wanted: Any) -> bool:
+    """Whether *stored* passes the filter ``op`` with the parsed value *wanted*.
+
+    Parameters
+    ----------
+    op : str
+        Tastypie operator (``exact``, ``in``, ``range``, ``gt``, ``icontains``, ...).
+    stored : Any
+        The object's value (``None`` passes only ``isnull``).
+    wanted : Any
+        The parsed filter value.
+
+    Returns
+    -------
+    bool
+        ``False`` for values that do not compare.
+    """
+    if op == "isnull":
+        return (stored is None) == wanted
+    if op in TEXT_OPS:
+        if stored is None:
+            return False
+        s, w = str(stored), str(wanted)
+        if op.startswith("i"):
+            s, w, op = s.lower(), w.lower(), op[1:]
+        if op == "exact":
+            return s == w
+        return {"contains": w in s, "startswith": s.startswith(w),
+                "endswith": s.endswith(w)}[op]
+    if stored is None:
+        return False
+    try:
+        if op == "exact":
+            return stored == wanted
+        if op == "in":
+            return stored in wanted
+        if op == "range":
+            return wanted[0] <= stored <= wanted[1]
+        if op == "gt":
+            return stored > wanted
+        if op == "gte":
+            return stored >= wanted
+        if op == "lt":
+            return stored < wanted
+        if op == "lte":
+            return stored <= wanted
+    except TypeError:
+        return False
+    return False
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _sort_key(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value, "")
+    return (1, 0, str(value))
+
+
+def metric_list() -> list[dict[str, Any]]:
+    """The emulator's metric definitions (empty when the metrics module is absent)."""
+    try:
+        from . import metrics
+    except ImportError:
+        return []
+    return list(getattr(metrics, "METRICS", []))
+
+
+# ----------------------------------------------------------------------------- views
+
+
+class ResourceView(Request):
+    """Read access to one resource: objects, rendering, list and detail GET."""
+
+    # ------------------------------------------------------------------ objects
+    def objects(self) -> list[dict[str, Any]]:
+        """Every object of this resource the caller may see (raw form)."""
+        name = self.name
+        ident = self.identity()
+        seen = self.visible()
+        if name == "account":
+            user = self.app.store.get("user", ident.user_id) or {}
+            return [user]
+        if name == "datatype":
+            return [d.as_resource() for d in catalog.all_datatypes()]
+        if name == "metric":
+            return [dict(m) for m in metric_list()]
+        if name == "user":
+            return [u for u in self.app.store.all("user") if u["id"] in seen]
+        return [o for o in self.app.store.all(name)
+                if o.get("user") is None or o.get("user") in seen]
+
+    def find(self, key: str) -> dict[str, Any]:
+        """The visible object with this id (404 otherwise)."""
+        for obj in self.candidates(key):
+            if self.name == "user":
+                owner = obj["id"]
+            else:
+                owner = obj.get("user")
+            if owner is None or owner in self.visible():
+                return obj
+        raise ApiError(404, f"no {self.name} with id {key[:40]!r}")
+
+    def candidates(self, key: str) -> list[dict[str, Any]]:
+        """Objects with this id (or device serial), visible or not."""
+        if self.name == "device":
+            return [d for d in self.app.store.all("device")
+                    if str(d["id"]) == key or d["deviceid"] == key]
+        if not re.fullmatch(r"\d{1,18}", key):
+            return []
+        oid = int(key)
+        if self.name == "datatype":
+            return [d.as_resource() for d in catalog.all_datatypes() if d.id == oid]
+        if self.name == "metric":
+            return [dict(m) for m in metric_list() if m.get("id") == oid]
+        if self.name not in STORED:
+            return []
+        obj = self.app.store.get(self.name, oid)
+        return [obj] if obj is not None else []
+
+    def render(self, obj: Mapping[str, Any], name: str | None = None) -> dict[str, Any]:
+        """The API form of a stored object: schema fields first, related ids as URIs."""
+        name = name or self.name
+        fields = sch.fields(name)
+        out: dict[str, Any] = {}
+        for fname, fdef in fields.items():
+            if fname == "resource_uri":
+                key = obj.get("deviceid") if name == "device" else obj.get("id")
+                out[fname] = self.uri("user" if name == "account" else name, key)
+                continue
+            value = obj.get(fname)
+            if fdef.get("type") == "related" and (name, fname) not in PLAIN_RELATED:
+                target = RELATED.get(fname, fname)
+                if isinstance(value, list):
+                    value = [self.uri(target, v) for v in value]
+                elif value is not None and not isinstance(value, dict):
+                    value = self.uri(target, value)
+            out[fname] = value
+        for k, v in obj.items():
+            if k not in out and not k.startswith("_"):
+                out[k] = v
+        if name == "user" and isinstance(obj.get("devices"), list):
+            out["devices"] = [self.uri("device", d) for d in obj["devices"]]
+        if name == "account":
+            profile = self.app.store.get("profile", obj.get("profile"))
+            if profile is not None:
+                out["profile"] = self.render(profile, "profile")
+            out.pop("devices", None)
+            out.pop("stats", None)
+        return out
+
+    # ------------------------------------------------------------------ list view
+    def list_get(self) -> Answer:
+        """GET on the list view: filtered, ordered, paged objects with ``meta``."""
+        filters, order, limit, offset = self.parse_list_query()
+        objs = self.objects()
+        for fname, op, value in filters:
+            if fname == "search" and self.name == "user":
+                w = str(value).lower()
+                objs = [o for o in objs if any(w in str(o.get(k, "")).lower()
+                                               for k in ("email", "first_name", "last_name"))]
+                continue
+            if fname in IGNORED_FILTERS or fname not in sch.fields(self.name):
+                continue
+            objs = [o for o in objs
+                    if match(op, comparable(self.name, fname, o.get(fname)), value)]
+        for key in reversed(order):
+            desc = key.startswith("-")
+            fname = key.lstrip("-")
+            present = [o for o in objs if o.get(fname) is not None]
+            missing = [o for o in objs if o.get(fname) is None]
+            present.sort(key=lambda o, f=fname: _sort_key(o.get(f)), reverse=desc)
+            objs = present + missing if not desc else missing + present  # as PostgreSQL
+        total = len(objs)
+        page = objs[offset:offset + limit]
+        meta = {
+            "limit": limit,
+            "next": self.page_link(limit, offset + limit) if offset + limit < total else None,
+            "offset": offset,
+            "previous": self.page_link(limit, max(0, offset - limit)) if offset > 0 else None,
+            "total_count": total,
+        }
+        return ok({"meta": meta, "objects": [self.render(o) for o in page]})
+
+    def page_link(self, limit: int, offset: int) -> str:
+        """The path and query of another page of this list."""
+        params = [(k, v) for k, v in self.query if k not in ("limit", "offset")]
+        params += [("limit", str(limit)), ("offset", str(offset))]
+        return f"{self.environ.get('PATH_INFO', '')}?{urlencode(params)}"
+
+    def parse_list_query(self) -> tuple[list[tuple[str, str, Any]], list[str], int, int]:
+        """``(filters, order_by keys, limit, offset)`` of a list query; 400 when invalid."""
+        filters: list[tuple[str, str, Any]] = []
+        order: list[str] = []
+        limit = sch.default_limit(self.name)
+        offset = 0
+        schema_filtering = sch.filtering(self.name)
+        for key, value in self.query:
+            if key == "limit":
+                limit = strict_int(value, "limit")
+                if limit < 0:
+                    raise ApiError(400, "'limit' must not be negative")
+                limit = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
+            elif key == "offset":
+                offset = strict_int(value, "offset")
+                if offset < 0:
+                    raise ApiError(400, "'offset' must not be negative")
+            elif key == "order_by":
+                allowed = sch.ordering(self.name)
+                for item in value.split(","):
+                    fname = item.strip().lstrip("-")
+                    if fname not in allowed:
+                        listed = ", ".join(allowed) if allowed else "none"
+                        raise ApiError(400, f"cannot order {self.name} by {fname[:60]!r} "
+                                            f"(allowed: {listed})")
+                    order.append(item.strip())
+            elif key == "format":
+                if value not in ("json", ""):
+                    raise ApiError(400, f"format {value[:20]!r} is not available for "
+                                        f"{self.name}; only json")
+            else:
+                filters.append(self.parse_filter(key, value, schema_filtering))
+        return filters, order, limit, offset
+
+    def parse_filter(self, key: str, value: str,
+                     filtering: Mapping[str, Any]) -> tuple[str, str, Any]:
+        """``(field, op, parsed value)`` of one ``field__op=value`` pair; 400 if refused."""
+        parts = key.split("__")
+        fname = parts[0]
+        op = parts[1] if len(parts) == 2 else "exact"
+        if fname not in filtering:
+            names = ", ".join(sorted(filtering)) or "none"
+            raise ApiError(400, f"filtering {self.name} on {fname[:60]!r} is not allowed "
+                                f"(filterable fields: {names})")
+        allowed = sch.filter_ops(self.name, fname)
+        if len(parts) > 2 or op not in allowed:
+            raise ApiError(400, f"filter {key[:80]!r} is not allowed on {self.name}: field "
+                                f"{fname!r} allows {', '.join(allowed)}")
+        coerce = coercer(self.name, fname)
+        try:
+            if op == "isnull":
+                parsed: Any = parse_bool(value)
+            elif op in TEXT_OPS:
+                parsed = str(value)
+            elif op == "in":
+                parsed = [coerce(v) for v in value.split(",")]
+                parsed = set(parsed) if all(_hashable(p) for p in parsed) else parsed
+            elif op == "range":
+                items = value.split(",")
+                if len(items) != 2:
+                    raise ValueError("range needs two comma-separated values")
+                parsed = (coerce(items[0]), coerce(items[1]))
+            else:
+                parsed = coerce(value)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ApiError(400, f"invalid value {value[:60]!r} for filter {key[:80]!r} on "
+                                f"{self.name}: {exc}") from None
+        return fname, op, parsed
+
+    # ------------------------------------------------------------------ detail view
+    def detail_get(self, key: str) -> Answer:
+        """GET on the detail view (no query parameters but ``format``)."""
+        bad = [k for k, _ in self.query if k != "format"]
+        if bad:
+            raise ApiError(400, f"detail views take no filters (got {bad[0][:60]!r})")
+        return ok(self.render(self.find(key)))
