@@ -1,7 +1,6 @@
 """How fast the emulator serves data: 1 h and 24 h of every channel, binary and JSON.
 
-Runs the emulator in its own process (``python -m hexoframe.cli emulator --port N``, or
-a small ``Emulator(port=N).serve_forever()`` subprocess when that fails), warms it up,
+Runs the emulator in its own process (``emulator_process.EmulatorProcess``), warms it up,
 then for records 37700 (1 h) and 37701 (24 h) fetches every data channel:
 
 * binary: one request per datatype for the whole record (never subsampled);
@@ -19,10 +18,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
-import socket
-import subprocess
 import sys
 import time
 import zipfile
@@ -30,6 +28,7 @@ from collections import defaultdict
 
 import numpy as np
 import requests
+from emulator_process import EmulatorProcess
 
 from hexoframe import catalog
 
@@ -48,49 +47,6 @@ def _group(dt: catalog.Datatype) -> str:
     if dt.freq >= 1:
         return "vitals 1 Hz"
     return "HRV 1/300 Hz"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _launch(cmd: list[str], port: int) -> subprocess.Popen | None:
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            return None
-        try:
-            requests.get(f"http://127.0.0.1:{port}/api/v1/", timeout=1)
-            return proc
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    proc.kill()
-    proc.wait()
-    return None
-
-
-def start_emulator(port: int) -> subprocess.Popen:
-    """Start the emulator in a separate process and wait until it answers.
-
-    Tries ``python -m hexoframe.cli emulator --port N`` first, then a plain
-    ``Emulator(port=N).serve_forever()`` subprocess.
-    """
-    code = (
-        "import sys\n"
-        "from hexoframe.emulator import Emulator\n"
-        "Emulator(port=int(sys.argv[1])).serve_forever()\n"
-    )
-    for cmd in (
-        [sys.executable, "-m", "hexoframe.cli", "emulator", "--port", str(port)],
-        [sys.executable, "-c", code, str(port)],
-    ):
-        proc = _launch(cmd, port)
-        if proc is not None:
-            return proc
-    raise RuntimeError("could not start the emulator")
 
 
 def _count_zip(body: bytes) -> int:
@@ -155,38 +111,29 @@ def main(argv: list[str] | None = None) -> int:
                     choices=["binary", "json"])
     ap.add_argument("--url", help="use a running emulator at this root URL instead")
     args = ap.parse_args(argv)
-    proc = None
-    base = args.url
-    if base is None:
-        port = _free_port()
-        proc = start_emulator(port)
-        base = f"http://127.0.0.1:{port}"
-    try:
-        with requests.Session() as sess:
-            sess.auth = AUTH
-            # warm-up: another record, every format, a few channels
-            for fmt in ("json", "binary"):
-                for dt in (4113, 4129, 19, 18, 271):
-                    _get(sess, base + "/api/v1/data/", {"datatype": dt, "record": 37750},
-                         fmt == "binary")
-            print(f"{'record':>7} {'format':>6}  {'channels':<26}{'requests':>9}"
-                  f"{'samples':>13}{'MB':>9}{'seconds':>9}{'samples/s':>13}")
-            for hours in args.hours:
-                for fmt in args.formats:
-                    rows = bench(base, hours, fmt, sess)
-                    tot = np.zeros(4)
-                    for name, (n_req, n, size, secs) in rows.items():
-                        tot += (n_req, n, size, secs)
-                        print(f"{hours:>5} h {fmt:>6}  {name:<26}{n_req:>9}{n:>13,}"
-                              f"{size / 1e6:>9.1f}{secs:>9.2f}{n / secs:>13,.0f}")
-                    print(f"{hours:>5} h {fmt:>6}  {'ALL':<26}{int(tot[0]):>9}"
-                          f"{int(tot[1]):>13,}{tot[2] / 1e6:>9.1f}{tot[3]:>9.2f}"
-                          f"{tot[1] / tot[3]:>13,.0f}")
-                    sys.stdout.flush()
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with contextlib.ExitStack() as stack:
+        base = args.url or stack.enter_context(EmulatorProcess()).url
+        sess = stack.enter_context(requests.Session())
+        sess.auth = AUTH
+        # warm-up: another record, every format, a few channels
+        for fmt in ("json", "binary"):
+            for dt in (4113, 4129, 19, 18, 271):
+                _get(sess, base + "/api/v1/data/", {"datatype": dt, "record": 37750},
+                     fmt == "binary")
+        print(f"{'record':>7} {'format':>6}  {'channels':<26}{'requests':>9}"
+              f"{'samples':>13}{'MB':>9}{'seconds':>9}{'samples/s':>13}")
+        for hours in args.hours:
+            for fmt in args.formats:
+                rows = bench(base, hours, fmt, sess)
+                tot = np.zeros(4)
+                for name, (n_req, n, size, secs) in rows.items():
+                    tot += (n_req, n, size, secs)
+                    print(f"{hours:>5} h {fmt:>6}  {name:<26}{n_req:>9}{n:>13,}"
+                          f"{size / 1e6:>9.1f}{secs:>9.2f}{n / secs:>13,.0f}")
+                print(f"{hours:>5} h {fmt:>6}  {'ALL':<26}{int(tot[0]):>9}"
+                      f"{int(tot[1]):>13,}{tot[2] / 1e6:>9.1f}{tot[3]:>9.2f}"
+                      f"{tot[1] / tot[3]:>13,.0f}")
+                sys.stdout.flush()
     return 0
 
 

@@ -12,62 +12,26 @@ Run::
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import statistics
 import time
 from typing import Any
+
+from emulator_process import EmulatorProcess
 
 URL = "hexoskin://record/37702"
 TEN_MINUTES = slice("2024-05-12T12:00", "2024-05-12T12:10")
 
 
-def _serve(conn: Any) -> None:
-    from hexoframe.emulator import Emulator
-
-    with Emulator() as emu:
-        conn.send(emu.url)
-        while True:
-            cmd = conn.recv()
-            if cmd == "stats":
-                conn.send((sum(emu.stats.by_path.values()), emu.stats.data_requests))
-            elif cmd == "reset":
-                emu.reset_stats()
-                conn.send(None)
-            else:
-                conn.send(None)
-                return
-
-
-class Server:
-    """The emulator in a child process."""
-
-    def __enter__(self) -> Server:
-        ctx = mp.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child,), daemon=True)
-        self.proc.start()
-        self.url = self.conn.recv()
-        return self
-
-    def ask(self, cmd: str) -> Any:
-        self.conn.send(cmd)
-        return self.conn.recv()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.ask("stop")
-        self.proc.join(10)
-
-
-def _timed(server: Server, fn: Any, repeat: int, setup: Any = None
+def _timed(server: EmulatorProcess, fn: Any, repeat: int, setup: Any = None
            ) -> tuple[float, int, int, Any]:
     times, result, counts = [], None, (0, 0)
     for _ in range(repeat):
         arg = setup() if setup is not None else None
-        server.ask("reset")
+        server.reset_stats()
         t0 = time.perf_counter()
         result = fn(arg) if setup is not None else fn()
         times.append(time.perf_counter() - t0)
-        counts = server.ask("stats")
+        counts = server.stats()
     return statistics.median(times), counts[0], counts[1], result
 
 
@@ -78,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import xarray as xr
 
-    with Server() as server:
+    with EmulatorProcess() as server:
         so = {"base_url": server.url, "username": "athlete@hexoskin.com",
               "password": "hexoskin"}
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import multiprocessing as mp
 import resource
 import statistics
 import subprocess
@@ -43,6 +42,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from emulator_process import EmulatorProcess
+
 EMAIL, PASSWORD = "athlete@hexoskin.com", "hexoskin"
 REC_1H, REC_24H = 37700, 37701
 START_1H = 438926745600
@@ -50,40 +51,6 @@ START_24H = 438939648000  # 2024-05-02T00:00Z
 ALL = ["ecg_i", "respiration_thoracic", "respiration_abdominal", "acceleration_x",
        "acceleration_y", "acceleration_z", "heart_rate", "breathing_rate",
        "heart_rate_quality", "breathing_rate_quality", "activity", "cadence", "rr_interval"]
-
-
-def _serve(conn: Any) -> None:
-    from hexoframe.emulator import Emulator
-
-    with Emulator() as emu:
-        conn.send(emu.url)
-        while True:
-            cmd = conn.recv()
-            if cmd == "stats":
-                conn.send(emu.stats.data_requests)
-            else:
-                conn.send(None)
-                return
-
-
-class Server:
-    """The emulator in a child process."""
-
-    def __enter__(self) -> Server:
-        ctx = mp.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child,), daemon=True)
-        self.proc.start()
-        self.url = self.conn.recv()
-        return self
-
-    def ask(self, cmd: str) -> Any:
-        self.conn.send(cmd)
-        return self.conn.recv()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.ask("stop")
-        self.proc.join(10)
 
 
 # --------------------------------------------------------------------------- contenders
@@ -273,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
         _memory_child(*args.memory_child)
         return
 
-    with Server() as server:
+    with EmulatorProcess() as server:
         url = server.url
         print(f"emulator at {url} (own process)", flush=True)
 
@@ -309,11 +276,11 @@ def main(argv: list[str] | None = None) -> None:
 
         if not args.skip_24h_json:
             print("\n3. 24 h of ECG with method='json' (record 37701)")
-            before = server.ask("stats")
+            before = server.stats()[1]
             t0 = time.perf_counter()
             ecg = json_24h(url)["ecg_i"]
             took = time.perf_counter() - t0
-            requests_sent = server.ask("stats") - before
+            requests_sent = server.stats()[1] - before
             print(f"   samples {len(ecg):,} (expected 22,118,400: "
                   f"{'OK' if len(ecg) == 22_118_400 else 'WRONG'}); {requests_sent} data "
                   f"requests; {took:.1f} s (cache cold for these windows)")
