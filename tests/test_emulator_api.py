@@ -133,9 +133,18 @@ REC = {  # seeded record starts (ticks)
 }
 
 
+def test_recorder_annotations_on_every_record(api):
+    got = api("annotation/", params={"record": 37700, "datatype__in": "208,209",
+                                     "order_by": "start"}).json()["objects"]
+    assert [(o["datatype"], o["start"], o["annotation"]) for o in got] == [
+        ("/api/v1/datatype/208/", 438926745600, "recorder start"),
+        ("/api/v1/datatype/209/", 438926745600 + 3600 * 256, "recorder stop"),
+    ]
+
+
 def test_default_limit_and_pages_keep_filters(api):
     body = api("annotation/", params={"user": 1511}).json()
-    assert body["meta"] == {"limit": 20, "offset": 0, "previous": None, "total_count": 1250,
+    assert body["meta"] == {"limit": 20, "offset": 0, "previous": None, "total_count": 1306,
                             "next": "/api/v1/annotation/?user=1511&limit=20&offset=20"}
     second = api.session.get(api.base.replace("/api/v1/", "") + body["meta"]["next"]).json()
     assert second["meta"]["offset"] == 20
@@ -146,14 +155,16 @@ def test_default_limit_and_pages_keep_filters(api):
 def test_more_than_1000_objects_across_pages(api):
     first = api("annotation/", params={"limit": 0}).json()
     assert first["meta"]["limit"] == 1000
-    assert first["meta"]["total_count"] == 1252  # 1250 own + 2 of the friend
+    # 1250 own notes + 2 recorder annotations on each of 28 own records; the friend's
+    # 2 notes + 2 recorder annotations
+    assert first["meta"]["total_count"] == 1310
     assert len(first["objects"]) == 1000
     assert first["meta"]["next"] == "/api/v1/annotation/?limit=1000&offset=1000"
     rest = api.session.get(api.base[:-len("/api/v1/")] + first["meta"]["next"]).json()
-    assert len(rest["objects"]) == 252
+    assert len(rest["objects"]) == 310
     assert rest["meta"]["next"] is None
     ids = [o["id"] for o in first["objects"] + rest["objects"]]
-    assert len(set(ids)) == 1252
+    assert len(set(ids)) == 1310
 
 
 def test_limit_is_capped_at_1000(api):
@@ -192,8 +203,8 @@ def test_filter_exact_bare_and_related_uri(api):
     assert _count(api, "record", status__exact="complete") == 29
     assert _count(api, "record", user=1512) == 1
     assert _count(api, "record", user="/api/v1/user/1512/") == 1
-    assert _count(api, "annotation", record="/api/v1/record/37710/") == 2
-    assert _count(api, "annotation", record=37702) == 1250
+    assert _count(api, "annotation", record="/api/v1/record/37710/") == 4  # 2 + recorder's
+    assert _count(api, "annotation", record=37702) == 1252
 
 
 def test_filter_in(api):
@@ -264,9 +275,9 @@ def test_order_by(api):
     ids = [o["id"] for o in api("record/", params={"order_by": "start", "limit": 3})
            .json()["objects"]]
     assert ids == [37700, 37701, 37710]
-    ids = [o["id"] for o in api("annotation/", params={"order_by": "-user,id", "limit": 3})
+    ids = [o["id"] for o in api("annotation/", params={"order_by": "-user,id", "limit": 5})
            .json()["objects"]]
-    assert ids == [62603, 62604, 61353]
+    assert ids == [62603, 62604, 90006, 90007, 61353]  # the friend's (1512) first
 
 
 def test_order_by_puts_nulls_last_ascending(emu):
@@ -742,7 +753,7 @@ def test_bulk_patch_on_list(emu):
         "deleted_objects": ["/api/v1/annotation/61353/", "/api/v1/annotation/61354/"]})
     assert r.status_code == 202
     total = requests.get(base + "annotation/", auth=ATHLETE).json()["meta"]["total_count"]
-    assert total == 1252
+    assert total == 1310  # 2 deleted, 2 created
     assert requests.get(base + "annotation/61353/", auth=ATHLETE).status_code == 404
     newest = requests.get(base + "annotation/", params={"order_by": "-id", "limit": 2},
                           auth=ATHLETE).json()["objects"]

@@ -23,7 +23,7 @@ def test_seed_counts():
     s = Store()
     assert len(s.all("user")) == 5
     assert len(s.all("record")) == 32
-    assert len(s.all("annotation")) == 1253
+    assert len(s.all("annotation")) == 1253 + 2 * 32  # notes + recorder start/stop
     assert len(s.all("trackpoint")) == 1200
     assert [r["id"] for r in s.all("range")] == [58979, 58980, 58981, 58990]
     rec = s.get("record", 37702)
@@ -71,7 +71,7 @@ def test_file_db_survives_restart(tmp_path):
         assert got.status_code == 200 and got.json()["name"] == "persisted"
         assert requests.get(emu.url + "/api/v1/annotation/61353/", auth=ME).status_code == 404
         total = requests.get(emu.url + "/api/v1/annotation/", auth=ME).json()["meta"]
-        assert total["total_count"] == 1251
+        assert total["total_count"] == 1309  # 1310 visible, one deleted
 
 
 def test_memory_db_starts_fresh():

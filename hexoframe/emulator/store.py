@@ -217,6 +217,10 @@ def _range(rid: int, user: int, name: str, start: int, end: int, activitytype: i
     })
 
 
+#: First id of the recorder start/stop annotations seeded on every record.
+DEVICE_ANNOTATION_IDS = 90_000
+
+
 def _seed_objects() -> list[tuple[str, dict[str, Any]]]:
     objs = _user_objects()
     activitytypes = [
@@ -267,6 +271,17 @@ def _seed_objects() -> list[tuple[str, dict[str, Any]]]:
         "start_date": points[0]["time"], "end_date": points[-1]["time"],
     }))
     objs.extend(("trackpoint", p) for p in points)
+
+    # The recorder's own start/stop annotations (datatypes 208/209) on every record.
+    for k, rec in enumerate(records):
+        for j, (datatype, tick, text) in enumerate(
+            ((208, rec["start"], "recorder start"), (209, rec["end"], "recorder stop"))
+        ):
+            objs.append(("annotation", derive("annotation", {
+                "id": DEVICE_ANNOTATION_IDS + 2 * k + j, "user": rec["user"],
+                "record": rec["id"], "datatype": datatype, "start": tick, "annotation": text,
+                "last_modified": SEED_MODIFIED,
+            })))
 
     aid = 61353
     r2 = records[2]["start"]
