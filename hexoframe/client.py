@@ -33,7 +33,7 @@ from urllib.parse import urljoin, urlsplit
 import pandas as pd
 import requests
 
-from . import __version__, errors
+from . import __version__, catalog, errors
 from .auth import TOKEN_PATH, ApiKeyAuth, BasicAuth, OAuth2Auth
 from .config import Credentials, discover
 from .resources import ApiObject, Resource, encode_filters
@@ -394,6 +394,25 @@ class Client:
     def datatypes(self, **filters: Any) -> pd.DataFrame:
         """Datatypes the service knows."""
         return self.resource("datatype").list(**filters)
+
+    def refresh_catalog(self) -> int:
+        """Update :mod:`hexoframe.catalog` from the service's ``/api/datatype/`` listing.
+
+        Rates and unit names come from the service; datatypes it lists that the offline
+        catalogue lacks are added. Scales and signedness stay as catalogued, since the
+        service does not describe them.
+
+        Returns
+        -------
+        int
+            How many datatypes were added or changed.
+
+        Examples
+        --------
+        >>> client.refresh_catalog()  # doctest: +SKIP
+        0
+        """
+        return catalog.refresh_from_service(self.resource("datatype").list_raw())
 
     def metrics(self, **filters: Any) -> pd.DataFrame:
         """Metric definitions: ``client.metrics(id__in=[1, 45])``."""

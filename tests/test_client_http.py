@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hexoframe import errors
+from hexoframe import catalog, errors
 from hexoframe.client import Client
 from hexoframe.emulator.server import Emulator
 
@@ -311,3 +311,13 @@ def test_unpickled_client_rediscovers_credentials(emu, monkeypatch):
     clone = pickle.loads(blob)
     assert clone.base_url == emu.url and clone._settings.retries == 3
     assert clone.get("record", 37700)["id"] == 37700
+
+
+def test_refresh_catalog_agrees_with_the_emulator(client):
+    listed = client.resource("datatype").list_raw()
+    assert len(listed) == len(catalog.all_datatypes())
+    by_id = {int(o["id"]): o for o in listed}
+    ecg = by_id[4113]
+    assert (ecg["freq"], ecg["unit"], ecg["unit_raw"], ecg["hexo_freq"]) == (256.0, "ADC", "ADC", 1)
+    assert by_id[18]["freq"] is None and by_id[18]["unit"] == "s"
+    assert client.refresh_catalog() == 0  # the emulator serves the same catalogue
