@@ -238,3 +238,22 @@ def test_broken_answers_are_retried(hexoskin_emulator, client):
                 pd.testing.assert_series_equal(got[name], ref[name])
     finally:
         hexoskin_emulator.set_faults(None)
+
+
+def test_several_users_keep_the_user(hexoskin_emulator):
+    """A coach (1513) reads two athletes (1511, 1514) over one time span."""
+    with Client(hexoskin_emulator.url, username="coach@hexoskin.com", password="coachpass") as c:
+        span = {"start": "2024-05-04T09:00Z", "end": "2024-05-04T09:05Z"}
+        both = read_hexoskin(client=c, user=[1511, 1514], datatypes=["hr", "rr"], how="long",
+                             progress=False, **span)
+        alone = read_hexoskin(client=c, user=1514, datatypes=["hr", "rr"], how="long",
+                              progress=False, **span)
+        wide = read_hexoskin(client=c, user=[1511, 1514], datatypes="hr", progress=False,
+                             start="2024-05-01T10:00Z", end="2024-05-01T10:05Z")
+    assert set(both["user"]) == {1514}  # 1511 has no record in that span
+    mine = both[both["user"] == 1514].drop(columns="user").reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, alone.drop(columns="user", errors="ignore"))
+    assert (both["datatype"] == "heart_rate").sum() == 299  # 1 Hz, end-stamped: 300 s - 1
+    assert wide.index.names == ["user", "time"]
+    assert wide.index.get_level_values("user").unique().tolist() == [1511]
+    assert len(wide) == 299
