@@ -67,13 +67,14 @@ def binary_ours(url: str) -> Any:
                          base_url=url, username=EMAIL, password=PASSWORD, progress=False)
 
 
-def _binary_chunks() -> list[tuple[int, int]]:
-    """The zips read_hexoskin asks for: the record cut at BINARY_CHUNK_TICKS."""
-    from hexoframe.data.plan import BINARY_CHUNK_TICKS
+def _binary_chunks(url: str) -> list[tuple[int, int]]:
+    """The zips read_hexoskin asks for: its planner's binary requests for the record."""
+    from hexoframe.client import Client
+    from hexoframe.data.plan import build_requests, plan_query
 
-    end = START_24H + 24 * 3600 * 256
-    return [(a, min(a + BINARY_CHUNK_TICKS, end))
-            for a in range(START_24H, end, BINARY_CHUNK_TICKS)]
+    with Client(url, username=EMAIL, password=PASSWORD) as client:
+        plan = plan_query(client, ALL, record=REC_24H)
+    return [(r.start, r.end) for r in build_requests(plan, "binary")]
 
 
 def binary_limit(url: str) -> Any:
@@ -103,7 +104,7 @@ def binary_limit(url: str) -> Any:
         return out
 
     with ThreadPoolExecutor(default_workers()) as pool:
-        return list(pool.map(get, _binary_chunks()))
+        return list(pool.map(get, _binary_chunks(url)))
 
 
 def _ecg_windows() -> list[tuple[int, int]]:
@@ -245,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"emulator at {url} (own process)", flush=True)
 
         print("\n1. Binary, full resolution, 24 h record 37701, 13 channels "
-              f"({len(_binary_chunks())} zips of 2 h; the emulator caches answers < 16 MB)")
+              f"({len(_binary_chunks(url))} zips; the emulator caches answers < 16 MB)")
         # Warm the emulator's cache from a child: this process stays small, and children
         # inherit the parent's ru_maxrss high-water mark at fork/exec.
         memory("binary_ours", url)

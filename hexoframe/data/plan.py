@@ -49,10 +49,12 @@ POINT_CAP = 65535
 #: Safe upper bound on the event rate of asynchronous datatypes (events per second), used
 #: to size their windows; answers at the cap are split and refetched anyway.
 ASYNC_MAX_RATE = 5.0
-#: Binary windows (uncapped) are cut at this many ticks (a multiple of every step) so that
-#: long reads download (and the service builds its zips) in parallel; 2 h, about 10 MB
-#: for a full Hexoskin channel set.
-BINARY_CHUNK_TICKS = 2 * 3600 * TICKS_PER_SECOND
+#: Binary answers are uncapped, but long reads are cut into zips of about this many samples
+#: (about 10 MB of int16) so that they download, and the service builds them, in parallel:
+#: 2 h of a full Hexoskin channel set, a week of 1 Hz vitals in one zip.
+BINARY_TARGET_SAMPLES = 5_120_000
+#: Every binary piece starts on this grid (300 s), common to every rate down to 1/300 Hz.
+BINARY_GRID_TICKS = 300 * TICKS_PER_SECOND
 METHODS = ("auto", "json", "csv", "binary")
 
 
@@ -430,14 +432,34 @@ def choose_method(plan: Plan, method: str = "auto", resolution: str = "full"
     return "json", f"{n} JSON request(s) suffice"
 
 
+def binary_chunk_ticks(plan: Plan, target_samples: int = BINARY_TARGET_SAMPLES) -> int:
+    """Ticks per binary zip: about ``target_samples`` samples of the plan's channels.
+
+    Asynchronous channels count at :data:`ASYNC_MAX_RATE`. The result is a multiple of
+    :data:`BINARY_GRID_TICKS`, at least one.
+
+    Examples
+    --------
+    >>> full = ["ecg", "resp", "resp_abdominal", "ax", "ay", "az", "hr", "br", "rr"]
+    >>> binary_chunk_ticks(plan_query(None, full, start=0, end=1)) // 256   # 2 h
+    7200
+    >>> binary_chunk_ticks(plan_query(None, ["hr", "br"], start=0, end=1)) // 256 // 86400
+    29
+    """
+    rate = sum(ch.datatype.freq or ASYNC_MAX_RATE for ch in plan.channels) or 1.0
+    ticks = int(target_samples / rate * TICKS_PER_SECOND)
+    return max(BINARY_GRID_TICKS, ticks // BINARY_GRID_TICKS * BINARY_GRID_TICKS)
+
+
 def build_requests(
-    plan: Plan, method: str, binary_chunk: int = BINARY_CHUNK_TICKS
+    plan: Plan, method: str, binary_chunk: int | None = None
 ) -> list[Request]:
     """The HTTP requests that fetch a plan with ``method``.
 
     JSON/CSV: one request per window of each (user, rate) group, shared by its channels.
-    Binary: the span cut into ``binary_chunk``-tick pieces aligned to the record start,
-    each one zip for all channels.
+    Binary: the span cut into pieces of ``binary_chunk`` ticks (by default
+    :func:`binary_chunk_ticks` of the plan) aligned to the record start, each one zip for
+    all channels.
 
     Examples
     --------
@@ -462,12 +484,15 @@ def build_requests(
     origin = plan.channels[0].grid_origin if plan.channels else None
     if origin is None:
         raise InvalidQueryError("Binary reads need a record's sample grid.")
-    chunk = max(76800, binary_chunk // 76800 * 76800)
+    if binary_chunk is None:
+        binary_chunk = binary_chunk_ticks(plan)
+    grid = BINARY_GRID_TICKS
+    chunk = max(grid, binary_chunk // grid * grid)
     # the first request must hold the interval start of every channel's first sample
     lo_all = min(ch.first - ch.datatype.first_offset for ch in plan.channels)
     hi_all = max(ch.end for ch in plan.channels)
     # request (interval-start) boundaries on the common grid of every rate
-    a = origin + (lo_all - origin) // 76800 * 76800
+    a = origin + (lo_all - origin) // grid * grid
     a = max(a, origin) if lo_all >= origin else a
     while a < hi_all:
         b = min(a + chunk, hi_all)
