@@ -629,6 +629,7 @@ def test_cli_serves_until_sigterm(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+        proc.communicate()  # drains and closes the pipes
             proc.wait()
 
 
