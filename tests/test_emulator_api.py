@@ -629,8 +629,7 @@ def test_cli_serves_until_sigterm(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
-        proc.communicate()  # drains and closes the pipes
-            proc.wait()
+        proc.communicate()  # waits, drains and closes the pipes
 
 
 def test_cli_rejects_bad_fault_flags(capsys):
