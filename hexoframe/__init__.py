@@ -8,8 +8,8 @@ fsspec protocol ``hexoskin://`` are registered through entry points and load on 
 Examples
 --------
 >>> import hexoframe
->>> client = hexoframe.Client()                                       # doctest: +SKIP
->>> df = hexoframe.read_hexoskin(record=37700, datatypes=["hr", "br"])  # doctest: +SKIP
+>>> client = hexoframe.Client()
+>>> df = hexoframe.read_hexoskin(record=37700, datatypes=["hr", "br"])
 """
 
 from __future__ import annotations

@@ -119,7 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["datatypes"])  # doctest: +SKIP
+    >>> main(["datatypes"])  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
+      id                        name    rate_hz      unit     unit_raw          aliases
+    4113                       ecg_i 256.000000       ADC          ADC   ecg,ecg1,ecg_1
+    4114                      ecg_ii 256.000000       ADC          ADC       ecg2,ecg_2
+    ...
+    0
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["emulator"]:

@@ -284,7 +284,7 @@ class Client:
         Examples
         --------
         >>> client.request("GET", "data/",
-        ...                params={"datatype": 19, "record": 37700})  # doctest: +SKIP
+        ...                params={"datatype": 19, "record": 37700})
         <Response [200]>
         """
         if self._deferred_error is not None:
@@ -320,7 +320,7 @@ class Client:
 
         Examples
         --------
-        >>> client.get_json("record/37700/")["id"]  # doctest: +SKIP
+        >>> client.get_json("record/37700/")["id"]
         37700
         """
         return self._request_json("GET", path, params=params)[0]
@@ -409,7 +409,7 @@ class Client:
 
         Examples
         --------
-        >>> client.refresh_catalog()  # doctest: +SKIP
+        >>> client.refresh_catalog()
         0
         """
         return catalog.refresh_from_service(self.resource("datatype").list_raw())
@@ -479,7 +479,10 @@ class Client:
 
         Examples
         --------
-        >>> client.report(record=37700, metrics=[1, 45])  # doctest: +SKIP
+        >>> report = client.report(record=37700, metrics=[1, 45])
+        >>> report[["metric_id", "name", "value", "unit"]]
+           metric_id          name     value unit
+        0          1  activity_avg  0.044408    g
         """
         body = self._report_json(record, range, metrics, params)
         return report_metrics_frame(body, tick_rate=self.tick_rate)
@@ -490,7 +493,12 @@ class Client:
 
         Examples
         --------
-        >>> client.report_histograms(record=37700, metrics=[45])  # doctest: +SKIP
+        >>> bins = client.report_histograms(record=37700, metrics=[45])
+        >>> bins[["name", "bin_start", "bin_end", "count"]].head(3)
+                      name  bin_start  bin_end   count
+        0  heartrate_histo       20.0     40.0     0.0
+        1  heartrate_histo       40.0     60.0     0.0
+        2  heartrate_histo       60.0     80.0  2765.0
         """
         body = self._report_json(record, range, metrics, params)
         return report_histograms_frame(body, tick_rate=self.tick_rate)

@@ -11,9 +11,13 @@ dask is an optional dependency (``pip install hexoframe[dask]``).
 Examples
 --------
 >>> import hexoframe
->>> ddf = hexoframe.read_cohort(records=[37700, 37701], datatypes=["hr", "br"])  # doctest: +SKIP
->>> ddf.groupby("record")["heart_rate"].mean().compute()  # doctest: +SKIP
->>> ds = hexoframe.read_cohort(users=[1511], datatypes="hr", output="dataset")  # doctest: +SKIP
+>>> ddf = hexoframe.read_cohort(records=[37700, 37701], datatypes=["hr", "br"])
+>>> ddf.groupby("record")["heart_rate"].mean().compute()
+record
+37700    78.061684
+37701    72.841595
+Name: heart_rate, dtype: float64
+>>> ds = hexoframe.read_cohort(users=[1511], datatypes="hr", output="dataset")
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ def cohort_records(
 
     Examples
     --------
-    >>> [r["id"] for r in cohort_records(client, users=[1511])][:2]  # doctest: +SKIP
+    >>> [r["id"] for r in cohort_records(client, users=[1511])][:2]
     [37700, 37701]
     """
     rec_ids, user_ids = _ids(records, "records"), _ids(users, "users")
@@ -183,9 +187,9 @@ def read_cohort(
 
     Examples
     --------
-    >>> ddf = read_cohort(records=[37700, 37701], datatypes="hr")  # doctest: +SKIP
-    >>> ddf.npartitions  # doctest: +SKIP
-    2
+    >>> ddf = read_cohort(records=[37700, 37701], datatypes="hr")
+    >>> ddf.npartitions
+    3
     """
     _require_dask()
     from .data.assemble import check_units

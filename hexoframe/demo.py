@@ -35,7 +35,7 @@ def run_demo(seed: int = 0, out: TextIO | None = None) -> int:
     Examples
     --------
     >>> import io
-    >>> run_demo(out=io.StringIO())  # doctest: +SKIP
+    >>> run_demo(out=io.StringIO())
     0
     """
     import pandas as pd

@@ -73,7 +73,7 @@ class Export:
 
         Examples
         --------
-        >>> export.channel_names(["hr", "rr"])  # doctest: +SKIP
+        >>> export.channel_names(["hr", "rr"])
         ['heart_rate', 'rr_interval']
         """
         if datatypes is None:
@@ -94,7 +94,7 @@ class Export:
 
         Examples
         --------
-        >>> export.series("heart_rate").mean()  # doctest: +SKIP
+        >>> float(export.series("heart_rate").mean())
         73.15625
         """
         dt, ticks, raw = self.channels[name]

@@ -276,8 +276,8 @@ class Resource:
 
     Examples
     --------
-    >>> from hexoframe import Client  # doctest: +SKIP
-    >>> annotations = Client().resource("annotation").list(record=37700)  # doctest: +SKIP
+    >>> from hexoframe import Client
+    >>> annotations = Client().resource("annotation").list(record=37700)
     """
 
     def __init__(self, client: Client, name: str, schema: Mapping[str, Any] | None = None):
@@ -382,8 +382,8 @@ class Resource:
 
         Examples
         --------
-        >>> client.resource("annotation").list_raw(record=37700)[0]["id"]  # doctest: +SKIP
-        61353
+        >>> client.resource("annotation").list_raw(record=37700)[0]["id"]
+        90000
         """
         out = ApiList()
         total: int | None = None
@@ -410,8 +410,13 @@ class Resource:
 
         Examples
         --------
-        >>> records = client.resource("record")  # doctest: +SKIP
-        >>> records.list(start__gte="2024-05-01", order_by="-start")  # doctest: +SKIP
+        >>> records = client.resource("record")
+        >>> df = records.list(start__gte="2024-05-01", order_by="-start")
+        >>> df[["id", "start_time", "duration"]].head(3)
+              id                start_time  duration
+        0  37774 2024-06-25 08:00:00+00:00       600
+        1  37773 2024-06-24 08:00:00+00:00       600
+        2  37772 2024-06-23 08:00:00+00:00       600
         """
         from .tables import objects_to_frame
 
@@ -427,7 +432,7 @@ class Resource:
 
         Examples
         --------
-        >>> client.resource("record").get(37700)["id"]  # doctest: +SKIP
+        >>> client.resource("record").get(37700)["id"]
         37700
         """
         path = self.detail_path(ident)
@@ -465,9 +470,11 @@ class Resource:
 
         Examples
         --------
-        >>> client.resource("range").create({  # doctest: +SKIP
+        >>> made = client.resource("range").create({
         ...     "name": "run", "start": "2024-05-01T10:00", "end": "2024-05-01T11:00",
         ...     "user": 1511})
+        >>> made["name"], made["duration"], made["start"]
+        ('run', 3600, 438926745600)
         """
         self._require("POST", "list", self.path)
         resp = self.client.request("POST", self.path, json=self._encode_body(data))
@@ -496,7 +503,8 @@ class Resource:
 
         Examples
         --------
-        >>> client.resource("range").update(58979, {"name": "tempo"})  # doctest: +SKIP
+        >>> client.resource("range").update(58979, {"name": "tempo"})["name"]
+        'tempo'
         """
         method = "PATCH" if partial else "PUT"
         path = self.detail_path(ident)
@@ -512,7 +520,7 @@ class Resource:
 
         Examples
         --------
-        >>> client.resource("annotation").delete(61353)  # doctest: +SKIP
+        >>> client.resource("annotation").delete(61353)
         """
         path = self.detail_path(ident)
         self._require("DELETE", "detail", path)

@@ -14,9 +14,9 @@ adapters that could move into the data engine.
 Examples
 --------
 >>> from hexoframe.urls import parse_url
->>> src = open_source(parse_url("hexoskin://record/37700"), ["hr"])  # doctest: +SKIP
->>> src.channels[0].read(0, 10, "api")  # doctest: +SKIP
-array([...])
+>>> src = open_source(parse_url("hexoskin://record/37700"), ["hr"], client=client)
+>>> src.channels[0].read(0, 10, "api")
+array([106., 108., 106., 109., 106., 103., 107., 104., 102., 108.])
 """
 
 from __future__ import annotations
@@ -131,8 +131,8 @@ class SharedWindows:
 
     Examples
     --------
-    >>> shared = SharedWindows(client, plan, "binary")  # doctest: +SKIP
-    >>> ticks, raw = shared.fetch(0, *plan.channels[0].windows[0])  # doctest: +SKIP
+    >>> shared = SharedWindows(client, plan, "binary")
+    >>> ticks, raw = shared.fetch(0, *plan.channels[0].windows[0])
     """
 
     def __init__(self, client: Any, plan: Any, method: str, keep: int = 8, merge: int = 16
@@ -271,8 +271,8 @@ class ChannelReader:
 
     Examples
     --------
-    >>> src = open_source(parse_url("hexoskin://record/37700"), ["ecg"])  # doctest: +SKIP
-    >>> src.channels[0].read(0, 256, "physical").shape  # doctest: +SKIP
+    >>> src = open_source(parse_url("hexoskin://record/37700"), ["ecg"], client=client)
+    >>> src.channels[0].read(0, 256, "physical").shape
     (256,)
     """
 
@@ -401,8 +401,8 @@ class Source:
 
     Examples
     --------
-    >>> src = open_source(parse_url("hexoskin://range/58979"), "hr")  # doctest: +SKIP
-    >>> src.user, [r.count for r in src.channels]  # doctest: +SKIP
+    >>> src = open_source(parse_url("hexoskin://range/58979"), "hr", client=client)
+    >>> src.user, [r.count for r in src.channels]
     (1511, [1200])
     """
 

@@ -11,9 +11,9 @@ Values come back *raw* (binary integers, or JSON/CSV values divided by ``api_sca
 Examples
 --------
 >>> from hexoframe.data.plan import plan_query
->>> plan = plan_query(client, "ecg", record=37700)  # doctest: +SKIP
+>>> plan = plan_query(client, "ecg", record=37700)
 >>> ticks, raw = fetch_window(client, plan, plan.channels[0], *plan.channels[0].windows[0],
-...                           method="json")  # doctest: +SKIP
+...                           method="json")
 """
 
 from __future__ import annotations
@@ -311,8 +311,8 @@ def fetch_plan(
     Examples
     --------
     >>> from hexoframe.data.plan import plan_query, build_requests
-    >>> plan = plan_query(client, "hr", record=37700)  # doctest: +SKIP
-    >>> res = fetch_plan(client, plan, build_requests(plan, "json"))  # doctest: +SKIP
+    >>> plan = plan_query(client, "hr", record=37700)
+    >>> res = fetch_plan(client, plan, build_requests(plan, "json"))
     """
     if resolution not in ("full", "any"):
         raise InvalidQueryError(f"resolution={resolution!r} is not 'full' or 'any'.")
@@ -452,7 +452,10 @@ def fetch_window(
 
     Examples
     --------
-    >>> fetch_window(client, plan, plan.channels[0], 0, 65535, "json")  # doctest: +SKIP
+    >>> window = plan.channels[0].windows[0]
+    >>> ticks, raw = fetch_window(client, plan, plan.channels[0], *window, "json")
+    >>> raw[:3]
+    array([106, 108, 106])
     """
     idx = next(i for i, ch in enumerate(plan.channels) if ch is channel)
     dt = channel.datatype

@@ -7,7 +7,7 @@ builds the Series and the frame.
 Examples
 --------
 >>> import hexoframe
->>> df = hexoframe.read_hexoskin(record=37700, datatypes=["hr", "br"])  # doctest: +SKIP
+>>> df = hexoframe.read_hexoskin(record=37700, datatypes=["hr", "br"])
 """
 
 from __future__ import annotations
@@ -123,8 +123,8 @@ def read_hexoskin(
     Examples
     --------
     >>> df = read_hexoskin(record=37700, datatypes=["hr", "br"], base_url=url,
-    ...                    username="athlete@hexoskin.com", password="hexoskin")  # doctest: +SKIP
-    >>> df.columns.tolist()  # doctest: +SKIP
+    ...                    username="athlete@hexoskin.com", password="hexoskin")
+    >>> df.columns.tolist()
     ['heart_rate', 'breathing_rate']
     """
     assemble.check_units(units)

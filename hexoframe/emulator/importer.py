@@ -17,8 +17,8 @@ raw values unchanged:
 
 Example
 -------
->>> src = open_export("../shared/fixtures/hexoskin-export-122445")  # doctest: +SKIP
->>> src.samples("ECG_I", src.start, src.end)[1][:3].tolist()  # doctest: +SKIP
+>>> src = open_export("../shared/fixtures/hexoskin-export-122445")
+>>> src.samples("ECG_I", src.start, src.end)[1][:3].tolist()
 [1392, 1395, 1391]
 """
 
@@ -196,8 +196,8 @@ def open_export(path: str | Path) -> ExportSource:
 
     Example
     -------
-    >>> src = open_export("../shared/fixtures/hexoskin-export-122445")  # doctest: +SKIP
-    >>> src.record_id, src.end - src.start  # doctest: +SKIP
+    >>> src = open_export("../shared/fixtures/hexoskin-export-122445")
+    >>> src.record_id, src.end - src.start
     (122445, 33281)
     """
     p = Path(path).resolve()
@@ -209,7 +209,7 @@ def export_bounds(path: str | Path) -> tuple[int, int, int | None, int | None]:
 
     Example
     -------
-    >>> export_bounds("../shared/fixtures/hexoskin-export-122445")  # doctest: +SKIP
+    >>> export_bounds("../shared/fixtures/hexoskin-export-122445")
     (382085877327, 382085910608, 122445, 11136)
     """
     src = open_export(path)
@@ -224,7 +224,7 @@ def record_bounds(path: str | Path) -> tuple[int | None, int, int]:
 
     Example
     -------
-    >>> record_bounds("../shared/fixtures/hexoskin-export-122445")  # doctest: +SKIP
+    >>> record_bounds("../shared/fixtures/hexoskin-export-122445")
     (122445, 382085877327, 382085910608)
     """
     src = open_export(path)
@@ -236,7 +236,7 @@ def export_bytes(path: str | Path) -> bytes:
 
     Example
     -------
-    >>> export_bytes("../shared/fixtures/hexoskin-export-122445")[:2]  # doctest: +SKIP
+    >>> export_bytes("../shared/fixtures/hexoskin-export-122445")[:2]
     b'PK'
     """
     files = _read_files(Path(path))

@@ -23,7 +23,7 @@ hexoskin_env
 
 Examples
 --------
->>> def test_me(hexoskin_emulator):  # doctest: +SKIP
+>>> def test_me(hexoskin_emulator):
 ...     assert hexoskin_emulator.url.startswith("http://127.0.0.1:")
 """
 

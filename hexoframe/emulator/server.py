@@ -8,10 +8,10 @@ application has produced the full answer.
 Examples
 --------
 >>> import requests
->>> with Emulator() as emu:  # doctest: +SKIP
+>>> with Emulator() as emu:
 ...     r = requests.get(emu.url + "/api/v1/record/", auth=("athlete@hexoskin.com", "hexoskin"))
 ...     r.json()["meta"]["total_count"]
-28
+29
 """
 
 from __future__ import annotations
