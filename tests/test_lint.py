@@ -15,7 +15,7 @@ def test_ruff_clean() -> None:
     if ruff is None:
         pytest.skip("ruff is not installed (pip install -e '.[test]' brings it)")
     result = subprocess.run(
-        [ruff, "check", "hexoframe", "tests", "benchmarks"],
+        [ruff, "check", "hexoframe", "tests", "benchmarks", "conftest.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,
