@@ -72,23 +72,18 @@ def run_demo(seed: int = 0, out: TextIO | None = None) -> int:
 
         _section(out, "Full-resolution ECG, 10 minutes, fetched two ways")
         span = {"start": "2024-05-01T10:00:00Z", "end": "2024-05-01T10:10:00Z"}
-        emu.reset_stats()
-        t0 = time.perf_counter()
-        ecg_bin = hexoframe.read_hexoskin(
-            record=37700, datatypes="ecg", method="binary", client=client, progress=False, **span
-        )
-        t_bin = time.perf_counter() - t0
-        n_bin = emu.stats["data_requests"]
-        emu.reset_stats()
-        t0 = time.perf_counter()
-        ecg_json = hexoframe.read_hexoskin(
-            record=37700, datatypes="ecg", method="json", client=client, progress=False, **span
-        )
-        t_json = time.perf_counter() - t0
-        n_json = emu.stats["data_requests"]
-        print(f"binary: {len(ecg_bin):,} samples in {n_bin} request(s), {t_bin:.2f} s", file=out)
-        print(f"json:   {len(ecg_json):,} samples in {n_json} request(s), {t_json:.2f} s "
-              "(windows below the 65,535-point cap)", file=out)
+        frames, notes = {}, {"json": " (windows below the 65,535-point cap)"}
+        for method in ("binary", "json"):
+            emu.reset_stats()
+            t0 = time.perf_counter()
+            frames[method] = hexoframe.read_hexoskin(
+                record=37700, datatypes="ecg", method=method, client=client, progress=False,
+                **span,
+            )
+            print(f"{method + ':':<7} {len(frames[method]):,} samples in "
+                  f"{emu.stats['data_requests']} request(s), "
+                  f"{time.perf_counter() - t0:.2f} s{notes.get(method, '')}", file=out)
+        ecg_bin, ecg_json = frames["binary"], frames["json"]
         print(f"identical frames: {ecg_bin.equals(ecg_json)}; expected 600 s x 256 Hz = "
               f"{600 * 256:,} samples", file=out)
         print(ecg_bin.head(3).to_string(), file=out)
