@@ -288,7 +288,9 @@ def crud_range(base: str, session: requests.Session, resources: dict[str, dict[s
     r = session.patch(base + location, json={"name": "renamed"})
     _check(r, 202, "PATCH range")
     assert session.get(base + location).json()["name"] == "renamed"
-    full = {**obj, "name": "replaced", "end": record["start"] + 51200}
+    writable = {f for f, d in schemas["range"]["fields"].items() if not d.get("readonly")}
+    full = {k: v for k, v in obj.items() if k in writable}
+    full.update(name="replaced", end=record["start"] + 51200)
     r = session.put(base + location, json=full)
     _check(r, (204, 200), "PUT range")
     after = session.get(base + location).json()
