@@ -178,6 +178,47 @@ class Client:
             return BasicAuth(creds.username, creds.password)
         return None
 
+    # -- OAuth2 authorization-code grant (see hexoframe.oauth_flow) ---------------------------
+    @staticmethod
+    def authorization_url(base_url: str | None = None, *, client_id: str | None = None,
+                          redirect_uri: str, state: str | None = None,
+                          scope: str | None = None) -> tuple[str, str]:
+        """The login page URL and its ``state``: :func:`hexoframe.oauth_flow.authorization_url`.
+
+        Examples
+        --------
+        >>> login, state = Client.authorization_url(url, client_id="hexoframe-demo",
+        ...                                         redirect_uri="http://localhost:8888/done")
+        >>> "/api/connect/oauth2/auth/?response_type=code" in login
+        True
+        """
+        from .oauth_flow import authorization_url
+
+        return authorization_url(base_url, client_id, redirect_uri, state=state, scope=scope)
+
+    @classmethod
+    def from_authorization_code(cls, base_url: str | None = None, *, code: str,
+                                client_id: str | None = None, client_secret: str | None = None,
+                                redirect_uri: str, expected_state: str | None = None,
+                                **kwargs: Any) -> Client:
+        """A client signed in with an authorization code (or the whole redirect URL):
+        :func:`hexoframe.oauth_flow.client_from_code`.
+
+        Examples
+        --------
+        >>> Client.from_authorization_code(url, code="used-or-made-up",  # doctest: +ELLIPSIS
+        ...     client_id="hexoframe-demo", client_secret="hexoframe-demo-secret",
+        ...     redirect_uri="http://localhost:8888/done")
+        Traceback (most recent call last):
+        ...
+        hexoframe.errors.AuthenticationError: HTTP 400: ...
+        """
+        from .oauth_flow import client_from_code
+
+        return client_from_code(base_url, code, client_id=client_id,
+                                client_secret=client_secret, redirect_uri=redirect_uri,
+                                expected_state=expected_state, **kwargs)
+
     # -- object protocol ----------------------------------------------------------------------
     def __repr__(self) -> str:
         return f"Client(url={self.api_root!r}, auth={self.auth_kind!r})"

@@ -31,6 +31,7 @@ from .cache import AnswerCache, Entry, SourceCache
 from .crud import WritableView
 from .dataquery import data_answer, report_answer
 from .faults import NO_FAULT, Fault, FaultInjector
+from .oauth import AUTHORIZE_PATHS, authorize_answer
 from .request import parse_query, read_body
 from .responses import Answer, ApiError, error, ok, status_line
 from .stats import Stats
@@ -126,6 +127,8 @@ class EmulatorApp:
             method = "GET"
         if path in TOKEN_PATHS or path + "/" in TOKEN_PATHS:
             return self._token(environ, method)
+        if path in AUTHORIZE_PATHS or path + "/" in AUTHORIZE_PATHS:
+            return authorize_answer(self.auth, environ, method)
         if path.startswith("/api/v1/"):
             prefix = "/api/v1/"
         elif path.startswith("/api/"):

@@ -5,10 +5,18 @@
   and ``X-HEXOAPISIGNATURE`` = hex SHA-1 of private key + timestamp + full URL (with
   the query string, as the client sent it). Timestamps more than ``signature_window``
   seconds away from the server clock are refused, so old signatures cannot be replayed.
-- OAuth2: ``POST /api/connect/oauth2/token/`` (grant types ``password`` and
-  ``refresh_token``; client credentials by Basic auth or form fields), then
-  ``Authorization: Bearer <token>``. Access tokens expire after ``token_ttl`` seconds;
-  refresh tokens are single-use.
+- OAuth2: ``POST /api/connect/oauth2/token/`` (grant types ``password``,
+  ``authorization_code`` and ``refresh_token``; client credentials by Basic auth or form
+  fields), then ``Authorization: Bearer <token>``. The clients are the demo application
+  (:data:`OAUTH_CLIENT`) and every user's API key pair (public key as ``client_id``,
+  private key as ``client_secret``), as on the real service. Access tokens expire after
+  ``token_ttl`` seconds; refresh tokens and authorization codes are single-use, and codes
+  expire after :data:`CODE_TTL` seconds (a second use of a code revokes the tokens the
+  first use issued). The authorization endpoint itself is :mod:`.oauth`.
+
+Schemes are tried as Tastypie's ``MultiAuthentication`` does: a scheme applies only when
+its headers are present and not empty (all three signature headers; an ``Authorization``
+header), and a request is accepted when one applicable scheme accepts it.
 
 Error messages never contain a password, private key or token.
 
@@ -42,6 +50,10 @@ OAUTH_CLIENT: dict[str, str] = {
     "client_secret": "hexoframe-demo-secret",
 }
 SCOPES: tuple[str, ...] = ("readonly", "readwrite")
+#: Lifetime of an authorization code in seconds (django-oauth-toolkit's default).
+CODE_TTL = 60.0
+#: The three headers of the API-key signature scheme (WSGI names).
+SIGNATURE_HEADERS = ("HTTP_X_HEXOAPIKEY", "HTTP_X_HEXOTIMESTAMP", "HTTP_X_HEXOAPISIGNATURE")
 
 
 class AuthError(Exception):
@@ -73,6 +85,16 @@ class _Token:
     user_id: int
     scope: str
     expires: float
+
+
+@dataclass
+class _Code:
+    user_id: int
+    scope: str
+    expires: float
+    client_id: str
+    redirect_uri: str | None
+    issued: tuple[str, ...] = ()  # (access, refresh) once exchanged
 
 
 def _by_email(email: str) -> dict[str, Any] | None:
@@ -140,6 +162,7 @@ class Authenticator:
         self._lock = threading.Lock()
         self._access: dict[str, _Token] = {}
         self._refresh: dict[str, _Token] = {}
+        self._codes: dict[str, _Code] = {}
 
     # ------------------------------------------------------------------ requests
     def authenticate(self, environ: Mapping[str, Any], url: str) -> Identity:
@@ -153,31 +176,58 @@ class Authenticator:
             The full URL as the client sent it (for the signature check).
         """
         authz = str(environ.get("HTTP_AUTHORIZATION", "")).strip()
-        if environ.get("HTTP_X_HEXOAPIKEY") is not None:
-            return self._signed(environ, url)
+        signed = [str(environ.get(h) or "").strip() for h in SIGNATURE_HEADERS]
+        if not signed[2]:
+            signed[2] = str(environ.get("HTTP_X_HEXOSAPISIGNATURE") or "").strip()
+        failure: AuthError | None = None
+        if all(signed):
+            try:
+                return self._signed(*signed, url)
+            except AuthError as exc:  # another scheme may still accept the request
+                failure = exc
+        if authz:
+            try:
+                return self._authorization(authz)
+            except AuthError as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        if any(signed):
+            raise AuthError("incomplete API-key signature: send X-HEXOAPIKEY, X-HEXOTIMESTAMP "
+                            "and X-HEXOAPISIGNATURE, all non-empty (empty headers are ignored)")
+        raise AuthError("authentication required: use Basic auth, an OAuth2 Bearer token "
+                        "or X-HEXOAPIKEY signature headers")
+
+    def _authorization(self, authz: str) -> Identity:
+        """Identify the caller from a non-empty ``Authorization`` header."""
         if authz.lower().startswith("bearer"):
             return self._bearer(authz[6:].strip())
         if authz.lower().startswith("basic"):
             creds = parse_basic(authz)
             if creds is None:
                 raise AuthError("malformed Basic authorization header")
-            info = _by_email(creds[0])
-            if info is None or not _eq(info["password"], creds[1]):
+            user_id = self.login(*creds)
+            if user_id is None:
                 raise AuthError("invalid username or password")
-            return Identity(info["id"], "basic")
-        if authz:
-            raise AuthError("unsupported authorization scheme; use Basic, Bearer or API-key "
-                            "signature headers")
-        raise AuthError("authentication required: use Basic auth, an OAuth2 Bearer token "
-                        "or X-HEXOAPIKEY signature headers")
+            return Identity(user_id, "basic")
+        raise AuthError("unsupported authorization scheme; use Basic, Bearer or API-key "
+                        "signature headers")
 
-    def _signed(self, environ: Mapping[str, Any], url: str) -> Identity:
-        public = str(environ.get("HTTP_X_HEXOAPIKEY", ""))
-        stamp = str(environ.get("HTTP_X_HEXOTIMESTAMP", "")).strip()
-        sig = str(environ.get("HTTP_X_HEXOAPISIGNATURE")
-                  or environ.get("HTTP_X_HEXOSAPISIGNATURE") or "").strip().lower()
-        if not stamp or not sig:
-            raise AuthError("X-HEXOAPIKEY needs X-HEXOTIMESTAMP and X-HEXOAPISIGNATURE headers")
+    def login(self, email: str, password: str) -> int | None:
+        """The id of the demo user with this e-mail and password, else ``None``.
+
+        Examples
+        --------
+        >>> Authenticator().login("athlete@hexoskin.com", "hexoskin")
+        1511
+        """
+        info = _by_email(email)
+        if info is None or not _eq(info["password"], password):
+            return None
+        return int(info["id"])
+
+    def _signed(self, public: str, stamp: str, sig: str, url: str) -> Identity:
+        sig = sig.lower()
         try:
             when = float(stamp)
         except ValueError:
@@ -225,16 +275,16 @@ class Authenticator:
             client_id, client_secret = creds
         if not client_id:
             raise AuthError("client authentication required", 401, "invalid_client")
-        if not (_eq(client_id, OAUTH_CLIENT["client_id"])
-                and _eq(client_secret, OAUTH_CLIENT["client_secret"])):
+        if not self.check_client(client_id, client_secret):
             raise AuthError("invalid client credentials", 401, "invalid_client")
         grant = form.get("grant_type", "")
         if grant == "password":
-            info = _by_email(form.get("username", ""))
-            if info is None or not _eq(info["password"], form.get("password", "")):
+            user_id = self.login(form.get("username", ""), form.get("password", ""))
+            if user_id is None:
                 raise AuthError("invalid username or password", 400, "invalid_grant")
-            scope = self._scope(form.get("scope"))
-            return self._issue(info["id"], scope)
+            return self._issue(user_id, self.scope(form.get("scope")))
+        if grant == "authorization_code":
+            return self._exchange(form, client_id)
         if grant == "refresh_token":
             refresh = form.get("refresh_token", "")
             with self._lock:
@@ -244,10 +294,95 @@ class Authenticator:
             return self._issue(entry.user_id, entry.scope)
         if not grant:
             raise AuthError("grant_type is required", 400, "invalid_request")
-        raise AuthError("unsupported grant_type; use password or refresh_token", 400,
-                        "unsupported_grant_type")
+        raise AuthError("unsupported grant_type; use password, authorization_code or "
+                        "refresh_token", 400, "unsupported_grant_type")
 
-    def _scope(self, requested: str | None) -> str:
+    # ------------------------------------------------------------------ OAuth2 clients
+    def known_client(self, client_id: str) -> bool:
+        """Whether *client_id* names an OAuth2 client (the demo one or a user's API key).
+
+        Examples
+        --------
+        >>> Authenticator().known_client("demo-athlete-public")
+        True
+        """
+        return _eq(client_id, OAUTH_CLIENT["client_id"]) or _by_key(client_id) is not None
+
+    def check_client(self, client_id: str, client_secret: str) -> bool:
+        """Whether the client credentials are right: the demo client, or a user's key pair.
+
+        Examples
+        --------
+        >>> Authenticator().check_client("demo-athlete-public", "demo-athlete-private")
+        True
+        """
+        if _eq(client_id, OAUTH_CLIENT["client_id"]):
+            return _eq(client_secret, OAUTH_CLIENT["client_secret"])
+        info = _by_key(client_id)
+        return info is not None and _eq(info["api_secret"], client_secret)
+
+    # ------------------------------------------------------------------ authorization code
+    def issue_code(self, user_id: int, client_id: str, redirect_uri: str | None,
+                   scope: str) -> str:
+        """A single-use authorization code for *user_id*, bound to the client and URI.
+
+        Parameters
+        ----------
+        user_id : int
+            The user who logged in at the authorization endpoint.
+        client_id : str
+            The client that asked; only it may exchange the code.
+        redirect_uri : str or None
+            The ``redirect_uri`` of the authorization request, if it gave one; the
+            exchange must then repeat it.
+        scope : str
+            Scopes granted (see :meth:`scope`).
+        """
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self._codes[code] = _Code(user_id, scope, self.clock() + CODE_TTL, client_id,
+                                      redirect_uri)
+        return code
+
+    def _exchange(self, form: Mapping[str, str], client_id: str) -> dict[str, Any]:
+        code = form.get("code", "")
+        if not code:
+            raise AuthError("code is required", 400, "invalid_request")
+        with self._lock:
+            entry = self._codes.get(code)
+            if entry is not None and entry.issued:  # replayed: revoke what it gave
+                self._access.pop(entry.issued[0], None)
+                self._refresh.pop(entry.issued[1], None)
+                entry.issued = ()
+                entry.expires = 0.0
+            usable = (entry is not None and entry.expires > self.clock()
+                      and _eq(entry.client_id, client_id))
+        if not usable or entry is None:
+            raise AuthError("invalid, expired or already used authorization code", 400,
+                            "invalid_grant")
+        given = form.get("redirect_uri") or None
+        if entry.redirect_uri is not None and given != entry.redirect_uri:
+            raise AuthError("redirect_uri does not match the authorization request", 400,
+                            "invalid_grant")
+        answer = self._issue(entry.user_id, entry.scope)
+        with self._lock:
+            entry.issued = (answer["access_token"], answer["refresh_token"])
+            entry.expires = 0.0
+        return answer
+
+    def scope(self, requested: str | None) -> str:
+        """The scopes granted for a request's ``scope`` (all of them when not given).
+
+        Raises
+        ------
+        AuthError
+            400 ``invalid_scope`` for scopes other than ``readonly`` and ``readwrite``.
+
+        Examples
+        --------
+        >>> Authenticator().scope("readonly")
+        'readonly'
+        """
         if not requested:
             return "readonly readwrite"
         parts = requested.replace(",", " ").split()
@@ -256,18 +391,29 @@ class Authenticator:
             raise AuthError("invalid scope; use readonly and/or readwrite", 400, "invalid_scope")
         return " ".join(dict.fromkeys(parts))
 
-    def _issue(self, user_id: int, scope: str) -> dict[str, Any]:
+    def _issue(self, user_id: int, scope: str, refresh: bool = True) -> dict[str, Any]:
         access = secrets.token_urlsafe(24)
-        refresh = secrets.token_urlsafe(24)
-        now = self.clock()
-        with self._lock:
-            self._access[access] = _Token(user_id, scope, now + self.token_ttl)
-            self._refresh[refresh] = _Token(user_id, scope, float("inf"))
-        return {
+        answer: dict[str, Any] = {
             "access_token": access,
             "token_type": "Bearer",
             "expires_in": self.token_ttl if self.token_ttl != int(self.token_ttl)
             else int(self.token_ttl),
-            "refresh_token": refresh,
-            "scope": scope,
         }
+        now = self.clock()
+        with self._lock:
+            self._access[access] = _Token(user_id, scope, now + self.token_ttl)
+            if refresh:
+                answer["refresh_token"] = secrets.token_urlsafe(24)
+                self._refresh[answer["refresh_token"]] = _Token(user_id, scope, float("inf"))
+        answer["scope"] = scope
+        return answer
+
+    def issue_implicit(self, user_id: int, scope: str) -> dict[str, Any]:
+        """An access token for the implicit grant (``response_type=token``): no refresh.
+
+        Examples
+        --------
+        >>> sorted(Authenticator().issue_implicit(1511, "readonly"))
+        ['access_token', 'expires_in', 'scope', 'token_type']
+        """
+        return self._issue(user_id, scope, refresh=False)

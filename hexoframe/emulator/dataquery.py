@@ -25,10 +25,23 @@ from .coerce import parse_bool, related_key, strict_int
 from .responses import Answer, ApiError, ok
 from .tastypie import ResourceView, match
 
-__all__ = ["DATA_CAP", "FORMATS", "MEDIA", "data_answer", "pick_format", "report_answer",
-           "segments", "window_query"]
+__all__ = ["DATA_CAP", "FORMATS", "MEDIA", "UNDEFINED", "check_options", "data_answer",
+           "pick_format", "report_answer", "segments", "window_query"]
 
 DATA_CAP = 65535
+
+#: Data parameters of the real schema whose meaning neither the API reference nor
+#: ``hexoskin-facts.md`` establishes: refused with a 400 saying so, never ignored.
+UNDEFINED = {
+    name: (f"'{name}' is not supported by the emulator: the real service accepts it, but "
+           f"its meaning is not documented ({why}), so the emulator refuses it rather than "
+           "guess; see docs/emulator.md")
+    for name, why in (
+        ("seconds", "a window length, timestamps in seconds, or something else"),
+        ("scaled", "JSON values already come in the datatype's unit; whether 'scaled' "
+                   "means that, raw or physical units is not said"),
+    )
+}
 
 #: ``format=`` values -> answer format.
 FORMATS = {"json": "json", "csv": "csv", "binary": "binary", "zip": "binary",
@@ -116,17 +129,20 @@ def window_query(query: list[tuple[str, str]], resource: str) -> dict[str, Any]:
     -------
     dict
         ``datatypes``, ``record``, ``range``, ``user``, ``start``, ``end``, ``flat``,
-        ``format``, ``ts`` (``(op, bound)`` pairs) and ``metrics``.
+        ``format``, ``ts`` (``(op, bound)`` pairs), ``metrics``, ``max_values`` (int or
+        None) and ``no_timestamps``.
 
     Raises
     ------
     ApiError
-        400 for unknown parameters, refused operators and bad values.
+        400 for unknown parameters, refused operators and bad values, and for the
+        parameters whose meaning is not established (:data:`UNDEFINED`).
     """
     filtering = sch.filtering(resource)
     out: dict[str, Any] = {"datatypes": [], "record": None, "range": None, "user": None,
                            "start": None, "end": None, "flat": False, "format": None,
-                           "ts": [], "metrics": []}
+                           "ts": [], "metrics": [], "max_values": None,
+                           "no_timestamps": False}
     for key, value in query:
         if key == "format":
             out["format"] = value
@@ -167,17 +183,43 @@ def window_query(query: list[tuple[str, str]], resource: str) -> dict[str, Any]:
                               ("lte", strict_int(items[1], key))]
             else:
                 out["ts"].append((op, strict_int(value, key)))
-        elif fname in ("flat", "no_timestamps", "scaled"):
+        elif fname in UNDEFINED:
+            raise ApiError(400, UNDEFINED[fname])
+        elif fname in ("flat", "no_timestamps"):
             try:
-                flag = parse_bool(value)
+                out[fname] = parse_bool(value)
             except ValueError:
                 raise ApiError(400, f"{fname!r} must be 0 or 1, not {value[:20]!r}") from None
-            if fname == "flat":
-                out["flat"] = flag
-        elif fname in ("max_values", "seconds"):
-            if strict_int(value, fname) < 0:
-                raise ApiError(400, f"{fname!r} must not be negative")
+        elif fname == "max_values":
+            out["max_values"] = strict_int(value, fname)
+            if out["max_values"] < 1:
+                raise ApiError(400, "'max_values' must be a positive integer (the largest "
+                                    "number of points per datatype in the answer)")
     return out
+
+
+def check_options(q: dict[str, Any], fmt: str) -> None:
+    """Refuse ``max_values``/``no_timestamps`` where they have no meaning (never ignored).
+
+    ``max_values`` lowers the per-datatype point cap of JSON and CSV answers; binary
+    answers are never subsampled, so it does not apply to them (as ``hexoskin-facts.md``
+    says). ``no_timestamps`` drops the timestamps of JSON answers; CSV rows are joined on
+    their timestamp and binary answers have their own layout, so it applies to JSON only.
+
+    Examples
+    --------
+    >>> check_options({"max_values": 10, "no_timestamps": False}, "csv")
+    >>> check_options({"max_values": None, "no_timestamps": True}, "csv")
+    Traceback (most recent call last):
+    ...
+    hexoframe.emulator.responses.ApiError: 'no_timestamps' applies to JSON answers only ...
+    """
+    if q.get("max_values") is not None and fmt == "binary":
+        raise ApiError(400, "'max_values' does not apply to binary answers, which are never "
+                            "subsampled; drop it or ask for JSON or CSV")
+    if q.get("no_timestamps") and fmt != "json":
+        raise ApiError(400, "'no_timestamps' applies to JSON answers only (CSV rows are "
+                            "keyed by their timestamp); drop it or ask for JSON")
 
 
 def segments(view: ResourceView, q: dict[str, Any]) -> tuple[list[tuple], int, int, dict]:
@@ -274,9 +316,12 @@ def data_answer(view: ResourceView) -> Answer:
     q = window_query(view.query, "data")
     accept = view.environ.get("HTTP_ACCEPT", "") or ""
     fmt = pick_format(accept, q["format"])
+    check_options(q, fmt)
     cap = DATA_CAP
     if view.fault.subsample_cap:
         cap = min(cap, int(view.fault.subsample_cap))
+    if q["max_values"] is not None:  # at most the service's own cap
+        cap = min(cap, q["max_values"])
     key = (ident.user_id, view.url(), accept, cap)
     hit = view.app.cache_get(key)
     if hit is not None:
@@ -298,7 +343,7 @@ def data_answer(view: ResourceView) -> Answer:
     try:
         status, headers, body = dataview.render_data(
             segs, datatypes, start=lo, end=hi, fmt=fmt, flat=q["flat"], cap=cap,
-            request_path=path)
+            request_path=path, no_timestamps=q["no_timestamps"])
     except dataview.DataQueryError as exc:
         raise ApiError(exc.status, exc.message) from None
     headers = dict(headers)

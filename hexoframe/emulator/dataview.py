@@ -4,7 +4,8 @@ Formats (see ``docs/architecture.md``):
 
 * JSON: ``[{"data": {"<id>": [[ts, value], ...]}, "user": "/api/v1/user/N/"}]``, one
   object per user, values ``raw * api_scale`` (integers when ``api_scale == 1``);
-  ``flat=True`` with one datatype gives the plain list ``[[ts, value], ...]``.
+  ``flat=True`` with one datatype gives the plain list ``[[ts, value], ...]``;
+  ``no_timestamps=True`` gives ``[value, ...]`` lists instead of pairs.
 * CSV: header ``user,timestamp,<id>,...``; rows sorted by (user, timestamp), outer-joined,
   empty cells where a datatype has no sample at that time; ``user`` is the numeric id.
 * Binary: a zip of ``info.json``, ``<stem>.wav`` per sync datatype and ``<stem>.hxd`` per
@@ -40,7 +41,8 @@ try:  # optional speed-up
 except ImportError:  # pragma: no cover - exercised where orjson is absent
     _orjson = None
 
-__all__ = ["render_data", "DataQueryError", "subsample", "collect", "collect_capped", "Segment"]
+__all__ = ["render_data", "DataQueryError", "subsample", "collect", "collect_capped", "Segment",
+           "json_pairs", "json_values"]
 
 Segment = tuple[int, Any, int, int]  # (user_id, source, seg_start, seg_end)
 DEFAULT_CAP = 65535
@@ -229,9 +231,34 @@ def json_pairs(ts: np.ndarray, values: np.ndarray) -> bytes:
     return json.dumps(pairs, separators=(",", ":")).encode()
 
 
+def json_values(values: np.ndarray) -> bytes:
+    """``[value, ...]`` as compact JSON bytes (the ``no_timestamps`` form of :func:`json_pairs`).
+
+    Example
+    -------
+    >>> json_values(np.array([0.5, np.nan, 3.0])), json_values(np.array([7, 8]))
+    (b'[0.5,null,3.0]', b'[7,8]')
+    """
+    if values.shape[0] == 0:
+        return b"[]"
+    if _orjson is not None:
+        opt = _orjson.OPT_SERIALIZE_NUMPY
+        if values.dtype.kind in "iu":
+            return _orjson.dumps(np.ascontiguousarray(values, dtype=np.int64), option=opt)
+        vals = np.ascontiguousarray(values, dtype=np.float64)
+        if np.isfinite(vals).all():
+            return _orjson.dumps(vals, option=opt)
+    return json.dumps([None if v != v else v for v in values.tolist()],
+                      separators=(",", ":")).encode()
+
+
 def _render_json(
-    segments: Sequence[Segment], dts: list[Datatype], start: int, end: int, flat: bool, cap: int
+    segments: Sequence[Segment], dts: list[Datatype], start: int, end: int, flat: bool, cap: int,
+    no_timestamps: bool = False,
 ) -> bytes:
+    def encode(ts: np.ndarray, values: np.ndarray) -> bytes:
+        return json_values(values) if no_timestamps else json_pairs(ts, values)
+
     users: list[int] = []
     for seg in segments:
         if int(seg[0]) not in users:
@@ -248,7 +275,7 @@ def _render_json(
         for ts, raw in parts:
             ts, raw = subsample(ts, raw, cap)
             if ts.size:
-                chunks.append(json_pairs(ts, _values(dt, raw))[1:-1])
+                chunks.append(encode(ts, _values(dt, raw))[1:-1])
         return b"[" + b",".join(chunks) + b"]"
     objs = []
     for u in users:
@@ -256,7 +283,7 @@ def _render_json(
         for dt in dts:
             ts, raw = per_dt[dt.id].get(u, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
             ts, raw = subsample(ts, raw, cap)
-            fields.append(b'"%d":' % dt.id + json_pairs(ts, _values(dt, raw)))
+            fields.append(b'"%d":' % dt.id + encode(ts, _values(dt, raw)))
         objs.append(
             b'{"data":{' + b",".join(fields) + b'},"user":"/api/v1/user/%d/"}' % u
         )
@@ -391,6 +418,7 @@ def render_data(
     flat: bool = False,
     cap: int | None = DEFAULT_CAP,
     request_path: str = "",
+    no_timestamps: bool = False,
 ) -> tuple[int, dict[str, str], bytes]:
     """Render a data query as the emulator answers it.
 
@@ -410,6 +438,8 @@ def render_data(
         Points per datatype and user in JSON/CSV answers before subsampling.
     request_path : str
         Echoed as ``request`` in the binary ``info.json``.
+    no_timestamps : bool
+        JSON only: lists of values instead of ``[ts, value]`` pairs.
 
     Returns
     -------
@@ -438,7 +468,7 @@ def render_data(
         raise DataQueryError(400, f"The window end ({e}) is before its start ({s}).")
     fmt = (fmt or "json").lower()
     if fmt == "json":
-        body = _render_json(segments, dts, s, e, bool(flat), cap or 0)
+        body = _render_json(segments, dts, s, e, bool(flat), cap or 0, bool(no_timestamps))
         return 200, {"Content-Type": "application/json"}, body
     if fmt == "csv":
         return 200, {"Content-Type": "text/csv; charset=utf-8"}, _render_csv(
