@@ -35,6 +35,7 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
 from . import errors
+from .transport import send_following
 
 logger = logging.getLogger("hexoframe")
 
@@ -190,14 +191,18 @@ class OAuth2Auth(AuthBase):
         grant = data["grant_type"]
         logger.debug("POST %s (grant_type=%s)", self.token_url, grant)
         self.token_requests += 1
-        try:
-            resp = self._session.post(self.token_url, data=data, auth=auth, timeout=self._timeout)
+        failure = None
+        try:  # same-host redirects only: the password never goes anywhere else
+            resp = send_following(self._session, "POST", self.token_url, data=data, auth=auth,
+                                  timeout=self._timeout)
         except requests.RequestException as exc:
+            failure = type(exc).__name__
+        if failure is not None:  # raised outside the except block: nothing chained
             raise errors.ConnectionFailed(
-                f"Could not reach the OAuth2 token endpoint ({type(exc).__name__}).",
+                f"Could not reach the OAuth2 token endpoint ({failure}).",
                 method="POST",
                 url=self.token_url,
-            ) from None
+            )
         if resp.status_code >= 400:
             detail = _error_text(resp)
             status = resp.status_code

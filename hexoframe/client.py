@@ -39,7 +39,13 @@ from .config import Credentials, discover
 from .resources import ApiObject, Resource, encode_filters
 from .tables import report_histograms_frame, report_metrics_frame
 from .timestamps import ASTROSKIN_TICKS_PER_SECOND, TICKS_PER_SECOND
-from .transport import IDEMPOTENT_METHODS, RetrySettings, Transport, redact_url
+from .transport import (
+    IDEMPOTENT_METHODS,
+    RetrySettings,
+    Transport,
+    check_same_origin,
+    redact_url,
+)
 
 logger = logging.getLogger("hexoframe")
 
@@ -257,28 +263,33 @@ class Client:
     def url_for(self, path: str) -> str:
         """Absolute URL of *path*: relative to the API root, server-absolute, or a full URL.
 
+        Every URL the client follows (``meta.next``/``previous``, ``Location``,
+        ``resource_uri``, paths given to :meth:`request`) goes through here.
+
         Raises
         ------
-        InvalidQueryError
-            For a full URL on another host (credentials are never sent elsewhere).
+        CrossHostError
+            For a URL (full, scheme-relative ``//host/...`` or with a backslash) that is not
+            on the scheme, host and port of ``base_url`` (credentials are never sent
+            elsewhere).
 
         Examples
         --------
         >>> c = Client("http://h:1", token="t")
         >>> c.url_for("record/1/"), c.url_for("/api/v1/record/?offset=20")
         ('http://h:1/api/v1/record/1/', 'http://h:1/api/v1/record/?offset=20')
+        >>> c.url_for("//other.example/api/v1/record/")
+        Traceback (most recent call last):
+        ...
+        hexoframe.errors.CrossHostError: http://other.example/api/v1/record/ is not on ...
         """
-        if path.startswith(("http://", "https://")):
-            mine, theirs = urlsplit(self.base_url), urlsplit(path)
-            if (mine.scheme, mine.netloc) != (theirs.scheme, theirs.netloc):
-                raise errors.InvalidQueryError(
-                    f"{redact_url(path)} is not on {self.base_url}; hexoframe only sends "
-                    "credentials to the configured service."
-                )
-            return path
-        if path.startswith("/"):
-            return urljoin(self.base_url + "/", path)
-        return self.api_root + path
+        parts = urlsplit(path)
+        if parts.scheme or parts.netloc or path.startswith(("/", "\\")):
+            url = urljoin(self.base_url + "/", path)
+        else:
+            url = self.api_root + path
+        check_same_origin(self.base_url, url)
+        return url
 
     def _safe(self, url: str | None) -> str:
         return redact_url(url or self.api_root)

@@ -55,6 +55,24 @@ class HexoskinError(Exception):
             parts.append(f"server said: {self.detail}")
         return " ".join(parts)
 
+    # Chained exceptions are dropped: a requests exception holds its prepared request, with
+    # the Authorization header, and tblib (turned on by ``distributed``) pickles the chain.
+    @property  # type: ignore[override]
+    def __context__(self) -> None:
+        return None
+
+    @__context__.setter
+    def __context__(self, value: BaseException | None) -> None:
+        pass
+
+    @property  # type: ignore[override]
+    def __cause__(self) -> None:
+        return None
+
+    @__cause__.setter
+    def __cause__(self, value: BaseException | None) -> None:
+        pass
+
     def __reduce__(self):  # keep keyword arguments through pickling (dask workers)
         return (
             _rebuild,
@@ -113,6 +131,11 @@ class ConfigurationError(HexoskinError):
 
 class InvalidQueryError(HexoskinError, ValueError):
     """A query that cannot be right, found locally before any request is sent."""
+
+
+class CrossHostError(InvalidQueryError):
+    """A link, ``Location`` or path leads off the configured service (scheme, host and port);
+    nothing was sent there, so no credentials left their host."""
 
 
 class UnknownDatatypeError(InvalidQueryError, KeyError):

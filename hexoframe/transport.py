@@ -11,6 +11,17 @@
   :class:`~hexoframe.errors.ResponseError`) and turns error statuses into
   :mod:`hexoframe.errors` exceptions.
 
+Redirect policy (every request the package sends, the OAuth2 token endpoint included)
+-------------------------------------------------------------------------------------
+``requests`` never follows a redirect by itself here (:class:`NoRedirectSession`).
+:func:`send_following` follows 301/302/303/307/308 itself, at most
+:data:`MAX_REDIRECTS` times, and only when the ``Location`` has the same scheme, host and
+port as the request (:func:`check_same_origin`); the next request goes through the session
+again, so authentication is applied afresh (a new API-key signature for the new URL).  A
+``Location`` anywhere else raises :class:`~hexoframe.errors.CrossHostError` before anything
+is sent there.  303 (and 301/302 after a POST) continue with a GET without body; 307/308
+repeat the method and body.
+
 Examples
 --------
 >>> t = Transport(RetrySettings(retries=2, backoff_factor=0.0))
@@ -25,7 +36,7 @@ import random
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -178,6 +189,85 @@ class _SafeAdapter(HTTPAdapter):
         return state
 
 
+class NoRedirectSession(requests.Session):
+    """A session that never follows redirects by itself (see :func:`send_following`)."""
+
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        return None
+
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Redirects followed (same host only) before giving up.
+MAX_REDIRECTS = 10
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        return None
+    if not parts.hostname or port is None or parts.username is not None \
+            or parts.password is not None or "\\" in url:
+        return None
+    return scheme, parts.hostname.lower(), port
+
+
+def check_same_origin(base_url: str, url: str) -> None:
+    """Raise :class:`~hexoframe.errors.CrossHostError` unless *url* has the scheme, host
+    and port of *base_url* (and no user info).
+
+    Examples
+    --------
+    >>> check_same_origin("https://h/api/v1/", "https://H:443/api/v1/record/")
+    >>> check_same_origin("https://h", "http://h/")
+    Traceback (most recent call last):
+    ...
+    hexoframe.errors.CrossHostError: http://h/ is not on https://h; ...
+    """
+    mine = _origin(base_url)
+    if mine is None or _origin(url) != mine:
+        raise errors.CrossHostError(
+            f"{redact_url(url)} is not on {redact_url(base_url)}; hexoframe only sends "
+            "requests (and credentials) to the configured service's scheme, host and port."
+        )
+
+
+def send_following(session: requests.Session, method: str, url: str,
+                   **kwargs: Any) -> requests.Response:
+    """Send with *session* and follow same-host redirects only (the module's policy).
+
+    Each hop is a new request through the session, so its ``auth`` is applied afresh.
+
+    Raises
+    ------
+    hexoframe.errors.CrossHostError
+        For a ``Location`` on another scheme, host or port; nothing is sent there.
+    """
+    for _ in range(MAX_REDIRECTS + 1):
+        resp = session.request(method, url, allow_redirects=False, **kwargs)
+        location = resp.headers.get("Location")
+        if resp.status_code not in REDIRECT_STATUSES or not location:
+            return resp
+        target = urljoin(url, location.strip())
+        resp.close()
+        check_same_origin(url, target)
+        logger.debug("%s %s -> %s, following to %s", method, redact_url(url),
+                     resp.status_code, redact_url(target))
+        if resp.status_code == 303 and method != "HEAD" or (
+                resp.status_code in (301, 302) and method == "POST"):
+            method = "GET"
+            kwargs = {**kwargs, "json": None, "data": None}
+        kwargs["params"] = None  # the Location carries its own query
+        url = target
+    raise errors.ResponseError(
+        f"More than {MAX_REDIRECTS} redirects; the service is misconfigured.",
+        method=method, url=redact_url(url),
+    )
+
+
 def make_session(settings: RetrySettings, user_agent: str | None = None) -> requests.Session:
     """A session with pooled, retrying, timed, TLS-verifying adapters.
 
@@ -187,7 +277,7 @@ def make_session(settings: RetrySettings, user_agent: str | None = None) -> requ
     >>> s.verify, s.adapters["https://"]._pool_maxsize
     (True, 8)
     """
-    session = requests.Session()
+    session = NoRedirectSession()
     adapter = _SafeAdapter(
         settings.timeout,
         pool_connections=4,
@@ -339,25 +429,24 @@ class Transport:
         started = time.monotonic()
         for attempt in range(1, body_attempts + 1):
             t0 = time.monotonic()
+            failed: str | None = None
             try:
-                resp = self.session.request(
-                    method, url, params=params, json=json, data=data, headers=headers,
-                    stream=stream, auth=auth, timeout=self.settings.timeout,
+                resp = send_following(
+                    self.session, method, url, params=params, json=json, data=data,
+                    headers=headers, stream=stream, auth=auth, timeout=self.settings.timeout,
                 )
             except requests.exceptions.ChunkedEncodingError as exc:
                 problem = f"truncated body ({type(exc).__name__})"
             except requests.exceptions.RequestException as exc:
-                if _is_timeout(exc):
-                    raise errors.ConnectionFailed(
-                        f"The request timed out after the retries ({_describe(exc)}); the "
-                        "service is slow or unreachable; retry later or raise the timeout.",
-                        method=method, url=safe_url,
-                    ) from None
-                raise errors.ConnectionFailed(
+                # raised below, outside this block: no chained requests exception (it holds
+                # the prepared request and its Authorization header)
+                failed = (
+                    f"The request timed out after the retries ({_describe(exc)}); the "
+                    "service is slow or unreachable; retry later or raise the timeout."
+                    if _is_timeout(exc) else
                     "Could not get an answer from the service after the retries "
-                    f"({_describe(exc)}); check the URL and the network, or retry later.",
-                    method=method, url=safe_url,
-                ) from None
+                    f"({_describe(exc)}); check the URL and the network, or retry later."
+                )
             else:
                 real_url = redact_url(resp.url or url)
                 logger.debug("%s %s -> %s (%.3f s)", method, real_url, resp.status_code,
@@ -368,6 +457,8 @@ class Transport:
                 problem = (f"truncated body ({len(resp.content)} of "
                            f"{resp.headers.get('Content-Length')} bytes)")
                 resp.close()
+            if failed is not None:
+                raise errors.ConnectionFailed(failed, method=method, url=safe_url)
             elapsed = time.monotonic() - started
             wait = self._backoff(attempt)
             if attempt >= body_attempts or elapsed + wait > self.settings.max_retry_time:
