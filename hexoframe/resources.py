@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
@@ -111,7 +112,36 @@ def _is_time_like(value: Any) -> bool:
     return isinstance(value, (_dt.date, np.datetime64, pd.Timestamp))
 
 
+def _count_param(key: str, value: Any) -> str:
+    """``limit``/``offset``: a whole number >= 0 (an int or a string of digits)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return str(int(value))
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) \
+            and value >= 0:
+        return str(int(value))
+    raise errors.InvalidQueryError(
+        f"{key}={value!r} is not a count: pass a whole number >= 0 (e.g. {key}=20)."
+    )
+
+
+def _order_list(value: Any) -> list[str]:
+    """``order_by``: a field name, ``-field`` for descending, or a list of them."""
+    items = [value] if isinstance(value, str) else value
+    if isinstance(items, (list, tuple)) and items and all(
+            isinstance(v, str) and v.strip("-") for v in items):
+        return list(items)
+    raise errors.InvalidQueryError(
+        f"order_by={value!r} is not an ordering: pass a field name, '-name' for descending, "
+        "or a list of them (e.g. order_by='-start')."
+    )
+
+
 def _encode_scalar(value: Any, spec: Mapping[str, Any] | None, field: str, tick_rate: int) -> str:
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        raise errors.InvalidQueryError(
+            f"Filter on {field!r}: {value!r} cannot be compared; pass a finite number "
+            f"(or {field}__isnull=True for missing values)."
+        )
     if isinstance(value, bool) or isinstance(value, np.bool_):
         return "true" if value else "false"
     kind = (spec or {}).get("type")
@@ -177,7 +207,7 @@ def encode_filters(
                 f"Filter {key}=None: drop it, or use {key.split('__')[0]}__isnull=True."
             )
         if key == "order_by":
-            orders = [value] if isinstance(value, str) else list(value)
+            orders = _order_list(value)
             if validate and schema is not None:
                 allowed = schema.get("ordering") or []
                 for item in orders:
@@ -187,6 +217,9 @@ def encode_filters(
                             f"allowed: {', '.join(allowed) or 'none'}."
                         )
             params[key] = ",".join(str(o) for o in orders)
+            continue
+        if key in ("limit", "offset"):
+            params[key] = _count_param(key, value)
             continue
         if key in _CONTROL_PARAMS:
             params[key] = str(value)

@@ -232,3 +232,42 @@ def test_pickled_connection_error_holds_no_credentials():
     _assert_clean(str(exc) + repr(exc) + "".join(traceback.format_exception(exc)))
     back = pickle.loads(blob)
     assert type(back) is errors.ConnectionFailed and str(back) == str(exc)
+
+
+# -- item 7 (list arguments): typed errors that say what to pass ------------------------------
+@pytest.mark.parametrize("kwargs", [
+    {"limit": "abc"}, {"limit": -1}, {"limit": 2.5}, {"limit": True}, {"offset": "x"},
+    {"offset": -3}, {"order_by": float("nan")}, {"order_by": 3}, {"order_by": ["start", None]},
+    {"id__gte": float("nan")}, {"id__in": [1, float("inf")]},
+])
+def test_list_arguments_are_validated_before_sending(hosts, kwargs):
+    first, other = hosts
+    client = _clients(first.url, retries=0)["basic"]
+    with pytest.raises(errors.InvalidQueryError, match="pass"):
+        client.resource("record").list(validate=False, **kwargs)
+    assert first.received == [] and other.received == []
+
+
+# -- artifacts: fsspec filesystems and pickled clients ----------------------------------------
+@pytest.mark.parametrize("auth", AUTHS)
+def test_filesystem_json_and_pickles_hold_no_secrets(hosts, auth):
+    pytest.importorskip("fsspec")
+    from hexoframe.fs import HexoskinFileSystem
+
+    first, _ = hosts
+    opts = {
+        "basic": {"username": USERNAME, "password": PASSWORD},
+        "apikey": {"api_key": API_KEY, "api_secret": API_SECRET},
+        "oauth2-password": {"username": USERNAME, "password": PASSWORD,
+                            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+        "token": {"token": TOKEN, "refresh_token": REFRESH, "client_id": CLIENT_ID,
+                  "client_secret": CLIENT_SECRET},
+    }[auth]
+    fs = HexoskinFileSystem(base_url=first.url, skip_instance_cache=True, **opts)
+    _assert_clean(fs.to_json() + repr(fs))
+    client = _clients(first.url, retries=0)[auth]
+    client.request("GET", "record/")  # a token was fetched and is in use
+    blob = pickle.dumps(client) + pickle.dumps(fs)
+    for secret in SECRETS:
+        assert secret.encode() not in blob
+    _assert_clean(repr(client) + repr(client.auth))
