@@ -271,3 +271,40 @@ def test_filesystem_json_and_pickles_hold_no_secrets(hosts, auth):
     for secret in SECRETS:
         assert secret.encode() not in blob
     _assert_clean(repr(client) + repr(client.auth))
+
+
+@pytest.mark.parametrize("auth", ["basic", "apikey", "oauth2-password"])
+def test_cli_output_holds_no_secrets_and_nothing_leaves(hosts, auth, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    first, other = hosts
+    base = first.route
+
+    def route(method: str, path: str, body: bytes, headers: dict) -> tuple:
+        if path.startswith("/api/connect/oauth2/token/"):
+            return base(method, path, body, headers)
+        return 307, {"Location": f"//127.0.0.1:{other.port}{path}"}, None
+
+    first.route = route
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEXOSKIN_")}
+    env.update({"HOME": str(tmp_path), "NETRC": str(tmp_path / "none"),
+                "HEXOSKIN_URL": first.url})
+    env.update({
+        "basic": {"HEXOSKIN_USERNAME": USERNAME, "HEXOSKIN_PASSWORD": PASSWORD},
+        "apikey": {"HEXOSKIN_API_KEY": API_KEY, "HEXOSKIN_API_SECRET": API_SECRET},
+        "oauth2-password": {"HEXOSKIN_USERNAME": USERNAME, "HEXOSKIN_PASSWORD": PASSWORD,
+                            "HEXOSKIN_CLIENT_ID": CLIENT_ID,
+                            "HEXOSKIN_CLIENT_SECRET": CLIENT_SECRET},
+    }[auth])
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from hexoframe.cli import main; sys.exit(main())",
+         "read", "--record", "1", "--datatypes", "19", "--quiet"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "not on" in proc.stderr + proc.stdout  # the CrossHostError message
+    _assert_clean(proc.stdout + proc.stderr)
+    assert other.received == [], other.dump()
+    assert any(_has_auth(r["headers"]) for r in first.received)
