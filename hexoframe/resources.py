@@ -50,11 +50,25 @@ _TICK_NAMES = frozenset({"start", "end", "timestamp", "device_start", "last_upda
 _URI_ID = re.compile(r"/(?P<name>[A-Za-z_]+)/(?P<id>\d+)/?$")
 
 
+#: Integer fields of the real schema that hold HexoTimestamps (its help texts do not say).
+_TICK_FIELDS: dict[str, tuple[str, ...]] = {
+    "activityattributevalue": ("start",), "annotation": ("start",),
+    "data": ("start", "end", "timestamp"), "datafile": ("start", "end", "timestamp"),
+    "distribution": ("start", "end"), "range": ("start", "end"),
+    "record": ("start", "end", "device_start"), "report": ("start", "end"),
+}
+
+
 @lru_cache(maxsize=1)
 def _packaged() -> dict[str, Any]:
-    path = Path(__file__).with_name("resource_schema.json")
+    """The real service's schema (``api_schema.json``), tick fields marked ``ticks``."""
+    path = Path(__file__).with_name("api_schema.json")
     with path.open(encoding="utf-8") as fh:
-        return json.load(fh)["resources"]
+        resources = json.load(fh)["resources"]
+    for name, tick_fields in _TICK_FIELDS.items():
+        for field in tick_fields:
+            resources[name]["fields"][field]["ticks"] = True
+    return resources
 
 
 def known_resources() -> list[str]:
