@@ -488,7 +488,7 @@ class Resource:
         ...     "name": "run", "start": "2024-05-01T10:00", "end": "2024-05-01T11:00",
         ...     "user": 1511})
         >>> made["name"], made["duration"], made["start"]
-        ('run', 3600, 438926745600)
+        ('run', '3600', 438926745600)
         """
         self._require("POST", "list", self.path)
         resp = self.client.request("POST", self.path, json=self._encode_body(data))

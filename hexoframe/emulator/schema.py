@@ -1,8 +1,8 @@
 """Tastypie resource schemas served by the emulator.
 
 The schemas come from ``hexoframe/api_schema.json``, the real service's own published
-schema of its 42 resources (the one copy in the package, shared with the client). They drive the schema endpoints and the
-validation of filters, ordering and HTTP methods.
+schema of its 42 resources (the one copy in the package, shared with the client). They
+drive the schema endpoints and the validation of filters, ordering and HTTP methods.
 
 Examples
 --------

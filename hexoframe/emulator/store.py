@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from .importer import record_bounds
+from .units import unit_objects
 
 __all__ = ["COACHES", "DEMO_USERS", "DEVICE_SERIALS", "FRIENDS", "STORED_RESOURCES", "Store",
            "TICKS", "add_import", "derive", "now_iso", "record_bounds", "ticks_to_iso",
@@ -83,7 +84,7 @@ COACHES: dict[int, frozenset[int]] = {1513: frozenset({1511, 1514})}
 
 STORED_RESOURCES: tuple[str, ...] = (
     "user", "profile", "device", "record", "range", "annotation", "track",
-    "trackpoint", "trainingroutine", "activitytype",
+    "trackpoint", "trainingroutine", "activitytype", "unit",
 )
 
 SEED_MODIFIED = "2024-06-01T00:00:00"
@@ -300,6 +301,7 @@ def _seed_objects() -> list[tuple[str, dict[str, Any]]]:
             "annotation": text, "last_modified": SEED_MODIFIED,
         })))
         aid += 1
+    objs.extend(("unit", u) for u in unit_objects())
     return objs
 
 
