@@ -200,4 +200,30 @@ def test_every_object_validates_and_every_link_dereferences(discovered, hexoskin
     assert counts["record"] == (29 if role == "athlete" else 30)
     assert counts["unit"] == 31 and counts["datatype"] == len(all_datatypes())
     assert counts["user"] == (2 if role == "athlete" else 3)
+    assert counts["team"] == (0 if role == "athlete" else 1)
     assert counts["calendar"] == 0
+
+
+def test_units_and_teams_as_the_demo_users_have_them(hexoskin_emulator, hexoskin_users):
+    base = hexoskin_emulator.url + "/api/v1/"
+    coach = hexoskin_users["coach"]
+    auth = (coach["email"], coach["password"])
+    units = requests.get(base + "unit/?limit=0", auth=auth).json()["objects"]
+    by_uri = {u["resource_uri"]: u["si_short"] for u in units}
+    # every unit a datatype or metric links to is served, under its name
+    dts = requests.get(base + "datatype/?limit=0", auth=auth).json()["objects"]
+    ecg = next(d for d in dts if d["id"] == 4113)
+    assert (by_uri[ecg["unit"]], by_uri[ecg["unit_raw"]], ecg["freq"], ecg["hexo_freq"]) == (
+        "ADC", "ADC", 256, 1)
+    slow = [d for d in dts if d["hexo_freq"] == 76800]
+    assert slow and all(d["freq"] is None for d in slow)  # 1/300 Hz: no integer freq
+    metrics = requests.get(base + "metric/?limit=0", auth=auth).json()["objects"]
+    assert {m["name"]: by_uri[m["unit"]] for m in metrics}["heartrate_avg"] == "bpm"
+    assert all(isinstance(m["value"], str) for m in metrics)
+    # the coach's team holds its athletes; the athlete does not see its coach's team
+    team = requests.get(base + "team/", auth=auth).json()["objects"]
+    assert team == [{"id": 1, "members": ["/api/v1/user/1511/", "/api/v1/user/1514/"],
+                     "owner": "/api/v1/user/1513/", "resource_uri": "/api/v1/team/1/"}]
+    me = hexoskin_users["athlete"]
+    assert requests.get(base + "team/", auth=(me["email"], me["password"])).json()[
+        "meta"]["total_count"] == 0

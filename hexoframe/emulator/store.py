@@ -84,7 +84,7 @@ COACHES: dict[int, frozenset[int]] = {1513: frozenset({1511, 1514})}
 
 STORED_RESOURCES: tuple[str, ...] = (
     "user", "profile", "device", "record", "range", "annotation", "track",
-    "trackpoint", "trainingroutine", "activitytype", "unit",
+    "trackpoint", "trainingroutine", "activitytype", "unit", "team",
 )
 
 SEED_MODIFIED = "2024-06-01T00:00:00"
@@ -302,6 +302,10 @@ def _seed_objects() -> list[tuple[str, dict[str, Any]]]:
         })))
         aid += 1
     objs.extend(("unit", u) for u in unit_objects())
+    for tid, (coach, athletes) in enumerate(sorted(COACHES.items()), start=1):
+        # a coach's team: its athletes; seen by whoever sees the owner's objects
+        objs.append(("team", {"id": tid, "user": coach, "owner": coach,
+                              "members": sorted(athletes)}))
     return objs
 
 

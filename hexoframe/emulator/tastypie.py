@@ -42,7 +42,7 @@ RELATED: dict[str, str] = {
     "metrics": "metric", "default_metrics": "metric", "algo": "algo",
     "importfile": "importfile", "unit": "unit", "unit_raw": "unit", "steps": "step",
     "application_metadata": "applicationmetadata", "include_metrics": "metric",
-    "category": "category",
+    "category": "category", "owner": "user", "members": "user",
 }
 #: Fields stored as unit names, rendered as ``unit`` URIs.
 PLAIN_RELATED = {("datatype", "unit"), ("datatype", "unit_raw"), ("metric", "unit")}
