@@ -23,7 +23,7 @@ Examples
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -448,17 +448,51 @@ def sample_ticks(dt: Datatype, start: int, end: int) -> np.ndarray:
     return first + np.arange(n, dtype=np.int64) * np.int64(dt.step_ticks)
 
 
-def refresh_from_service(objects: Iterable[dict[str, Any]]) -> int:
+def _unit_name(value: Any, units: Mapping[str, str]) -> str | None:
+    """A unit's short name from a unit URI, a nested unit object or a plain name."""
+    if isinstance(value, Mapping):
+        name = value.get("si_short")
+        return None if name is None else str(name)
+    if not isinstance(value, str) or not value:
+        return None
+    if value.startswith("/") or "://" in value:
+        path = "/" + value.split("://", 1)[-1].split("/", 1)[-1] if "://" in value else value
+        tail = path.rstrip("/").rsplit("/", 1)[-1]
+        return units.get(tail)
+    return value
+
+
+def _rate(obj: Mapping[str, Any], old: float | None) -> float | None:
+    """Samples per second: from ``hexo_freq`` (ticks between samples) when present, since
+    the integer ``freq`` cannot hold sub-1 Hz rates, else from ``freq``."""
+    if "hexo_freq" in obj:
+        step = obj["hexo_freq"]
+        return None if step in (None, "", 0) else TICKS_PER_SECOND / float(step)
+    if "freq" in obj:
+        freq = obj["freq"]
+        return None if freq in (None, "", 0) else float(freq)
+    return old
+
+
+def refresh_from_service(objects: Iterable[dict[str, Any]],
+                         units: Mapping[str, str] | None = None) -> int:
     """Update rates and unit names from ``/api/datatype/`` objects; returns how many changed.
 
-    Unknown ids are added with their service name; scales and signedness stay as
-    catalogued, since the service does not describe them.
+    The service links ``unit`` and ``unit_raw`` to ``/api/unit/N/`` objects: *units*
+    maps each unit id (as text) to its ``si_short`` name (see
+    :meth:`hexoframe.Client.refresh_catalog`); nested unit objects and plain names are
+    read too, unknown unit URIs leave the catalogued name. Rates come from ``hexo_freq``
+    (ticks between samples) when listed, else from ``freq``. Unknown ids are added with
+    their service name; scales and signedness stay as catalogued, since the service does
+    not describe them.
 
     Examples
     --------
-    >>> refresh_from_service([{"id": 19, "name": "HEART_RATE", "freq": 1, "unit": "bpm"}])
+    >>> refresh_from_service([{"id": 19, "name": "HEART_RATE", "freq": 1, "hexo_freq": 256,
+    ...                        "unit": "/api/v1/unit/7/"}], units={"7": "bpm"})
     0
     """
+    units = units or {}
     changed = 0
     entries = dict(_by_id)
     for obj in objects:
@@ -466,22 +500,17 @@ def refresh_from_service(objects: Iterable[dict[str, Any]]) -> int:
         if ident is None:
             continue
         ident = int(ident)
-        freq = obj.get("freq")
-        freq = None if freq in (None, "", 0) else float(freq)
         old = entries.get(ident)
+        freq = _rate(obj, None if old is None else old.freq)
+        unit = _unit_name(obj.get("unit"), units)
+        unit_raw = _unit_name(obj.get("unit_raw"), units)
         if old is None:
             name = str(obj.get("name") or f"datatype_{ident}")
-            entries[ident] = _dt(ident, name, freq, str(obj.get("unit") or ""),
-                                 str(obj.get("unit_raw") or obj.get("unit") or ""),
+            entries[ident] = _dt(ident, name, freq, unit or "", unit_raw or unit or "",
                                  api_name=name, info=str(obj.get("info") or ""))
             changed += 1
             continue
-        new = replace(
-            old,
-            freq=freq if "freq" in obj else old.freq,
-            unit=str(obj.get("unit") or old.unit),
-            unit_raw=str(obj.get("unit_raw") or old.unit_raw),
-        )
+        new = replace(old, freq=freq, unit=unit or old.unit, unit_raw=unit_raw or old.unit_raw)
         if new != old:
             entries[ident] = new
             changed += 1

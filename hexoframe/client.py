@@ -450,9 +450,10 @@ class Client:
     def refresh_catalog(self) -> int:
         """Update :mod:`hexoframe.catalog` from the service's ``/api/datatype/`` listing.
 
-        Rates and unit names come from the service; datatypes it lists that the offline
-        catalogue lacks are added. Scales and signedness stay as catalogued, since the
-        service does not describe them.
+        Rates come from the service (``hexo_freq``, else ``freq``); unit names from its
+        ``unit`` objects, which the datatypes link by URI (one listing of ``/api/unit/``).
+        Datatypes it lists that the offline catalogue lacks are added. Scales and
+        signedness stay as catalogued, since the service does not describe them.
 
         Returns
         -------
@@ -464,7 +465,9 @@ class Client:
         >>> client.refresh_catalog()
         0
         """
-        return catalog.refresh_from_service(self.resource("datatype").list_raw())
+        units = {str(u["id"]): str(u["si_short"]) for u in self.resource("unit").list_raw()
+                 if u.get("id") is not None and u.get("si_short") is not None}
+        return catalog.refresh_from_service(self.resource("datatype").list_raw(), units)
 
     def metrics(self, **filters: Any) -> pd.DataFrame:
         """Metric definitions: ``client.metrics(id__in=[1, 45])``."""

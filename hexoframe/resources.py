@@ -51,11 +51,25 @@ _TICK_NAMES = frozenset({"start", "end", "timestamp", "device_start", "last_upda
 _URI_ID = re.compile(r"/(?P<name>[A-Za-z_]+)/(?P<id>\d+)/?$")
 
 
+#: Integer fields of the real schema that hold HexoTimestamps (its help texts do not say).
+_TICK_FIELDS: dict[str, tuple[str, ...]] = {
+    "activityattributevalue": ("start",), "annotation": ("start",),
+    "data": ("start", "end", "timestamp"), "datafile": ("start", "end", "timestamp"),
+    "distribution": ("start", "end"), "range": ("start", "end"),
+    "record": ("start", "end", "device_start"), "report": ("start", "end"),
+}
+
+
 @lru_cache(maxsize=1)
 def _packaged() -> dict[str, Any]:
-    path = Path(__file__).with_name("resource_schema.json")
+    """The real service's schema (``api_schema.json``), tick fields marked ``ticks``."""
+    path = Path(__file__).with_name("api_schema.json")
     with path.open(encoding="utf-8") as fh:
-        return json.load(fh)["resources"]
+        resources = json.load(fh)["resources"]
+    for name, tick_fields in _TICK_FIELDS.items():
+        for field in tick_fields:
+            resources[name]["fields"][field]["ticks"] = True
+    return resources
 
 
 def known_resources() -> list[str]:
@@ -507,7 +521,7 @@ class Resource:
         ...     "name": "run", "start": "2024-05-01T10:00", "end": "2024-05-01T11:00",
         ...     "user": 1511})
         >>> made["name"], made["duration"], made["start"]
-        ('run', 3600, 438926745600)
+        ('run', '3600', 438926745600)
         """
         self._require("POST", "list", self.path)
         resp = self.client.request("POST", self.path, json=self._encode_body(data))

@@ -100,6 +100,11 @@ def _key(value: Any) -> str | None:
     return None
 
 
+#: String fields the service fills with a number of seconds (``record.duration``).
+_SECONDS_TEXT = frozenset({"duration"})
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
 def _looks(values: pd.Series, pattern: re.Pattern[str]) -> bool:
     present = [v for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
     return bool(present) and all(isinstance(v, str) and pattern.match(v) for v in present)
@@ -141,6 +146,8 @@ def _convert_column(name: str, values: pd.Series, spec: Mapping[str, Any] | None
         for v in values
     ):
         return {name: ticks_column(values), f"{name}_time": ticks_to_utc(values, tick_rate)}
+    if name in _SECONDS_TEXT and _looks(values, _NUMBER):
+        return {name: _settle(pd.to_numeric(values.astype(object)))}
     if kind == "datetime" or (kind in (None, "string") and _looks(values, _ISO)):
         try:
             return {name: iso_to_utc(values)}

@@ -105,6 +105,25 @@ def test_refresh_from_service_updates_and_adds(monkeypatch):
     assert lookup("new_channel").step_ticks == 8 and lookup(5555).unit_raw == "y"
 
 
+def test_refresh_from_service_reads_unit_uris_and_hexo_freq(monkeypatch):
+    """The real service links units by URI and its integer freq cannot hold 1/300 Hz."""
+    monkeypatch.setattr(catalog, "_by_id", dict(catalog._by_id))
+    monkeypatch.setattr(catalog, "_index", dict(catalog._index))
+    units = {"3": "beats/min", "9": "counts"}
+    slow = next(d for d in catalog.all_datatypes() if d.hexo_freq == 76800)
+    changed = catalog.refresh_from_service([
+        {"id": 19, "freq": 1, "hexo_freq": 256, "unit": "/api/v1/unit/3/",
+         "unit_raw": "https://api.hexoskin.com/api/unit/9/"},
+        {"id": slow.id, "freq": None, "hexo_freq": 76800, "unit": "/api/v1/unit/404/",
+         "unit_raw": {"resource_uri": "/api/unit/3/", "si_short": "beats/min"}},
+    ], units)
+    assert changed == 2
+    assert (lookup(19).unit, lookup(19).unit_raw, lookup(19).freq) == ("beats/min", "counts", 1.0)
+    # an unknown unit URI keeps the catalogued name; the rate comes from hexo_freq
+    assert (lookup(slow.id).unit, lookup(slow.id).unit_raw) == (slow.unit, "beats/min")
+    assert lookup(slow.id).freq == 1 / 300 and lookup(slow.id).step_ticks == 76800
+
+
 def test_datatype_resource_shape():
     res = lookup(4113).as_resource()
     assert res == {

@@ -112,7 +112,8 @@ def new_record(client: Client, start: int, end: int) -> Iterator[dict[str, Any]]
     """
     rec = client.create("record", {"start": start, "end": end})
     try:
-        assert (rec["start"], rec["end"], rec["user"]) == (start, end, f"/api/v1/user/{USER}/")
+        assert (rec["start"], rec["end"], rec["user"]["resource_uri"]) == (
+            start, end, f"/api/v1/user/{USER}/")
         yield {"id": int(rec["id"]), "user": USER, "start": start, "end": end}
     finally:
         client.delete("record", rec["id"])

@@ -356,3 +356,32 @@ def test_astroskin_tick_rate():
     df = objects_to_frame([{"id": 1, "start": 1000, "end": 2500}], tick_rate=1000)
     assert df.loc[0, "start_time"] == utc("1970-01-01 00:00:01")
     assert df.loc[0, "end_time"] == utc("1970-01-01 00:00:02.5")
+
+
+def test_frames_of_every_resource_as_the_emulator_serves_them(hexoskin_emulator, hexoskin_users):
+    """Each table builds from objects exactly as the real schema shapes them (the ones
+    tests/test_emulator_conformance.py validates): nested users, text durations, unit URIs."""
+    import requests
+
+    coach = hexoskin_users["coach"]
+    auth = (coach["email"], coach["password"])
+    base = hexoskin_emulator.url + "/api/v1/"
+    frames = {}
+    for name in ("record", "range", "user", "profile", "device", "annotation", "datatype",
+                 "metric", "unit", "team", "activitytype", "trackpoint", "track", "account"):
+        body = requests.get(base + f"{name}/?limit=50", auth=auth).json()
+        frames[name] = objects_to_frame(body["objects"], load_schema(name))
+        assert len(frames[name]) == len(body["objects"]), name
+    rec = frames["record"].set_index("id").loc[37700]
+    assert rec["user_id"] == 1511 and rec["duration"] == 3600
+    assert frames["record"]["duration"].dtype == np.int64
+    assert rec["start_date"] == utc("2024-05-01 10:00:00")
+    rng = frames["range"].set_index("id").loc[58979]
+    assert rng["duration"] == 1200 and rng["user_id"] == 1511
+    dt = frames["datatype"].set_index("id")
+    assert dt.loc[19, "freq"] == 1 and dt.loc[19, "hexo_freq"] == 256
+    units = frames["unit"].set_index("resource_uri")["si_short"]
+    assert units[dt.loc[19, "unit"]] == "bpm"
+    assert units[frames["metric"].set_index("name").loc["heartrate_avg", "unit"]] == "bpm"
+    assert frames["team"]["owner_id"].tolist() == [1513]
+    assert sorted(frames["user"]["id"]) == [1511, 1513, 1514]

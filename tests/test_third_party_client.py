@@ -49,10 +49,6 @@ class Pending:
 
 #: Steps expected to fail until the named branch is merged (remove the entry then).
 PENDING: dict[str, Pending] = {
-    "link_related": Pending(
-        "h5", "related fields must be resource URIs (datatype.unit is a bare unit name "
-        "today and /api/unit/ is not served)", r"datatype\.unit(_raw)?: 'ADC' is not a "
-        r"resource URI"),
     "crud_range": Pending(
         "h6", "Tastypie input coercion: a float start must give 201 (400 'not an "
         "integer' today); then 201 + Location path, PATCH 202, PUT 204/200, DELETE 204",

@@ -20,7 +20,7 @@ Examples
 >>> with Emulator() as emu:
 ...     me = DEMO_USERS["athlete"]
 ...     r = requests.get(emu.url + "/api/v1/record/37700/", auth=(me["email"], me["password"]))
-...     r.json()["user"]
+...     r.json()["user"]["resource_uri"]
 '/api/v1/user/1511/'
 """
 

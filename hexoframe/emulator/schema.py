@@ -1,8 +1,8 @@
 """Tastypie resource schemas served by the emulator.
 
-The schemas come from ``schema_data.json``, a trimmed copy of the real service's own
-schema for the resources the emulator serves. They drive the schema endpoints and the
-validation of filters, ordering and HTTP methods.
+The schemas come from ``hexoframe/api_schema.json``, the real service's own published
+schema of its 42 resources (the one copy in the package, shared with the client). They
+drive the schema endpoints and the validation of filters, ordering and HTTP methods.
 
 Examples
 --------
@@ -30,7 +30,7 @@ ALL_OPS: tuple[str, ...] = (
 
 @lru_cache(maxsize=1)
 def _schemas() -> dict[str, Any]:
-    path = Path(__file__).with_name("schema_data.json")
+    path = Path(__file__).parent.parent / "api_schema.json"
     with path.open(encoding="utf-8") as fh:
         return json.load(fh)["resources"]
 
@@ -57,13 +57,6 @@ def resource_schema(name: str, prefix: str = "/api/v1/") -> dict[str, Any]:
     """
     schema = copy.deepcopy(_schemas()[name])
     schema["list_endpoint"] = f"{prefix}{name}/"
-    schema["schema"] = f"{prefix}{name}/schema/"
-    schema.setdefault("filtering", {})
-    schema.setdefault("ordering", [])
-    if schema["filtering"] is None:
-        schema["filtering"] = {}
-    if schema["ordering"] is None:
-        schema["ordering"] = []
     return schema
 
 

@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from .importer import record_bounds
+from .units import unit_objects
 
 __all__ = ["COACHES", "DEMO_USERS", "DEVICE_SERIALS", "FRIENDS", "STORED_RESOURCES", "Store",
            "TICKS", "add_import", "derive", "now_iso", "record_bounds", "ticks_to_iso",
@@ -83,7 +84,7 @@ COACHES: dict[int, frozenset[int]] = {1513: frozenset({1511, 1514})}
 
 STORED_RESOURCES: tuple[str, ...] = (
     "user", "profile", "device", "record", "range", "annotation", "track",
-    "trackpoint", "trainingroutine", "activitytype",
+    "trackpoint", "trainingroutine", "activitytype", "unit", "team", "datafile",
 )
 
 SEED_MODIFIED = "2024-06-01T00:00:00"
@@ -300,6 +301,22 @@ def _seed_objects() -> list[tuple[str, dict[str, Any]]]:
             "annotation": text, "last_modified": SEED_MODIFIED,
         })))
         aid += 1
+    objs.extend(("unit", u) for u in unit_objects())
+    ranges = [o for res, o in objs if res == "range"]
+    for fid, rng in enumerate(ranges, start=1):
+        # the heart-rate file of each range (the schema gives datafile no id nor URI)
+        record = next((r["id"] for r in records if r["user"] == rng["user"]
+                       and r["start"] <= rng["start"] < r["end"]), None)
+        objs.append(("datafile", {
+            "id": fid, "user": rng["user"], "range": rng["id"], "record": record,
+            "datatype": 19, "start": rng["start"], "end": rng["end"],
+            "timestamp": rng["start"], "flat": 0, "max_values": 0, "no_timestamps": 0,
+            "seconds": 0,
+        }))
+    for tid, (coach, athletes) in enumerate(sorted(COACHES.items()), start=1):
+        # a coach's team: its athletes; seen by whoever sees the owner's objects
+        objs.append(("team", {"id": tid, "user": coach, "owner": coach,
+                              "members": sorted(athletes)}))
     return objs
 
 

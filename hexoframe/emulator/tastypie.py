@@ -25,7 +25,9 @@ from . import schema as sch
 from .coerce import number, parse_bool, parse_dt, related_key, strict_int
 from .request import Request
 from .responses import Answer, ApiError, ok
+from .shapes import USER_NESTED_FIELDS, conform
 from .store import STORED_RESOURCES
+from .units import unit_id
 
 __all__ = ["IGNORED_FILTERS", "MAX_LIMIT", "PLAIN_RELATED", "RELATED", "ResourceView",
            "match"]
@@ -40,9 +42,9 @@ RELATED: dict[str, str] = {
     "metrics": "metric", "default_metrics": "metric", "algo": "algo",
     "importfile": "importfile", "unit": "unit", "unit_raw": "unit", "steps": "step",
     "application_metadata": "applicationmetadata", "include_metrics": "metric",
-    "category": "category",
+    "category": "category", "owner": "user", "members": "user",
 }
-#: Fields whose stored value is shown as-is although the schema calls them related.
+#: Fields stored as unit names, rendered as ``unit`` URIs.
 PLAIN_RELATED = {("datatype", "unit"), ("datatype", "unit_raw"), ("metric", "unit")}
 #: Filters accepted (schema allows them) that select nothing in the emulator.
 IGNORED_FILTERS = frozenset({
@@ -182,12 +184,14 @@ def _sort_key(value: Any) -> Any:
 
 
 def metric_list() -> list[dict[str, Any]]:
-    """The emulator's metric definitions (empty when the metrics module is absent)."""
+    """The emulator's metric definitions as the ``metric`` resource holds them (empty
+    when the metrics module is absent): unit as a unit id, ``value`` a string."""
     try:
         from . import metrics
     except ImportError:
         return []
-    return list(getattr(metrics, "METRICS", []))
+    return [{**m, "unit": unit_id(str(m["unit"])), "value": str(m.get("value") or "")}
+            for m in getattr(metrics, "METRICS", [])]
 
 
 # ----------------------------------------------------------------------------- views
@@ -243,7 +247,8 @@ class ResourceView(Request):
         return [obj] if obj is not None else []
 
     def render(self, obj: Mapping[str, Any], name: str | None = None) -> dict[str, Any]:
-        """The API form of a stored object: schema fields first, related ids as URIs."""
+        """The API form of a stored object: schema fields in the schema's types, related
+        ids as URIs, unit names as ``unit`` URIs, a record's user nested (see shapes)."""
         name = name or self.name
         fields = sch.fields(name)
         out: dict[str, Any] = {}
@@ -253,7 +258,9 @@ class ResourceView(Request):
                 out[fname] = self.uri("user" if name == "account" else name, key)
                 continue
             value = obj.get(fname)
-            if fdef.get("type") == "related" and (name, fname) not in PLAIN_RELATED:
+            if (name, fname) in PLAIN_RELATED and isinstance(value, str):
+                value = unit_id(value)
+            if fdef.get("type") == "related":
                 target = RELATED.get(fname, fname)
                 if isinstance(value, list):
                     value = [self.uri(target, v) for v in value]
@@ -265,13 +272,20 @@ class ResourceView(Request):
                 out[k] = v
         if name == "user" and isinstance(obj.get("devices"), list):
             out["devices"] = [self.uri("device", d) for d in obj["devices"]]
+        if name == "datatype":
+            freq = obj.get("freq")
+            out["freq"] = int(freq) if isinstance(freq, (int, float)) and freq >= 1 \
+                and float(freq).is_integer() else None
+        if name == "record":
+            user = self.app.store.get("user", obj.get("user"))
+            if user is not None:
+                nested = self.render(user, "user")
+                out["user"] = {k: nested[k] for k in USER_NESTED_FIELDS if k in nested}
         if name == "account":
             profile = self.app.store.get("profile", obj.get("profile"))
             if profile is not None:
                 out["profile"] = self.render(profile, "profile")
-            out.pop("devices", None)
-            out.pop("stats", None)
-        return out
+        return conform(name, fields, out)
 
     # ------------------------------------------------------------------ list view
     def list_get(self) -> Answer:
