@@ -111,9 +111,9 @@ def test_imports_become_records(tmp_path):
         ids = sorted(emu.imported)
         assert ids[0] == 122445 and ids[1:] == [122446, 122447]
         rec = requests.get(emu.url + "/api/v1/record/122445/", auth=ME).json()
-        assert rec["user"] == "/api/v1/user/1511/"
+        assert rec["user"]["resource_uri"] == "/api/v1/user/1511/"
         assert rec["start"] == 382085877327
-        assert rec["start_date"] == "2017-04-18T13:42:38.308593"
+        assert rec["start_date"] == "2017-04-18T13:42:38.308593+00:00"
         assert rec["end"] == 382085877327 + 130 * 256 + 1
         assert "_import" not in rec and str(EXPORT) not in str(rec)
 
