@@ -27,7 +27,8 @@ from .dataview import DataQueryError, Segment, collect
 __all__ = ["render_edf"]
 
 
-def render_edf(segments: Sequence[Segment], dts: list[catalog.Datatype], start: int, end: int) -> bytes:
+def render_edf(segments: Sequence[Segment], dts: list[catalog.Datatype], start: int,
+               end: int) -> bytes:
     """The EDF+C body for one user's datatypes over ``[start, end)`` (ticks)."""
     users = sorted({int(s[0]) for s in segments})
     if len(users) > 1:
