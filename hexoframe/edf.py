@@ -338,3 +338,50 @@ def _catalog_for(label: str, transducer: str, labels: dict[str, Datatype]) -> Da
         return catalog.lookup("_".join(label.split()))
     except HexoskinError:
         return None
+
+
+def read_edf_export(path: str | os.PathLike[str] | bytes) -> Any:
+    """An EDF file (from the service or a study) as an :class:`~hexoframe.exports.Export`.
+
+    ``read_export`` and ``xr.open_dataset(..., engine="hexoskin")`` call this for ``.edf``
+    paths, so EDF files give the same frames and datasets as binary exports. Study names
+    such as ``HX45123.edf`` or ``HX45123-1_110134_4503.edf`` give ``info["device"]``;
+    channels with labels outside the catalogue are kept (with a warning) as ad hoc
+    datatypes named after their label.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from hexoframe.exports import read_export
+    >>> p = write_edf(pathlib.Path(tempfile.mkdtemp()) / "HX45123.edf", {"hr": [60, 61]},
+    ...               1_700_000_000 * 256)
+    >>> read_export(p)["heart_rate"].tolist()
+    [60, 61]
+    """
+    from .exports import Export
+
+    contents = read_edf(path)
+    info: dict[str, Any] = {"start": contents.start, "timestamp": contents.start / 256.0,
+                            "format": "edf", "edf_patient": contents.patient,
+                            "edf_recording": contents.recording}
+    user = None
+    for token in contents.patient.split():
+        if token.startswith("hexoskin_user_") and token[14:].isdigit():
+            user = int(token[14:])
+            info["user"] = user
+    if not isinstance(path, (bytes, bytearray)):
+        stem = Path(path).stem
+        info["device"] = stem.split("-")[0].split("_")[0]
+    export = Export(info=info, start=contents.start, user=user)
+    for name, (ticks, raw) in contents.channels.items():
+        try:
+            dt = catalog.lookup(name)
+        except HexoskinError:
+            rate = TICKS_PER_SECOND / float(np.median(np.diff(ticks))) if len(ticks) > 1 else 1.0
+            dt = Datatype(id=0, name=name, stem=name, api_name=name, freq=rate, unit="",
+                          unit_raw="", info="EDF signal outside the Hexoskin catalogue")
+        export.channels[dt.name] = (dt, ticks, raw)
+    for name, (ticks, raw) in contents.events.items():
+        dt = catalog.lookup(name)
+        export.channels[dt.name] = (dt, ticks, raw)
+    return export

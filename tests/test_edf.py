@@ -211,3 +211,32 @@ def test_raw_integers_and_start_round_trip_exactly(frac, n, name, seed):
         back = edf.read_edf(edf.edf_bytes({name: raw}, t0))
     assert back.start == t0
     assert back.channels[dt.name][1].tolist() == raw.tolist()
+
+
+def test_read_export_and_open_dataset_of_study_named_edf(served, hexoskin_emulator, tmp_path):
+    import xarray as xr
+
+    from hexoframe.exports import read_export
+
+    body, _ = served
+    zbody = _get(hexoskin_emulator, _params(ALL), {"Accept": "application/octet-stream"})
+    zpath = tmp_path / "data.zip"
+    zpath.write_bytes(zbody.content)
+    want = read_export(zpath, units="raw", how="dict")
+    for name in ("HX45123.edf", "HX45123-1_110134_4503.EDF"):
+        path = tmp_path / name
+        path.write_bytes(body)
+        got = read_export(path, units="raw", how="dict")
+        assert sorted(got) == sorted(k for k, v in want.items() if len(v))
+        for key, series in got.items():
+            assert series.index.equals(want[key].index), key
+            assert series.tolist() == want[key].tolist(), key
+        frame = read_export(path, datatypes=["hr", "br"])
+        assert frame.attrs["hexoskin"]["info"]["device"] == "HX45123"
+        assert frame.attrs["hexoskin"]["user"] == USER
+        ds = xr.open_dataset(path, engine="hexoskin", units="raw")
+        ref = xr.open_dataset(zpath, engine="hexoskin", units="raw")
+        for var in ref.data_vars:
+            if ref[var].size:
+                assert ds[var].values.tolist() == ref[var].values.tolist(), var
+                assert ds[var].dims == ref[var].dims, var
