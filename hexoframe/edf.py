@@ -40,6 +40,7 @@ from .timestamps import TICKS_PER_SECOND
 __all__ = ["EdfError", "EdfContents", "edf_label", "edf_unit", "edf_bytes", "write_edf", "read_edf"]
 
 _END_TEXT = "hexoframe end"
+_SPAN_TEXT = "hexoframe samples "
 _TRANSDUCER = "Hexoskin datatype "
 # Shortenings applied in order so every catalogue stem fits EDF's 16-character label.
 _SHORT = (("respiration", "resp"), ("minute_ventilation", "min_vent"), ("_adjusted", "_adj"),
@@ -137,7 +138,7 @@ def _field(text: str | None) -> str:
 
 def _build(channels: Mapping[str, Any], start: int, end: int | None,
            events: Mapping[str, tuple[Any, Any]] | None, patient: str | None,
-           recording: str | None) -> Any:
+           recording: str | None, first: Mapping[str, int] | None = None) -> Any:
     import edfio
 
     start = int(start)
@@ -151,15 +152,17 @@ def _build(channels: Mapping[str, Any], start: int, end: int | None,
             raise EdfError(f"{dt.name}: EDF holds raw integers; convert the values to raw units "
                            "first (frame.hexo.convert('raw')).")
         dts[dt] = values.astype(np.int64)
+    lead = {catalog.lookup(k).name: int(v) for k, v in (first or {}).items() if v}
     if end is None:
         end = start
         for dt, v in dts.items():
-            end = max(end, start + len(v) * int(dt.step_ticks or 0))
+            end = max(end, start + (lead.get(dt.name, 0) + len(v)) * int(dt.step_ticks or 0))
     rates = [float(dt.freq) for dt in dts if dt.freq]
     dur = _record_duration(rates)
     span_s = Fraction(int(end) - start, TICKS_PER_SECOND)
     n_rec = max(1, math.ceil(span_s / dur))
     signals = []
+    spans: list[Any] = []
     for dt, v in dts.items():
         spr = int(Fraction(dt.freq).limit_denominator(100_000) * dur)
         n = n_rec * spr
@@ -175,8 +178,14 @@ def _build(channels: Mapping[str, Any], start: int, end: int | None,
                               transducer_type=f"{_TRANSDUCER}{dt.id}",
                               physical_dimension=edf_unit(dt),
                               physical_range=(pmin, pmax), digital_range=(-32768, 32767))
+        k0 = lead.get(dt.name, 0)
+        if k0 + len(v) > n:
+            raise EdfError(f"{dt.name}: {len(v)} samples do not fit a span ending at {end}.")
+        if k0 or k0 + len(v) != -(-(int(end) - start) // int(dt.step_ticks)):  # type: ignore[arg-type]
+            spans.append(edfio.EdfAnnotation(0, None, f"{_SPAN_TEXT}{dt.name} {k0} {len(v)}"))
         pad = np.full(n, digital[-1] if len(digital) else 0, dtype=np.int16)
-        pad[: len(digital)] = digital
+        pad[:k0] = digital[0] if len(digital) else 0
+        pad[k0: k0 + len(digital)] = digital
         sig.digital[:] = pad
         signals.append(sig)
     secs, frac = divmod(start, TICKS_PER_SECOND)
@@ -186,6 +195,7 @@ def _build(channels: Mapping[str, Any], start: int, end: int | None,
     when = _dt.datetime.fromtimestamp(secs, _dt.UTC).replace(tzinfo=None)
     micro = round(frac * 1_000_000 / TICKS_PER_SECOND)
     notes = [edfio.EdfAnnotation((int(end) - start) / TICKS_PER_SECOND, None, _END_TEXT)]
+    notes += spans
     for name, (ticks, raw) in (events or {}).items():
         dt = catalog.lookup(name)
         for t, r in zip(np.asarray(ticks).tolist(), np.asarray(raw).tolist(), strict=True):
@@ -201,7 +211,7 @@ def _build(channels: Mapping[str, Any], start: int, end: int | None,
 
 def edf_bytes(channels: Mapping[str, Any], start: int, *, end: int | None = None,
               events: Mapping[str, tuple[Any, Any]] | None = None, patient: str | None = None,
-              recording: str | None = None) -> bytes:
+              recording: str | None = None, first: Mapping[str, int] | None = None) -> bytes:
     """An EDF+C file, as bytes, from raw integer arrays per datatype.
 
     Parameters
@@ -217,13 +227,17 @@ def edf_bytes(channels: Mapping[str, Any], start: int, *, end: int | None = None
         Event datatype -> (ticks, raw values), written as annotations.
     patient, recording : str, optional
         Patient code and recording administration code (spaces become ``_``).
+    first : mapping, optional
+        Datatype -> grid index of its first sample when it starts after ``start``; the
+        leading samples are filler. Channels that do not fill ``[start, end)`` get a
+        ``"hexoframe samples <name> <first> <count>"`` annotation (see ``docs/edf.md``).
 
     Examples
     --------
     >>> edf_bytes({"hr": [60]}, 1_700_000_000 * 256)[:8]
     b'0       '
     """
-    edf = _build(channels, start, end, events, patient, recording)
+    edf = _build(channels, start, end, events, patient, recording, first)
     buf = io.BytesIO()
     edf.write(buf)
     return buf.getvalue()
@@ -287,11 +301,16 @@ def read_edf(source: str | os.PathLike[str] | bytes) -> EdfContents:
     out = EdfContents(start=start, end=end, patient=str(edf.patient._to_str()),
                       recording=str(edf.recording._to_str()))
     events: dict[str, list[tuple[int, float]]] = {}
+    lead: dict[str, tuple[int, int]] = {}
     for ann in edf.annotations:
         tick = start + round(ann.onset * TICKS_PER_SECOND)
         text = ann.text
         if text == _END_TEXT:
             out.end = tick
+            continue
+        parts = text[len(_SPAN_TEXT):].split(" ")
+        if text.startswith(_SPAN_TEXT) and len(parts) == 3 and "".join(parts[1:]).isdigit():
+            lead[parts[0]] = (int(parts[1]), int(parts[2]))
             continue
         name, _, value = text.partition(" ")
         try:
@@ -321,8 +340,10 @@ def read_edf(source: str | os.PathLike[str] | bytes) -> EdfContents:
             continue
         step = int(dt.step_ticks)  # type: ignore[arg-type]
         n = min(len(digital), max(0, -(-(out.end - start) // step)))
-        ticks = start + dt.first_offset + np.arange(n, dtype=np.int64) * step
-        out.channels[dt.name] = (ticks, digital[:n] + _shift(dt))
+        k0, count = lead.get(dt.name, (0, n))
+        k0, n = min(k0, n), min(n, k0 + count)
+        ticks = start + dt.first_offset + np.arange(k0, n, dtype=np.int64) * step
+        out.channels[dt.name] = (ticks, digital[k0:n] + _shift(dt))
     return out
 
 
@@ -385,3 +406,117 @@ def read_edf_export(path: str | os.PathLike[str] | bytes) -> Any:
         dt = catalog.lookup(name)
         export.channels[dt.name] = (dt, ticks, raw)
     return export
+
+
+def _grid(dt: Datatype, ticks: np.ndarray, start: int) -> int:
+    """Grid index of the first sample; refuses samples that are not one gap-free run."""
+    step = int(dt.step_ticks)  # type: ignore[arg-type]
+    k = np.asarray(ticks, dtype=np.int64) - start - dt.first_offset
+    k0 = int(k[0]) // step if k.size else 0
+    if k.size and (np.any(k % step) or not np.array_equal(k // step, k0 + np.arange(k.size))):
+        raise EdfError(f"{dt.name}: samples are not one gap-free run on the record's grid from "
+                       f"tick {start}; EDF+C holds continuous signals: write each continuous "
+                       "part to its own file.")
+    return k0
+
+
+def _write_items(path: str | os.PathLike[str], items: list[tuple[Datatype, Any, Any]],
+                 kwargs: dict[str, Any]) -> Path:
+    from .pandas_ext import _convert  # the one unit rule
+
+    sync = [(dt, np.asarray(t, np.int64)) for dt, t, _ in items if not dt.is_async]
+    # the file starts where the earliest sample's interval starts
+    firsts = [int(t[0]) - dt.first_offset for dt, t in sync if t.size]
+    firsts += [int(np.asarray(t)[0]) for dt, t, _ in items if dt.is_async and len(t)]
+    if not firsts:
+        raise EdfError("Nothing to write: no samples in any datatype column.")
+    start = min(firsts)
+    channels: dict[str, np.ndarray] = {}
+    lead: dict[str, int] = {}
+    events: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for dt, ticks, (values, units) in items:
+        vals = np.asarray(values, dtype=np.float64)
+        raw = np.rint(np.asarray(_convert(vals, dt, units, "raw"), dtype=np.float64))
+        if dt.is_async:
+            events[dt.name] = (np.asarray(ticks, np.int64), raw.astype(np.int64))
+        else:
+            lead[dt.name] = _grid(dt, ticks, int(start))
+            channels[dt.name] = raw.astype(np.int64)
+    return write_edf(path, channels, int(start), events=events, first=lead, **kwargs)
+
+
+def frame_to_edf(frame: Any, path: str | os.PathLike[str], **kwargs: Any) -> Path:
+    """Write a :func:`read_hexoskin`/:func:`read_export` frame (one user) as EDF+.
+
+    Datatype columns become signals (sync) or annotations (events); their values are
+    turned back into raw integers from the frame's units. ``kwargs`` go to
+    :func:`write_edf` (``end``, ``patient``, ``recording``). Used by ``frame.hexo.to_edf``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> t = pd.to_datetime([1_700_000_001, 1_700_000_002], unit="s")
+    >>> df = pd.DataFrame({"heart_rate": [60, 61]}, index=pd.Index(t, name="time"))
+    >>> p = frame_to_edf(df, pathlib.Path(tempfile.mkdtemp()) / "x.edf")
+    >>> read_edf(p).channels["heart_rate"][1].tolist()
+    [60, 61]
+    """
+    import pandas as pd
+
+    from .pandas_ext import _dt_to_ticks, _tick_rate
+
+    meta = dict(frame.attrs.get("hexoskin", {}))
+    if isinstance(frame.index, pd.MultiIndex):
+        raise EdfError("An EDF file holds one user: select one (frame.xs(user, level='user')).")
+    rate = _tick_rate(frame, None)
+    if rate != TICKS_PER_SECOND:
+        raise EdfError(f"EDF writing needs {TICKS_PER_SECOND} ticks per second, not {rate}.")
+    ticks = _dt_to_ticks(frame.index, rate)
+    cols = meta.get("columns", {})
+    items = []
+    for name in frame.columns:
+        info = cols.get(str(name), {})
+        try:
+            dt = catalog.lookup(info.get("id") or str(name))
+        except HexoskinError:
+            continue
+        values = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
+        keep = ~np.isnan(values)
+        items.append((dt, ticks[keep], (values[keep], info.get("units", meta.get("units",
+                                                                                 "api")))))
+    if meta.get("user") is not None:
+        kwargs.setdefault("patient", f"hexoskin_user_{meta['user']}")
+    return _write_items(path, items, kwargs)
+
+
+def dataset_to_edf(ds: Any, path: str | os.PathLike[str], **kwargs: Any) -> Path:
+    """Write a ``engine="hexoskin"`` Dataset as EDF+ (``ds.hexo.to_edf``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, xarray as xr
+    >>> from hexoframe.exports import read_export
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> p = write_edf(d / "a.edf", {"hr": [60, 61]}, 1_700_000_000 * 256)
+    >>> ds = xr.open_dataset(p, engine="hexoskin")
+    >>> read_edf(dataset_to_edf(ds, d / "b.edf")).channels["heart_rate"][1].tolist()
+    [60, 61]
+    """
+    from .pandas_ext import _dt_to_ticks
+
+    items = []
+    for name, var in ds.data_vars.items():
+        try:
+            dt = catalog.lookup(var.attrs.get("datatype_id") or str(name))
+        except HexoskinError:
+            continue
+        if var.ndim != 1:
+            raise EdfError(f"{name}: EDF signals are one-dimensional; select one user first.")
+        values = np.asarray(var.values, dtype=np.float64)
+        keep = ~np.isnan(values)
+        ticks = _dt_to_ticks(var[var.dims[0]].values, TICKS_PER_SECOND)
+        units = var.attrs.get("hexoskin_units", ds.attrs.get("units", "api"))
+        items.append((dt, ticks[keep], (values[keep], units)))
+    if ds.attrs.get("user_id") is not None:
+        kwargs.setdefault("patient", f"hexoskin_user_{ds.attrs['user_id']}")
+    return _write_items(path, items, kwargs)

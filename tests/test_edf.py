@@ -240,3 +240,38 @@ def test_read_export_and_open_dataset_of_study_named_edf(served, hexoskin_emulat
             if ref[var].size:
                 assert ds[var].values.tolist() == ref[var].values.tolist(), var
                 assert ds[var].dims == ref[var].dims, var
+
+
+def test_frame_and_dataset_to_edf(athlete_client, tmp_path):
+    import xarray as xr
+
+    from hexoframe import read_export, read_hexoskin
+
+    names = ["ecg", "resp", "hr", "br", "rr"]
+    frame = read_hexoskin(client=athlete_client, record=37700, datatypes=names, start=LO,
+                          end=HI, method="binary")
+    path = frame.hexo.to_edf(tmp_path / "HX45123.edf")
+    assert os.listdir(tmp_path) == ["HX45123.edf"]
+    back = read_hexoskin_like = read_export(path)
+    for col in frame.columns:
+        want = frame[col].dropna()
+        got = read_hexoskin_like[col].dropna()
+        assert got.index.equals(want.index), col
+        assert np.allclose(got.to_numpy(float), want.to_numpy(float), rtol=0, atol=1e-9), col
+    dts = [catalog.lookup(n) for n in names if not catalog.lookup(n).is_async]
+    _mne_check(path, dts, int(edf.read_edf(path).start))
+    _pyedflib_check(path, dts, int(edf.read_edf(path).start))
+    assert back.attrs["hexoskin"]["info"]["device"] == "HX45123"
+    ds = xr.open_dataset(path, engine="hexoskin")
+    out = ds.hexo.to_edf(tmp_path / "copy.edf")
+    again = edf.read_edf(out)
+    first = edf.read_edf(path)
+    assert again.start == first.start
+    for key, (ticks, raw) in first.channels.items():
+        assert again.channels[key][0].tolist() == ticks.tolist(), key
+        assert again.channels[key][1].tolist() == raw.tolist(), key
+    assert again.events["rr_interval"][1].tolist() == first.events["rr_interval"][1].tolist()
+    gappy = frame[["heart_rate"]].dropna().iloc[[0, 1, 3]]
+    with pytest.raises(edf.EdfError, match="gap"):
+        gappy.hexo.to_edf(tmp_path / "gap.edf")
+    assert sorted(os.listdir(tmp_path)) == ["HX45123.edf", "copy.edf"]
