@@ -12,7 +12,7 @@ Example
 >>> src = make_source(0, {"id": 1, "user": 7, "start": t0, "end": t0 + 2560})
 >>> body = render_edf([(7, src, t0, t0 + 2560)], [catalog.lookup("hr")], t0, t0 + 2560)
 >>> len(edf.read_edf(body).channels["heart_rate"][1])
-10
+9
 """
 
 from __future__ import annotations
