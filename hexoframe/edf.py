@@ -64,6 +64,14 @@ def edf_unit(dt: Datatype) -> str:
     return _UNITS.get(unit, unit)[:8]
 
 
+def _edfio() -> Any:
+    try:
+        import edfio
+    except ImportError as exc:  # pragma: no cover - the test extra installs it
+        raise ImportError("EDF support needs edfio: pip install 'hexoframe[edf]'.") from exc
+    return edfio
+
+
 class EdfError(HexoskinError, ValueError):
     """An EDF file could not be built or read (the message says what to change)."""
 
@@ -139,7 +147,7 @@ def _field(text: str | None) -> str:
 def _build(channels: Mapping[str, Any], start: int, end: int | None,
            events: Mapping[str, tuple[Any, Any]] | None, patient: str | None,
            recording: str | None, first: Mapping[str, int] | None = None) -> Any:
-    import edfio
+    edfio = _edfio()
 
     start = int(start)
     dts = {}
@@ -280,7 +288,7 @@ def read_edf(source: str | os.PathLike[str] | bytes) -> EdfContents:
     >>> c.end - c.start, (c.channels["ecg_i"][0][:2] - t0).tolist()
     (256, [0, 1])
     """
-    import edfio
+    edfio = _edfio()
 
     if isinstance(source, (bytes, bytearray)):
         edf = edfio.read_edf(io.BytesIO(bytes(source)))
