@@ -85,3 +85,4 @@ def __dir__() -> list[str]:
 from . import pandas_ext as _pandas_ext  # noqa: E402  (registers pd.read_hexoskin, .hexo)
 
 _pandas_ext.register()
+from . import xarray_accessor as _xarray_accessor  # noqa: E402,F401  (registers Dataset.hexo)

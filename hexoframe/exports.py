@@ -195,6 +195,9 @@ def open_export(path: str | os.PathLike[str] | bytes | Any) -> Export:
     >>> sorted(ex.channels)[:2]  # doctest: +SKIP
     ['acceleration_x', 'acceleration_y']
     """
+    if isinstance(path, (str, os.PathLike)) and Path(path).suffix.lower() == ".edf":
+        from . import edf  # EDF+ files (issue 11)
+        return edf.read_edf_export(path)
     if isinstance(path, (str, os.PathLike)):
         p = Path(path)
         if not p.exists():

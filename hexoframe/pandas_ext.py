@@ -260,6 +260,12 @@ class HexoFrameAccessor:
                                  index=out.index).dt.tz_localize("UTC")
         return out
 
+    def to_edf(self, path: Any, **kwargs: Any) -> Any:
+        """Write the frame (one user) as an EDF+ file; see :func:`hexoframe.edf.frame_to_edf`."""
+        from . import edf
+
+        return edf.frame_to_edf(self._obj, path, **kwargs)
+
     def index_ticks(self, tick_rate: int | None = None) -> np.ndarray:
         """The time index as HexoTimestamp integers."""
         index = self._obj.index

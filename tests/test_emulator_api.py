@@ -769,7 +769,8 @@ def test_bulk_patch_on_list(emu):
 @pytest.mark.parametrize("headers, params, status, kind", [
     ({"Accept": "application/json; charset=utf-8"}, {}, 200, "application/json"),
     ({"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, {}, 200, "application/json"),
-    ({"Accept": "application/x-edf"}, {}, 406, "application/json"),
+    ({"Accept": "application/x-edf"}, {}, 200, "application/x-edf"),
+    ({"Accept": "application/pdf"}, {}, 406, "application/json"),
     ({}, {"format": "csv"}, 200, "text/csv"),
     ({}, {"format": "yaml"}, 400, "application/json"),
     ({"Accept": "text/csv, application/json"}, {}, 200, "text/csv"),

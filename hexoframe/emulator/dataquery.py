@@ -45,10 +45,11 @@ UNDEFINED = {
 
 #: ``format=`` values -> answer format.
 FORMATS = {"json": "json", "csv": "csv", "binary": "binary", "zip": "binary",
-           "octet-stream": "binary"}
+           "octet-stream": "binary", "edf": "edf"}
 #: ``Accept`` media types -> answer format.
 MEDIA = {"application/json": "json", "text/csv": "csv", "application/octet-stream": "binary",
-         "application/zip": "binary", "*/*": "json", "application/*": "json", "text/*": "csv"}
+         "application/zip": "binary", "*/*": "json", "application/*": "json", "text/*": "csv",
+         "application/x-edf": "edf"}
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -77,7 +78,7 @@ def pick_format(accept: str, param: str | None) -> str:
     if param:
         fmt = FORMATS.get(param.strip().lower())
         if fmt is None:
-            raise ApiError(400, f"unknown format {param[:20]!r}; use json, csv or binary")
+            raise ApiError(400, f"unknown format {param[:20]!r}; use json, csv, binary or edf")
         return fmt
     for part in accept.split(","):
         media = part.split(";")[0].strip().lower()
@@ -85,7 +86,7 @@ def pick_format(accept: str, param: str | None) -> str:
             return MEDIA[media]
     if accept.strip() and "json" not in accept:
         raise ApiError(406, "the data endpoint answers application/json, text/csv or "
-                            "application/octet-stream")
+                            "application/octet-stream or application/x-edf")
     return "json"
 
 
@@ -214,7 +215,7 @@ def check_options(q: dict[str, Any], fmt: str) -> None:
     ...
     hexoframe.emulator.responses.ApiError: 'no_timestamps' applies to JSON answers only ...
     """
-    if q.get("max_values") is not None and fmt == "binary":
+    if q.get("max_values") is not None and fmt in ("binary", "edf"):
         raise ApiError(400, "'max_values' does not apply to binary answers, which are never "
                             "subsampled; drop it or ask for JSON or CSV")
     if q.get("no_timestamps") and fmt != "json":

@@ -480,4 +480,9 @@ def render_data(
             "Content-Type": "application/octet-stream",
             "Content-Disposition": 'attachment; filename="data.zip"',
         }, body
-    raise DataQueryError(400, f"Unknown format {fmt!r}; use json, csv or binary.")
+    if fmt == "edf":  # EDF+ body built in edfview (issue 11)
+        from .edfview import render_edf
+        return 200, {"Content-Type": "application/x-edf",
+                     "Content-Disposition": 'attachment; filename="data.edf"'}, render_edf(
+            segments, dts, s, e)
+    raise DataQueryError(400, f"Unknown format {fmt!r}; use json, csv, binary or edf.")
