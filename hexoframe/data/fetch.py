@@ -2,8 +2,9 @@
 
 Each request of :func:`hexoframe.data.plan.build_requests` is sent on the client's session
 from a bounded thread pool; answers are decoded in the worker, checked against what the
-plan expects (exact sample counts and spacing for sync channels, the point cap for
-asynchronous ones), and an answer that shows subsampling is split and refetched. Pieces
+plan expects (exact sample counts and spacing for sync channels; for asynchronous ones,
+event for event against the binary ``.hxd`` of the same window, which the service never
+subsamples), and an answer that shows subsampling is split and refetched. Pieces
 are stitched by sample time, so the order in which answers arrive does not matter.
 
 Values come back *raw* (binary integers, or JSON/CSV values divided by ``api_scale``).
@@ -222,16 +223,35 @@ def _decode(plan: Plan, req: Request, body: bytes,
     return out
 
 
+def _event_reference(client: Any, plan: Plan, req: Request) -> dict[int, np.ndarray]:
+    """Event times of ``req``'s event channels from the binary ``.hxd`` of the same window.
+
+    Event channels have no spacing that shows subsampling, and the service may cap answers
+    below the point cap the client assumes. Binary answers are never subsampled, so their
+    event times are the reference a JSON or CSV answer must match, event for event.
+    """
+    members = [m for m in req.members if plan.channels[m[0]].datatype.is_async]
+    if req.method == "binary" or not members:
+        return {}
+    ref_req = Request("binary", req.user, req.start, req.end, members)
+    pieces = _decode(plan, ref_req, _send(client, plan, ref_req))
+    return {i: pieces[i].tick_array() for i, _, _ in members}
+
+
 def _verdict(ch: ChannelPlan, lo: int, hi: int, piece: Piece, state: _State,
-             method: str) -> str:
+             method: str, reference: np.ndarray | None = None) -> str:
     """``"ok"``, ``"split"`` (subsampled or at the cap) or ``"incomplete"``."""
     n = len(piece)
     dt = ch.datatype
     if dt.is_async:
-        # with k = ceil(n / cap), an evenly subsampled answer keeps more than cap / 2 points
-        if method != "binary" and n > state.cap // 2:
+        if method == "binary" or reference is None:
+            return "ok"
+        if n == reference.size and np.array_equal(piece.tick_array(), reference):
+            return "ok"
+        if n < reference.size:  # fewer events than the uncapped answer: subsampled
+            state.learn(max(1, n))
             return "split"
-        return "ok"
+        return "incomplete"  # events the binary answer does not have
     expected = ch.expected_in(lo, hi)
     if expected is not None and n > expected:
         return "incomplete"  # more samples than the grid holds: not a plain answer
@@ -254,13 +274,14 @@ def _verdict(ch: ChannelPlan, lo: int, hi: int, piece: Piece, state: _State,
 
 
 def _split(plan: Plan, req: Request, failing: list[tuple[int, int, int]], state: _State,
-           n_got: int) -> list[Request]:
+           n_got: int, n_ref: int = 0) -> list[Request]:
     ch0 = plan.channels[failing[0][0]]
     step = ch0.datatype.step_ticks or 1
     lo = min(m[1] for m in failing)
     hi = max(m[2] for m in failing)
     if ch0.datatype.is_async:
-        parts = 2 if n_got < 2 * state.cap else -(-n_got // state.cap) + 1
+        wanted = max(n_got, n_ref)
+        parts = max(2, -(-wanted // max(1, state.cap - 1)) + 1)
     else:
         expected = max(ch0.expected_in(lo, hi) or 0, n_got)
         parts = -(-expected // max(1, state.cap - 1))
@@ -320,8 +341,11 @@ def fetch_plan(
     result = FetchResult(cap=plan.cap)
     workers = max(1, int(max_workers or default_workers()))
 
-    def work(req: Request, depth: int) -> tuple[Request, int, dict[int, Piece]]:
-        return req, depth, _decode(plan, req, _send(client, plan, req), into)
+    def work(req: Request, depth: int
+             ) -> tuple[Request, int, dict[int, Piece], dict[int, np.ndarray]]:
+        pieces = _decode(plan, req, _send(client, plan, req), into)
+        reference = _event_reference(client, plan, req) if resolution == "full" else {}
+        return req, depth, pieces, reference
 
     if not requests:
         return result
@@ -332,14 +356,15 @@ def fetch_plan(
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    req, depth, pieces = fut.result()
-                    result.requests += 1
+                    req, depth, pieces, reference = fut.result()
+                    result.requests += 2 if reference else 1  # a binary check for events
                     failing: list[tuple[int, int, int]] = []
                     for i, lo, hi in req.members:
                         piece = pieces[i]
                         verdict = (
                             "ok" if resolution == "any"
-                            else _verdict(plan.channels[i], lo, hi, piece, state, req.method)
+                            else _verdict(plan.channels[i], lo, hi, piece, state, req.method,
+                                          reference.get(i))
                         )
                         if resolution == "any" and not plan.channels[i].datatype.is_async:
                             exp = plan.channels[i].expected_in(lo, hi)
@@ -363,7 +388,9 @@ def fetch_plan(
                             )
                     if failing:
                         n_got = max(len(pieces[i]) for i, _, _ in failing)
-                        subs = _split(plan, req, failing, state, n_got)
+                        n_ref = max((reference[i].size for i, _, _ in failing
+                                     if i in reference), default=0)
+                        subs = _split(plan, req, failing, state, n_got, n_ref)
                         result.refetched += len(subs)
                         logger.debug("answer [%s, %s) subsampled; refetching as %d windows",
                                      req.start, req.end, len(subs))
