@@ -130,6 +130,8 @@ def read_wav(data: bytes | memoryview, signed: bool = True) -> tuple[int, np.nda
         (size,) = struct.unpack_from("<I", view, pos + 4)
         body = pos + 8
         if chunk_id == b"fmt ":
+            if size < 16 or body + size > len(view):
+                raise ResponseError(f"WAV fmt chunk of {size} bytes does not fit the file.")
             fmt, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", view, body)
             if fmt != 1 or channels != 1 or bits != 16:
                 raise ResponseError(
@@ -140,13 +142,32 @@ def read_wav(data: bytes | memoryview, signed: bool = True) -> tuple[int, np.nda
             if rate is None:
                 raise ResponseError("WAV data chunk before its fmt chunk.")
             avail = len(view) - body
-            size = min(size, avail) // 2 * 2
+            if size > avail:
+                raise ResponseError(
+                    f"Truncated WAV: the data chunk says {size} bytes, {avail} are present."
+                )
+            if size % 2:
+                raise ResponseError(f"WAV data chunk of {size} bytes is not whole 16-bit samples.")
+            if not _chunks_fill(view, body + size):
+                raise ResponseError(
+                    f"WAV data chunk says {size} bytes but {avail} follow its header."
+                )
             dtype = "<i2" if signed else "<u2"
             return rate, np.frombuffer(view, dtype=dtype, count=size // 2, offset=body)
         pos = body + size + (size & 1)
     if rate is None:
-        raise ResponseError("WAV file without a fmt chunk.")
-    return rate, np.empty(0, dtype="<i2" if signed else "<u2")
+        raise ResponseError("WAV file without a fmt chunk (truncated or damaged header).")
+    raise ResponseError("WAV file without a data chunk (truncated or damaged header).")
+
+
+def _chunks_fill(view: memoryview, pos: int) -> bool:
+    """Whether the bytes from ``pos`` to the end are whole RIFF chunks (or nothing)."""
+    while pos < len(view):
+        if pos + 8 > len(view) or not bytes(view[pos : pos + 4]).isalnum():
+            return False
+        (size,) = struct.unpack_from("<I", view, pos + 4)
+        pos += 8 + size + (size & 1)
+    return pos == len(view)
 
 
 def hxd_bytes(ts: np.ndarray, raw: np.ndarray) -> bytes:

@@ -203,3 +203,30 @@ def error_for_status(
     if isinstance(err, RateLimited):
         err.retry_after = retry_after
     return err
+
+
+class ExportFormatError(HexoskinError, ValueError):
+    """A local export file (folder or zip) is damaged or ambiguous; found while reading it.
+
+    Attributes
+    ----------
+    path : str
+        The file (or zip member) at fault.
+    problem : str
+        What is wrong with it.
+
+    Examples
+    --------
+    >>> str(ExportFormatError("rec/heart_rate.wav", "truncated"))
+    "rec/heart_rate.wav: truncated. Download the export again; the file is damaged."
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem.rstrip(".")
+        super().__init__(
+            f"{self.path}: {self.problem}. Download the export again; the file is damaged."
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.problem))

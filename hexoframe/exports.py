@@ -16,8 +16,12 @@ Examples
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
+import struct
+import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +34,7 @@ from . import catalog
 from .catalog import Datatype
 from .data import assemble
 from .data.decode import ZipContents, decode_zip, parse_user, read_export_csv, read_wav
-from .errors import InvalidQueryError, ResponseError
+from .errors import ExportFormatError, InvalidQueryError, ResponseError
 from .timestamps import TICKS_PER_SECOND, unix_seconds_to_ticks
 
 __all__ = ["Export", "open_export", "read_export", "read_statistics"]
@@ -112,9 +116,18 @@ def _record_start(info: dict[str, Any]) -> int:
     for key in ("start", "start_timestamp"):
         value = info.get(key)
         if value is not None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                0 <= value < 2**53 and float(value).is_integer()
+            ):
+                raise ResponseError(f"info.json {key!r} is {value!r}, not a tick count.")
             return int(value)
-    if info.get("timestamp") is not None:
-        return unix_seconds_to_ticks(float(info["timestamp"]))
+    value = info.get("timestamp")
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            0 <= value < 2**33
+        ):
+            raise ResponseError(f"info.json 'timestamp' is {value!r}, not Unix seconds.")
+        return unix_seconds_to_ticks(float(value))
     raise ResponseError("info.json has no 'start', 'start_timestamp' or 'timestamp'.")
 
 
@@ -125,8 +138,6 @@ def _read_folder(path: Path) -> ZipContents:
             continue
         stem, ext = entry.stem, entry.suffix.lower()
         if ext == ".json" and stem == "info":
-            import json
-
             out.info = json.loads(entry.read_bytes())
         elif ext == ".wav":
             out.wav[stem] = entry.read_bytes()
@@ -202,18 +213,49 @@ def open_export(path: str | os.PathLike[str] | bytes | Any) -> Export:
         p = Path(path)
         if not p.exists():
             raise InvalidQueryError(f"No export at {str(p)!r}.")
+        where = str(p)
+    else:
+        p = None
+        where = getattr(path, "name", None) or f"<{type(path).__name__} export>"
+    try:
+        return _decode(p, path)
+    except ExportFormatError:
+        raise
+    except (ResponseError, ValueError, TypeError, KeyError, AttributeError, EOFError, OSError,
+            zipfile.BadZipFile, zlib.error, struct.error, OverflowError,
+            NotImplementedError) as exc:
+        if isinstance(exc, (FileNotFoundError, PermissionError, InvalidQueryError)):
+            raise
+        problem = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        raise ExportFormatError(where, problem) from exc
+
+
+def _member(name: str, read: Any, *args: Any, **kwargs: Any) -> Any:
+    """``read(*args)``, with ``name`` put in front of the message of a damaged file."""
+    try:
+        return read(*args, **kwargs)
+    except (ResponseError, ValueError, struct.error, OverflowError) as exc:
+        problem = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        raise ResponseError(f"{name}: {problem}") from exc
+
+
+def _decode(p: Path | None, path: Any) -> Export:
+    """Decode an export; errors here are turned into :class:`ExportFormatError`."""
+    if p is not None:
         contents = _read_folder(p) if p.is_dir() else decode_zip(p)
     else:
         contents = decode_zip(path)
     if not contents.info:
         raise ResponseError("Not a Hexoskin export: info.json is missing.")
+    if not isinstance(contents.info, dict):
+        raise ResponseError("info.json is not a JSON object.")
     start = _record_start(contents.info)
     user = parse_user(contents.info.get("user"))
     export = Export(info=contents.info, start=start, user=user)
     for stem, data in contents.wav.items():
         dt = catalog.by_stem(stem)
         signed = dt.signed if dt is not None else True
-        rate_field, raw = read_wav(data, signed=signed)
+        rate_field, raw = _member(f"{stem}.wav", read_wav, data, signed=signed)
         if dt is None:
             dt = _datatype_for(stem, rate_field)
         step = dt.step_ticks
@@ -226,9 +268,9 @@ def open_export(path: str | os.PathLike[str] | bytes | Any) -> Export:
         export.channels[dt.name] = (dt, ticks, raw)
     for stem, data in contents.csv.items():
         if stem == "statistics":
-            export.statistics = read_statistics(data)
+            export.statistics = _member("statistics.csv", read_statistics, data)
             continue
-        _, offsets, raw = read_export_csv(data)
+        _, offsets, raw = _member(f"{stem}.csv", read_export_csv, data)
         dt = _datatype_for(stem)
         export.channels[dt.name] = (dt, start + offsets, raw)
     return export

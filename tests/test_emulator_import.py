@@ -107,10 +107,11 @@ def test_binary_answer_reproduces_the_wav_files():
                              end=src.end, fmt="binary", flat=False, cap=65535,
                              request_path="/api/v1/data/?record=122445")
     zf = zipfile.ZipFile(io.BytesIO(body))
-    assert json.loads(zf.read("info.json"))["start"] == START
+    folder = "record_122445/"  # the reference's layout: unzipping gives record_<id>/
+    assert json.loads(zf.read(folder + "info.json"))["start"] == START
     for f in EXPORT.glob("*.wav"):
-        assert zf.read(f.name)[44:] == f.read_bytes()[44:], f.name
-        rate, _ = binformats.read_wav(zf.read(f.name), signed=True)
+        assert zf.read(folder + f.name)[44:] == f.read_bytes()[44:], f.name
+        rate, _ = binformats.read_wav(zf.read(folder + f.name), signed=True)
         assert rate == int.from_bytes(f.read_bytes()[24:28], "little")
 
 
@@ -138,6 +139,6 @@ def test_over_http(files):
         assert r.status_code == 200
         zf = zipfile.ZipFile(io.BytesIO(r.content))
         for f in EXPORT.glob("*.wav"):
-            assert zf.read(f.name)[44:] == f.read_bytes()[44:], f.name
-        ts, val = binformats.read_hxd(zf.read("RR_interval.hxd"))
+            assert zf.read("record_122445/" + f.name)[44:] == f.read_bytes()[44:], f.name
+        ts, val = binformats.read_hxd(zf.read("record_122445/RR_interval.hxd"))
         assert np.array_equal(ts, files[18][0]) and np.array_equal(val, files[18][1])

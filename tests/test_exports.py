@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from hexoframe import catalog
-from hexoframe.errors import InvalidQueryError, ResponseError
+from hexoframe.errors import ExportFormatError, InvalidQueryError
 from hexoframe.exports import open_export, read_export
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -120,5 +120,5 @@ def test_start_timestamp_variant_and_errors(tmp_path):
         read_export(buf.getvalue(), datatypes="ecg")
     with pytest.raises(InvalidQueryError):
         read_export(tmp_path / "missing.zip")
-    with pytest.raises(ResponseError):
+    with pytest.raises(ExportFormatError, match="not a zip"):
         read_export(b"not a zip")

@@ -431,9 +431,11 @@ def read_export_csv(data: bytes | str) -> tuple[str, np.ndarray, np.ndarray]:
     """
     if isinstance(data, str):
         data = data.encode()
+    if data and not data.endswith(b"\n"):
+        raise ResponseError("Truncated export CSV: the last line has no end.")
     first, _, rest = data.partition(b"\n")
     header = first.decode().strip().split(",", 1)
-    if len(header) != 2:
+    if len(header) != 2 or not header[0].startswith("time"):
         raise ResponseError(f"Unexpected export CSV header {first[:80]!r}.")
     if not rest.strip():
         return header[1], _EMPTY_TICKS, _EMPTY_VALUES
@@ -447,6 +449,10 @@ def read_export_csv(data: bytes | str) -> tuple[str, np.ndarray, np.ndarray]:
     if flat.size % 2:
         raise ResponseError("Malformed export CSV: odd number of fields.")
     pairs = flat.reshape(-1, 2)
+    if not np.isfinite(pairs[:, 0]).all():
+        raise ResponseError("Malformed export CSV: a time is NaN or infinite.")
+    if pairs.size and np.abs(pairs[:, 0]).max() > 2.0**52 / 256:
+        raise ResponseError("Malformed export CSV: a time is out of range.")
     offsets = np.rint(pairs[:, 0] * 256).astype(np.int64)
     return header[1], offsets, np.ascontiguousarray(pairs[:, 1])
 
@@ -474,8 +480,22 @@ class ZipContents:
 
 
 def _export_folder(names: list[str]) -> str:
-    """The folder of a zip that holds the export: where ``info.json`` is, else the shallowest."""
-    infos = [n.rpartition("/")[0] for n in names if n.rpartition("/")[2] == "info.json"]
+    """The folder of a zip that holds the export: where ``info.json`` is, else the shallowest.
+
+    Accepts the flat layout and the ``record_<id>/`` folder layout; refuses two
+    ``info.json`` outside ``matlab-converted/`` and duplicate member names.
+    """
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise ResponseError(f"The zip holds {dup[0]!r} twice; it is ambiguous.")
+    infos = sorted(n.rpartition("/")[0] for n in names
+                   if n.rpartition("/")[2] == "info.json"
+                   and "matlab-converted" not in n.split("/"))
+    if len(infos) > 1:
+        raise ResponseError(
+            f"The zip holds info.json in {infos[0] or 'its root'!r} and {infos[1]!r}; "
+            "it is ambiguous which is the export."
+        )
     folders = infos or [n.rpartition("/")[0] for n in names]
     return min(folders, key=lambda f: (f.count("/") + bool(f), f), default="")
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -364,7 +365,11 @@ def _render_binary(
             files[f"{dt.stem}.hxd"] = binformats.hxd_bytes(ts, raw)
             continue
         files[f"{dt.stem}.wav"] = _wav_for(live, dt, user, b_start, end)
-    return binformats.zip_bytes(files)
+    # As the reference shows (``unzip record_37700.zip`` gives ``record_37700/``): a query
+    # naming one record gets that folder; other queries have no record id and stay flat.
+    record = re.search(r"[?&]record=(\d+)(?:&|$)", request_path)
+    folder = f"record_{record.group(1)}/" if record else ""
+    return binformats.zip_bytes({folder + name: body for name, body in files.items()})
 
 
 _BINARY_CHUNK = 1 << 21  # samples per piece when encoding long WAVs
