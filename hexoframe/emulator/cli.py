@@ -16,15 +16,28 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
 from typing import TextIO
 
+from ..errors import HexoskinError
 from .auth import OAUTH_CLIENT
 from .faults import FaultConfig
 from .server import Emulator
 from .store import DEMO_USERS
+
+
+def _port(text: str) -> int:
+    """A TCP port number, 0 (any free port) to 65535; argparse reports anything else."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0 to 65535)")
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hexoframe emulator",
                                 description="Serve the Hexoskin REST API emulator on loopback.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
+    p.add_argument("--port", type=_port, default=0, help="port (default 0: a free one)")
     p.add_argument("--db", help="SQLite file kept across restarts (default: in memory)")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic signals")
     p.add_argument("--import", dest="imports", action="append", default=[], metavar="EXPORT",
@@ -104,13 +117,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except ValueError as exc:
         print(f"hexoframe emulator: {exc}", file=sys.stderr)
         return 2
-    emu = Emulator(host=args.host, port=args.port, db=args.db, seed=args.seed,
-                   imports=args.imports, faults=faults, token_ttl=args.token_ttl,
-                   signature_window=args.signature_window)
     try:
+        emu = Emulator(host=args.host, port=args.port, db=args.db, seed=args.seed,
+                       imports=args.imports, faults=faults, token_ttl=args.token_ttl,
+                       signature_window=args.signature_window)
         emu.start()
-    except (OSError, ValueError) as exc:
-        print(f"hexoframe emulator: cannot start: {exc}", file=sys.stderr)
+    except (OSError, ValueError, OverflowError, sqlite3.Error, HexoskinError) as exc:
+        where = f" (database {args.db!r})" if isinstance(exc, sqlite3.Error) else ""
+        print(f"hexoframe emulator: cannot start{where}: {exc}", file=sys.stderr)
         return 1
     stop = threading.Event()
     previous = None

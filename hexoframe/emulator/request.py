@@ -169,6 +169,8 @@ class Request:
         raw = read_body(self.environ)
         try:
             data = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+        except RecursionError:  # json.loads of a deeply nested document
+            raise ApiError(400, "the request body is nested too deeply to parse") from None
         except (UnicodeDecodeError, ValueError):
             raise ApiError(400, "the request body must be a JSON object") from None
         if not isinstance(data, dict):
