@@ -242,7 +242,14 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
         if kind == "user" and rest:
             if not rest[0].isdigit():
                 raise FileNotFoundError(f"hexoskin://{path}: records are named by id.")
-            return "record", int(rest[0]), rest[1:]
+            rid = int(rest[0])
+            owner = self._source("record", rid).user
+            if owner != ident:  # a record is only in its own user's folder
+                raise FileNotFoundError(
+                    f"hexoskin://{path}: record {rid} belongs to user {owner}, not {ident}; "
+                    f"its folder is user/{owner}/{rid}."
+                )
+            return "record", rid, rest[1:]
         return kind, ident, rest
 
     def _source(self, kind: str, ident: int) -> Source:

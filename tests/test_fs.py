@@ -179,3 +179,19 @@ def test_bad_paths_raise_file_errors(fs):
         fs.cat_file("record/37700")
     with pytest.raises(PermissionError):
         fs.open("record/37700/new.wav", "wb")
+
+
+def test_record_under_another_users_folder_does_not_exist(so):
+    """Issue 8 item 9: user/1515/37750/... served the caller's record under another user."""
+    fs = fsspec.filesystem("hexoskin", skip_instance_cache=True, **so)
+    assert "user/1511/37700" in fs.ls("user/1511", detail=False)
+    assert fs.info("user/1511/37700/info.json")["type"] == "file"
+    for path in ("user/1515/37700", "user/1515/37700/info.json",
+                 "user/1512/37700/heart_rate.wav"):
+        with pytest.raises(FileNotFoundError, match="belongs to user 1511"):
+            fs.info(path)
+        assert not fs.exists(path)
+    with pytest.raises(FileNotFoundError):
+        fs.cat_file("user/1515/37700/heart_rate.wav")
+    with pytest.raises(FileNotFoundError):
+        fs.ls("user/1515/37700")
