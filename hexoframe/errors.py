@@ -217,8 +217,8 @@ class ExportFormatError(HexoskinError, ValueError):
 
     Examples
     --------
-    >>> str(ExportFormatError("rec/heart_rate.wav", "truncated"))
-    "rec/heart_rate.wav: truncated. Download the export again; the file is damaged."
+    >>> print(ExportFormatError("rec/heart_rate.wav", "truncated"))
+    rec/heart_rate.wav: truncated. Download the export again; the file is damaged.
     """
 
     def __init__(self, path: str, problem: str) -> None:
