@@ -374,8 +374,10 @@ def resolve(keys: int | str | Datatype | Iterable[int | str | Datatype]) -> list
     >>> [d.id for d in resolve(["hr", 19, "breathing_rate"])]
     [19, 33]
     """
-    if isinstance(keys, (str, int, np.integer, Datatype)):
-        keys = [keys]
+    if isinstance(keys, (str, bytes, int, np.integer, Datatype)) or not isinstance(
+        keys, Iterable
+    ):
+        keys = [keys]  # lookup() refuses what is not an id or a name, with a typed error
     out: list[Datatype] = []
     seen: set[int] = set()
     for key in keys:

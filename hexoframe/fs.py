@@ -47,7 +47,7 @@ from fsspec.spec import AbstractBufferedFile, AbstractFileSystem, _Cached
 from . import catalog
 from .binformats import hxd_bytes, rate_field, wav_bytes
 from .catalog import Datatype
-from .errors import NotFound
+from .errors import InvalidQueryError, NotFound
 from .sources import (
     DEFAULT_DATATYPES,
     SECRET_KEYS,
@@ -488,6 +488,7 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
 
         For WAV files only the samples in the range are fetched.
         """
+        start, end = _offset(start, "start"), _offset(end, "end")
         src, name, dt = self._target(self._strip_protocol(path))
         if dt is not None and not dt.is_async and (start is not None or end is not None):
             r = self._reader(src, dt)
@@ -526,3 +527,11 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
 def _rebuild_fs(cls: type, options: dict[str, Any]) -> HexoskinFileSystem:
     return cls(**options)
 
+
+def _offset(value: Any, name: str) -> int | None:
+    """A byte offset as Python slices take it: an integer (whole floats allowed) or None."""
+    if value is None or isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return None if value is None else int(value)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    raise InvalidQueryError(f"{name}={value!r} is not a byte offset; pass an integer or None.")

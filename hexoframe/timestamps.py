@@ -20,6 +20,7 @@ Timestamp('2024-05-01 10:00:00+0000', tz='UTC')
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from typing import Any
 
 import numpy as np
@@ -148,14 +149,130 @@ def _timestamp_to_ns(ts: pd.Timestamp) -> int:
     return int(ts.as_unit("ns").value)
 
 
+_RANGE_TEXT = "1677-09-21 to 2262-04-11 UTC (the range of nanosecond datetimes)"
+
+
+_TIME_TYPES = (str, _dt.datetime, _dt.date, np.datetime64, pd.Timestamp)
+
+
+def _tick_limit(step: int) -> int:
+    """Largest tick count: ticks are int64 (a span check bounds what is asked of the service)."""
+    return 2**63 - 1
+
+
+def _out_of_range(value: Any) -> InvalidQueryError:
+    return InvalidQueryError(
+        f"{value!r} is out of range: ticks are 64-bit integers and datetimes must lie in "
+        f"{_RANGE_TEXT}."
+    )
+
+
+def _number_to_ticks(value: Any, step: int) -> int:
+    """A number is ticks: integers as they are, floats only when whole and finite."""
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if not math.isfinite(number) or not number.is_integer():
+            raise InvalidQueryError(
+                f"{value!r} is not a whole number of ticks; pass ticks as integers or a "
+                "datetime/ISO string."
+            )
+        if abs(number) >= 2.0**63:
+            raise _out_of_range(value)
+        ticks = int(number)
+    else:
+        ticks = int(value)
+    if abs(ticks) > _tick_limit(step):
+        raise _out_of_range(value)
+    return ticks
+
+
+def _scalar_to_ticks(value: Any, step: int) -> int:
+    """The one rule for a single value; containers apply it to each element."""
+    if value is None:
+        raise InvalidQueryError("A time is required here, got None.")
+    if isinstance(value, (bool, np.bool_)):
+        raise InvalidQueryError(f"{value!r} is not a time.")
+    if isinstance(value, (int, np.integer, float, np.floating)):
+        return _number_to_ticks(value, step)
+    if isinstance(value, _TIME_TYPES):
+        try:
+            ts = pd.Timestamp(value)
+            if ts is pd.NaT:
+                raise InvalidQueryError(f"{value!r} is not a time (NaT).")
+            ns = _timestamp_to_ns(ts)
+        except pd.errors.OutOfBoundsDatetime:
+            raise _out_of_range(value) from None
+        except (ValueError, TypeError, OverflowError):
+            raise InvalidQueryError(
+                f"Cannot read {value!r} as a time; use ISO 8601 such as "
+                "'2024-05-01T10:00:00Z', a datetime, or HexoTimestamp ticks."
+            ) from None
+        return ns // step
+    raise InvalidQueryError(
+        f"Cannot read a {type(value).__name__} as a time; use ticks, an ISO 8601 string, "
+        "a datetime, or a list/array/Series of those."
+    )
+
+
+def _array_to_ticks(value: Any, step: int) -> np.ndarray:
+    """Containers: the scalar rule, vectorised where the dtype says what every value is."""
+    if isinstance(value, (pd.Series, pd.Index)) and isinstance(
+        value.dtype, pd.DatetimeTZDtype
+    ):
+        value = value.tz_convert("UTC").tz_localize(None) if isinstance(value, pd.Index) \
+            else value.dt.tz_convert("UTC").dt.tz_localize(None)
+    if isinstance(value, (list, tuple)):  # element by element: numpy would mix the kinds
+        return np.fromiter((_scalar_to_ticks(v, step) for v in value), dtype=np.int64,
+                           count=len(value))
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise InvalidQueryError(f"Cannot read {type(value).__name__} values as times.") from exc
+    if arr.ndim != 1:
+        arr = arr.reshape(-1) if arr.ndim == 0 else arr
+        if arr.ndim != 1:
+            raise InvalidQueryError(f"Times must be one-dimensional, got shape {arr.shape}.")
+    limit = _tick_limit(step)
+    kind = arr.dtype.kind
+    if kind in "iu":
+        if arr.size and (arr.max() > limit or (kind == "i" and arr.min() < -limit)):
+            raise _out_of_range(arr.max() if arr.max() > limit else arr.min())
+        return arr.astype(np.int64)
+    if kind == "f":
+        bad = ~np.isfinite(arr) | (arr != np.trunc(arr))
+        if bad.any():
+            _number_to_ticks(arr[bad][0], step)  # raises, naming the value
+        if arr.size and np.abs(arr).max() >= 2.0**63:
+            raise _out_of_range(arr[np.abs(arr).argmax()])
+        return arr.astype(np.int64)
+    if kind == "M":
+        if np.isnat(arr).any():
+            raise InvalidQueryError("Times contain NaT; drop or fill them first.")
+        try:
+            ns = arr.astype("datetime64[ns]", casting="same_kind")
+        except (ValueError, OverflowError):
+            raise _out_of_range(arr) from None
+        if (arr.astype("datetime64[s]").astype(np.int64)
+                != ns.astype("datetime64[s]").astype(np.int64)).any():
+            raise _out_of_range(arr)
+        return np.floor_divide(ns.view(np.int64), np.int64(step))
+    if kind == "b":
+        raise InvalidQueryError("Booleans are not times.")
+    return np.fromiter((_scalar_to_ticks(v, step) for v in arr), dtype=np.int64,
+                       count=arr.size)
+
+
 def to_ticks(value: Any, tick_rate: int = TICKS_PER_SECOND) -> Any:
     """Any time-like value to ticks (int, or an int64 array for array-likes).
 
+    One rule for scalars and every element of a container: numbers are ticks (floats only
+    when whole and finite), strings are ISO 8601 (naive means UTC), datetimes and
+    ``numpy.datetime64`` are converted to UTC; times between ticks are floored.
+
     Parameters
     ----------
-    value : int, str, datetime, date, pandas.Timestamp, numpy.datetime64, or array-like
-        Integers are already ticks and pass through.  Naive datetimes and strings
-        without an offset are UTC; aware ones are converted to UTC.
+    value : int, float, str, datetime, date, pandas.Timestamp, numpy.datetime64, or array-like
+        A time, or a list/tuple/array/Series/Index of times (mixed kinds allowed).
     tick_rate : int
         Ticks per second of the host (256, or 1000 for Astroskin).
 
@@ -166,7 +283,8 @@ def to_ticks(value: Any, tick_rate: int = TICKS_PER_SECOND) -> Any:
     Raises
     ------
     InvalidQueryError
-        When the value cannot be read as a time.
+        When a value cannot be read as a time, is not a whole number of ticks, or lies
+        outside 1677-09-21 to 2262-04-11 UTC.
 
     Examples
     --------
@@ -174,42 +292,10 @@ def to_ticks(value: Any, tick_rate: int = TICKS_PER_SECOND) -> Any:
     256
     >>> to_ticks(pd.Timestamp("1970-01-01 01:00:01", tz="Europe/Paris"))
     256
+    >>> to_ticks([256.0, "1970-01-01T00:00:02"]).tolist()
+    [256, 512]
     """
     step = ns_per_tick(tick_rate)
-    if value is None:
-        raise InvalidQueryError("A time is required here, got None.")
-    if isinstance(value, bool):
-        raise InvalidQueryError(f"{value!r} is not a time.")
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        if not float(value).is_integer():
-            raise InvalidQueryError(
-                f"{value!r} is a float; pass ticks as integers or a datetime/ISO string."
-            )
-        return int(value)
-    if isinstance(value, (str, _dt.datetime, _dt.date, np.datetime64, pd.Timestamp)):
-        try:
-            ts = pd.Timestamp(value)
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise InvalidQueryError(
-                f"Cannot read {value!r} as a time; use ISO 8601 such as "
-                "'2024-05-01T10:00:00Z', a datetime, or HexoTimestamp ticks."
-            ) from exc
-        if ts is pd.NaT:
-            raise InvalidQueryError(f"{value!r} is not a time (NaT).")
-        return _timestamp_to_ns(ts) // step
-    # array-likes
-    if isinstance(value, (pd.Series, pd.Index)) and pd.api.types.is_integer_dtype(value.dtype):
-        return np.asarray(value, dtype=np.int64).copy()
-    arr = np.asarray(value)
-    if arr.dtype.kind in "iu":
-        return arr.astype(np.int64)
-    try:
-        idx = pd.DatetimeIndex(pd.to_datetime(value, utc=True))
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidQueryError(f"Cannot read {type(value).__name__} values as times.") from exc
-    if idx.hasnans:
-        raise InvalidQueryError("Times contain NaT; drop or fill them first.")
-    ns = idx.tz_localize(None).as_unit("ns").asi8
-    return np.floor_divide(ns, np.int64(step))
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series, pd.Index)):
+        return _array_to_ticks(value, step)
+    return _scalar_to_ticks(value, step)

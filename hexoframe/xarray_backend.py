@@ -261,6 +261,24 @@ def _is_export_path(obj: Any) -> bool:
     return not looks_like_hexoskin_url(path)
 
 
+def _check_cf_decoders(**decoders: Any) -> None:
+    """xarray's CF decoder options: the engine's variables are already decoded.
+
+    Time axes are exact datetimes built from ticks and values are in their units, so only
+    the default of each option (``None`` or ``True``; ``use_cftime`` ``None`` or ``False``)
+    can be honoured; anything else is refused rather than silently ignored.
+    """
+    for name, value in decoders.items():
+        default = (None, False) if name == "use_cftime" else (None, True)
+        if value not in default:
+            raise InvalidQueryError(
+                f"{name}={value!r} is not supported by the hexoskin engine: its variables are "
+                "decoded already (times are exact datetimes from HexoTimestamps). For raw "
+                "ticks, open with units='raw' and use ds['<time>'].hexo or "
+                "hexoframe.timestamps.to_ticks on the time coordinate."
+            )
+
+
 def open_hexoskin_dataset(
     filename_or_obj: Any,
     *,
@@ -330,6 +348,12 @@ class HexoskinBackendEntrypoint(BackendEntrypoint):
         "end",
         "client",
         "storage_options",
+        "decode_times",
+        "decode_timedelta",
+        "mask_and_scale",
+        "use_cftime",
+        "concat_characters",
+        "decode_coords",
     )
     _lock = threading.Lock()
 
@@ -345,7 +369,16 @@ class HexoskinBackendEntrypoint(BackendEntrypoint):
         end: Any = None,
         client: Any = None,
         storage_options: Mapping[str, Any] | None = None,
+        decode_times: Any = None,
+        decode_timedelta: Any = None,
+        mask_and_scale: Any = None,
+        use_cftime: Any = None,
+        concat_characters: Any = None,
+        decode_coords: Any = None,
     ) -> xr.Dataset:
+        _check_cf_decoders(decode_times=decode_times, decode_timedelta=decode_timedelta,
+                           mask_and_scale=mask_and_scale, use_cftime=use_cftime,
+                           concat_characters=concat_characters, decode_coords=decode_coords)
         return open_hexoskin_dataset(
             filename_or_obj,
             datatypes=datatypes,

@@ -22,10 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .. import catalog
 from ..catalog import Datatype
 from ..errors import HexoskinError, InvalidQueryError, ResponseError
-from ..timestamps import TICKS_PER_SECOND, to_ticks
+from ..timestamps import TICKS_PER_SECOND, ns_per_tick, ticks_to_timestamp, to_ticks
 from .decode import parse_user
 
 __all__ = [
@@ -309,8 +311,8 @@ def plan_query(
     if record is not None and range is not None:
         raise InvalidQueryError("Give a record or a range, not both.")
     tick_rate = int(getattr(client, "tick_rate", TICKS_PER_SECOND) or TICKS_PER_SECOND)
-    q_start = None if start is None else to_ticks(start, tick_rate)
-    q_end = None if end is None else to_ticks(end, tick_rate)
+    q_start = None if start is None else _one_time(start, "start", tick_rate)
+    q_end = None if end is None else _one_time(end, "end", tick_rate)
     if q_start is not None and q_end is not None and q_end <= q_start:
         raise InvalidQueryError(
             f"end ({end!r}) is not after start ({start!r}); the span [start, end) is empty."
@@ -351,6 +353,7 @@ def plan_query(
             )
         users = _as_users(user)
         span_start, span_end = q_start, q_end
+    check_span(span_start, span_end, tick_rate)
     channels = [
         channel_plan(dt, u, span_start, span_end, origin, rec_end, cap)
         for u in users
@@ -358,6 +361,54 @@ def plan_query(
     ]
     return Plan(channels, rec_id, rng_id, users, span_start, span_end, origin is not None, cap,
                 tick_rate, grid_record)
+
+
+#: The longest span one query may cover (bounds the windows planned before any request).
+MAX_SPAN_DAYS = 366
+
+
+def _one_time(value: Any, name: str, tick_rate: int) -> int:
+    """``start``/``end`` as one tick count (a list or array of times is refused)."""
+    ticks = to_ticks(value, tick_rate)
+    if isinstance(ticks, np.ndarray):
+        raise InvalidQueryError(
+            f"{name}={value!r} holds several times; pass one time (ticks, ISO string or "
+            "datetime)."
+        )
+    return int(ticks)
+
+
+def check_span(start: int, end: int, tick_rate: int = TICKS_PER_SECOND) -> None:
+    """Refuse spans that no record holds before planning windows for them.
+
+    Raises
+    ------
+    InvalidQueryError
+        When ``start``/``end`` lie outside the datetimes pandas represents, or the span is
+        longer than :data:`MAX_SPAN_DAYS` days.
+
+    Examples
+    --------
+    >>> check_span(0, 256 * 86400)
+    >>> try:
+    ...     check_span(0, 400 * 86400 * 256)  # 400 days
+    ... except InvalidQueryError as exc:
+    ...     print(str(exc).split(";")[1])
+     read long spans in parts of at most 366 days.
+    """
+    limit = (2**63 - 1) // ns_per_tick(tick_rate)
+    for name, t in (("start", start), ("end", end)):
+        if not -limit <= t <= limit:
+            raise InvalidQueryError(
+                f"{name} = {t} ticks is outside 1677-09-21 to 2262-04-11 UTC; pass a time "
+                "within it."
+            )
+    if end - start > MAX_SPAN_DAYS * 86400 * tick_rate:
+        first = ticks_to_timestamp(start, tick_rate).strftime("%Y-%m-%dT%H:%M:%S")
+        raise InvalidQueryError(
+            f"The span [{start}, {end}) ticks (from {first} UTC) is longer than "
+            f"{MAX_SPAN_DAYS} days; read long spans in parts of at most {MAX_SPAN_DAYS} days."
+        )
 
 
 def _range_grid(client: Any, obj: dict[str, Any], start: int, end: int
