@@ -95,12 +95,24 @@ class FaultInjector:
 
     def __init__(self, config: FaultConfig | None = None) -> None:
         self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
         self.configure(config)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Faults injected since the last :meth:`configure`, by kind (``"500"``, ``"503"``,
+        ``"429"``, ``"drop"``, ``"truncate"``, ``"latency"``)."""
+        with self._lock:
+            return dict(self._counts)
+
+    def _count(self, kind: str) -> None:
+        self._counts[kind] = self._counts.get(kind, 0) + 1
 
     def configure(self, config: FaultConfig | None) -> None:
         """Replace the configuration and reseed the RNG."""
         with self._lock:
             self.config = config
+            self._counts = {}
             self._rng = random.Random(config.seed if config else 0)
             self._pattern = (re.compile(config.path_pattern)
                              if config and config.path_pattern else None)
@@ -125,5 +137,9 @@ class FaultInjector:
                     transport = "drop"
                 elif cfg.truncate_rate and rng.random() < cfg.truncate_rate:
                     transport = "truncate"
+            for kind, happened in ((str(status), status), (transport or "", transport),
+                                   ("latency", cfg.latency > 0)):
+                if happened:
+                    self._count(kind)
         return Fault(status=status, retry_after=retry, latency=cfg.latency,
                      transport=transport, subsample_cap=cfg.subsample_cap)

@@ -393,6 +393,21 @@ class Emulator:
         if self.app is not None:
             self.app.stats.reset()
 
+    @property
+    def fault_counts(self) -> dict[str, int]:
+        """Faults injected since the last :meth:`set_faults`, by kind.
+
+        Examples
+        --------
+        >>> import requests
+        >>> from hexoframe.emulator import Emulator, FaultConfig
+        >>> with Emulator(faults=FaultConfig(error_rate=1.0, retry_after=0)) as emu:
+        ...     _ = requests.get(emu.api_url + "record/", timeout=5)
+        ...     emu.fault_counts.get("500", 0) + emu.fault_counts.get("503", 0) == 1
+        True
+        """
+        return self._faults.counts
+
     def set_faults(self, faults: FaultConfig | None) -> None:
         """Replace the fault configuration (``None`` disables faults); reseeds the RNG."""
         self._faults.configure(faults)

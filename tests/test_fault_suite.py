@@ -1,0 +1,161 @@
+"""Mixed reads under injected faults equal the fault-free read or raise a typed error.
+
+Issue 8, the faults suite. One emulator injects, together: about 20% 5xx with
+``Retry-After``, 10% 429, 5% dropped connections, 5% truncated bodies, and latency; then,
+separately, lowered point caps (1000 and 97). Each read of a mixed list (JSON, CSV, binary,
+event channels, paged listings, xarray slices, fsspec ``cat``) is compared with the same read
+made with no fault: equal, or a :class:`~hexoframe.errors.HexoskinError`. A read that
+returns something different is a silent loss, and there must be none.
+
+``benchmarks/bench_reliability.py`` runs the same at a larger scale and prints a table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import fsspec
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from hexoframe.client import Client
+from hexoframe.data.reader import read_hexoskin
+from hexoframe.emulator import FaultConfig
+from hexoframe.errors import HexoskinError
+
+SPAN = dict(start="2024-05-01T10:00Z", end="2024-05-01T10:02Z")
+
+
+def mixed_faults(seed: int) -> FaultConfig:
+    """20% 5xx, 10% 429 (0.125 of the rest), 5% drops, 5% truncations, 1 ms latency."""
+    return FaultConfig(seed=seed, error_rate=0.2, rate_limit_rate=0.125, retry_after=0,
+                       drop_rate=0.0715, truncate_rate=0.0769, latency=0.001)
+
+
+def reads(client: Client, fs: Any) -> list[tuple[str, Callable[[], Any]]]:
+    """The mixed reads: (name, a function returning something comparable)."""
+
+    def frame(**kw: Any) -> Callable[[], Any]:
+        return lambda: read_hexoskin(client=client, how="outer", **kw)
+
+    def dataset_slice() -> Any:
+        ds = xr.open_dataset("hexoskin://record/37700", engine="hexoskin", client=client,
+                             datatypes=["ecg", "hr", "rr"], method="json")
+        ecg = ds["ecg_i"].isel(time_256hz=slice(1000, 9000)).load()
+        return (ecg.to_numpy(), ds["rr_interval"].to_numpy(), ds["heart_rate"].to_numpy())
+
+    return [
+        ("json ecg", frame(record=37700, datatypes="ecg", method="json", **SPAN)),
+        ("csv ecg+resp", frame(record=37700, datatypes=["ecg", "resp_thoracic"], method="csv",
+                               **SPAN)),
+        ("binary 4 channels", frame(record=37700, datatypes=["ecg", "hr", "br", "rr"],
+                                    method="binary")),
+        ("json events", frame(record=37758, datatypes=["rr", "step", "inspiration"],
+                              method="json")),
+        ("csv events", frame(record=37758, datatypes=["nn", "expiration"], method="csv")),
+        ("json 1 Hz", frame(record=37701, datatypes=["hr", "br", "hr_quality"],
+                            method="json")),
+        ("records, paged", lambda: client.records(limit=3)),
+        ("datatypes, paged", lambda: client.resource("datatype").list(limit=7)),
+        ("xarray slice", dataset_slice),
+        ("fsspec cat wav", lambda: fs.cat_file("record/37700/heart_rate.wav")),
+        ("fsspec cat events", lambda: fs.cat_file("record/37700/RR_interval.csv")),
+    ]
+
+
+def same(a: Any, b: Any) -> bool:
+    if isinstance(a, pd.DataFrame):
+        try:
+            pd.testing.assert_frame_equal(a, b)
+        except AssertionError:
+            return False
+        return True
+    if isinstance(a, tuple):
+        return all(np.array_equal(x, y, equal_nan=True) for x, y in zip(a, b, strict=True))
+    if isinstance(a, list):  # ApiObjects from resource lists
+        return [dict(o) for o in a] == [dict(o) for o in b]
+    return a == b
+
+
+def run(emu: Any, creds: dict[str, str], faults: FaultConfig, rounds: int,
+        outcomes: Counter, injected: Counter | None = None) -> None:
+    """Reference reads with no fault, then ``rounds`` passes under ``faults``."""
+    def connect() -> tuple[Client, Any]:
+        client = Client(base_url=emu.url, retries=12, backoff_factor=0.001,
+                        backoff_jitter=0.0, retry_after_max=0.01, **creds)
+        fs = fsspec.filesystem("hexoskin", client=client, skip_instance_cache=True,
+                               method="json")
+        return client, fs
+
+    emu.set_faults(None)
+    client, fs = connect()
+    with client:
+        expected = {name: read() for name, read in reads(client, fs)}
+    emu.set_faults(faults)
+    for _ in range(rounds):
+        client, fs = connect()
+        with client:
+            for name, read in reads(client, fs):
+                outcomes["reads"] += 1
+                try:
+                    got = read()
+                except HexoskinError:
+                    outcomes["typed failures"] += 1
+                    continue
+                if same(got, expected[name]):
+                    outcomes["identical"] += 1
+                else:
+                    outcomes["silent losses"] += 1
+                    outcomes[f"lost: {name}"] += 1
+    if injected is not None:
+        injected.update(emu.fault_counts)
+    emu.set_faults(None)
+
+
+@pytest.fixture(scope="module")
+def emu(hexoskin_users):
+    from hexoframe.emulator import Emulator
+
+    with Emulator() as e:
+        yield e
+
+
+@pytest.fixture(scope="module")
+def creds(hexoskin_users):
+    athlete = hexoskin_users["athlete"]
+    return {"username": athlete["email"], "password": athlete["password"]}
+
+
+def test_mixed_faults_never_lose_data_silently(emu, creds):
+    outcomes: Counter = Counter()
+    injected: Counter = Counter()
+    for seed in range(4):
+        run(emu, creds, mixed_faults(seed), rounds=1, outcomes=outcomes, injected=injected)
+    assert outcomes["reads"] == 4 * 11
+    assert outcomes["silent losses"] == 0, dict(outcomes)
+    assert outcomes["identical"] + outcomes["typed failures"] == outcomes["reads"]
+    assert outcomes["identical"] >= outcomes["reads"] // 2  # the retries do their job
+    for kind in ("429", "drop", "truncate", "latency"):
+        assert injected[kind] > 0, dict(injected)
+    assert injected["500"] + injected["503"] > 0
+
+
+@pytest.mark.parametrize("cap", [1000, 97])
+def test_lowered_caps_never_lose_data_silently(emu, creds, cap):
+    outcomes: Counter = Counter()
+    run(emu, creds, FaultConfig(subsample_cap=cap), rounds=1, outcomes=outcomes)
+    assert outcomes["silent losses"] == 0, dict(outcomes)
+    assert outcomes["identical"] == outcomes["reads"] == 11
+
+
+def test_a_changed_answer_would_be_counted():
+    """The comparison can fail: a frame with one value changed is not the same."""
+    a = pd.DataFrame({"x": [1.0, 2.0]})
+    b = a.copy()
+    b.iloc[1, 0] = 2.5
+    assert not same(a, b) and same(a, a.copy())
+    assert not same((np.arange(3.0),), (np.array([0.0, 1.0, 5.0]),))
