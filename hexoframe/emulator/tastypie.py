@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from .. import catalog
 from . import schema as sch
-from .coerce import number, parse_bool, parse_dt, related_key, strict_int
+from .coerce import number, parse_bool, parse_dt, related_key
 from .request import Request
 from .responses import Answer, ApiError, ok
 from .shapes import USER_NESTED_FIELDS, conform
@@ -315,7 +315,8 @@ class ResourceView(Request):
             "limit": limit,
             "next": self.page_link(limit, offset + limit) if offset + limit < total else None,
             "offset": offset,
-            "previous": self.page_link(limit, max(0, offset - limit)) if offset > 0 else None,
+            # as Tastypie's paginator: no previous page when offset - limit < 0
+            "previous": self.page_link(limit, offset - limit) if offset - limit >= 0 else None,
             "total_count": total,
         }
         return ok({"meta": meta, "objects": [self.render(o) for o in page]})
@@ -327,53 +328,65 @@ class ResourceView(Request):
         return f"{self.environ.get('PATH_INFO', '')}?{urlencode(params)}"
 
     def parse_list_query(self) -> tuple[list[tuple[str, str, Any]], list[str], int, int]:
-        """``(filters, order_by keys, limit, offset)`` of a list query; 400 when invalid."""
+        """``(filters, order_by keys, limit, offset)`` of a list query; 400 when invalid.
+
+        As Tastypie reads a Django ``QueryDict``: a repeated parameter counts once with its
+        last value, except ``__in``/``__range`` lookups, which merge every value (Django's
+        ``getlist``); parameters that name no field of the resource (cache busters such as
+        ``_=123``, ``callback``) are ignored.
+        """
         filters: list[tuple[str, str, Any]] = []
         order: list[str] = []
         limit = sch.default_limit(self.name)
         offset = 0
         schema_filtering = sch.filtering(self.name)
+        merged: dict[str, list[str]] = {}
         for key, value in self.query:
+            merged.setdefault(key, []).append(value)
+        for key, values in merged.items():
+            value = values[-1]
             if key == "limit":
-                limit = strict_int(value, "limit")
-                if limit < 0:
-                    raise ApiError(400, "'limit' must not be negative")
+                limit = _page_number(value, "limit")
                 limit = MAX_LIMIT if limit == 0 else min(limit, MAX_LIMIT)
             elif key == "offset":
-                offset = strict_int(value, "offset")
-                if offset < 0:
-                    raise ApiError(400, "'offset' must not be negative")
+                offset = _page_number(value, "offset")
             elif key == "order_by":
                 allowed = sch.ordering(self.name)
-                for item in value.split(","):
+                for item in (v for val in values for v in val.split(",")):
                     fname = item.strip().lstrip("-")
                     if fname not in allowed:
-                        listed = ", ".join(allowed) if allowed else "none"
-                        raise ApiError(400, f"cannot order {self.name} by {fname[:60]!r} "
-                                            f"(allowed: {listed})")
+                        raise ApiError(400, f"No matching '{fname[:60]}' field for ordering "
+                                            "on.")
                     order.append(item.strip())
             elif key == "format":
                 if value not in ("json", ""):
                     raise ApiError(400, f"format {value[:20]!r} is not available for "
                                         f"{self.name}; only json")
             else:
-                filters.append(self.parse_filter(key, value, schema_filtering))
+                if key.rsplit("__", 1)[-1] in ("in", "range"):
+                    value = ",".join(values)
+                parsed = self.parse_filter(key, value, schema_filtering)
+                if parsed is not None:
+                    filters.append(parsed)
         return filters, order, limit, offset
 
     def parse_filter(self, key: str, value: str,
-                     filtering: Mapping[str, Any]) -> tuple[str, str, Any]:
-        """``(field, op, parsed value)`` of one ``field__op=value`` pair; 400 if refused."""
+                     filtering: Mapping[str, Any]) -> tuple[str, str, Any] | None:
+        """``(field, op, parsed value)`` of one ``field__op=value`` pair; 400 if refused.
+
+        ``None`` for a parameter that names no field of the resource: Tastypie ignores it.
+        """
         parts = key.split("__")
         fname = parts[0]
-        op = parts[1] if len(parts) == 2 else "exact"
+        op = parts[1] if len(parts) >= 2 else "exact"
+        if fname not in sch.fields(self.name) and fname != "search":
+            return None
         if fname not in filtering:
-            names = ", ".join(sorted(filtering)) or "none"
-            raise ApiError(400, f"filtering {self.name} on {fname[:60]!r} is not allowed "
-                                f"(filterable fields: {names})")
+            raise ApiError(400, f"The '{fname[:60]}' field does not allow filtering.")
         allowed = sch.filter_ops(self.name, fname)
         if len(parts) > 2 or op not in allowed:
-            raise ApiError(400, f"filter {key[:80]!r} is not allowed on {self.name}: field "
-                                f"{fname!r} allows {', '.join(allowed)}")
+            raise ApiError(400, f"'{op[:40]}' is not an allowed filter on the "
+                                f"'{fname[:60]}' field.")
         coerce = coercer(self.name, fname)
         try:
             if op == "isnull":
@@ -397,8 +410,23 @@ class ResourceView(Request):
 
     # ------------------------------------------------------------------ detail view
     def detail_get(self, key: str) -> Answer:
-        """GET on the detail view (no query parameters but ``format``)."""
-        bad = [k for k, _ in self.query if k != "format"]
-        if bad:
-            raise ApiError(400, f"detail views take no filters (got {bad[0][:60]!r})")
+        """GET on the detail view; query parameters it does not use are ignored (Tastypie)."""
+        fmt = dict(self.query).get("format", "json")
+        if fmt not in ("json", ""):
+            raise ApiError(400, f"format {fmt[:20]!r} is not available for {self.name}; "
+                                "only json")
         return ok(self.render(self.find(key)))
+
+
+def _page_number(text: str, name: str) -> int:
+    """``limit``/``offset`` as Tastypie's paginator reads them, with its wording."""
+    try:
+        number = int(text)
+    except ValueError:
+        kind = "a positive integer" if name == "limit" else "an integer"
+        raise ApiError(400, f"Invalid {name} '{text[:40]}' provided. Please provide "
+                            f"{kind}.") from None
+    if number < 0:
+        raise ApiError(400, f"Invalid {name} '{text[:40]}' provided. Please provide a "
+                            "positive integer >= 0.")
+    return number
