@@ -78,3 +78,48 @@ def test_errors_use_tastypies_wording(api, params, message):
 def test_huge_limit_is_the_largest_page(api):
     r = api("record/", {"limit": "99999999999999999999999"})
     assert r.status_code == 200 and len(r.json()["objects"]) == 29
+
+
+@pytest.fixture()
+def writer(hexoskin_emulator_factory, hexoskin_users):
+    emu = hexoskin_emulator_factory()  # its own: the writes never disturb other tests
+    athlete = hexoskin_users["athlete"]
+    session = requests.Session()
+    session.auth = (athlete["email"], athlete["password"])
+    yield emu, session
+    session.close()
+
+
+@pytest.mark.parametrize("start, stored", [(459885925420.0234, 459885925420),
+                                           ("459885925420", 459885925420),
+                                           (True, 1)])
+def test_integer_fields_take_int_of_what_they_get(writer, start, stored):
+    emu, s = writer
+    r = s.post(emu.api_url + "range/", json={"name": "x", "user": 1511, "start": start,
+                                             "end": 459885935420})
+    assert r.status_code == 201, r.text
+    assert r.json()["start"] == stored
+
+
+@pytest.mark.parametrize("start", ["12.5", "abc", [1]])
+def test_integer_fields_refuse_what_int_refuses(writer, start):
+    emu, s = writer
+    r = s.post(emu.api_url + "range/", json={"name": "x", "user": 1511, "start": start,
+                                             "end": 459885935420})
+    assert r.status_code == 400
+
+
+def test_write_status_codes_and_location_as_tastypie(writer):
+    emu, s = writer
+    r = s.post(emu.api_url + "range/", json={"name": "x", "user": 1511, "start": 1,
+                                             "end": 2})
+    assert r.status_code == 201
+    location = r.headers["Location"]
+    assert location == f"/api/v1/range/{r.json()['id']}/" == r.json()["resource_uri"]
+    r = s.patch(emu.url + location, json={"name": "y"})
+    assert (r.status_code, r.json()["name"]) == (202, "y")
+    body = {k: v for k, v in r.json().items() if k in ("name", "user", "start", "end")}
+    r = s.put(emu.url + location, json={**body, "name": "z"})
+    assert (r.status_code, r.json()["name"]) == (200, "z")
+    r = s.delete(emu.url + location)
+    assert (r.status_code, r.content) == (204, b"")

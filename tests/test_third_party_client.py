@@ -48,12 +48,7 @@ class Pending:
 
 
 #: Steps expected to fail until the named branch is merged (remove the entry then).
-PENDING: dict[str, Pending] = {
-    "crud_range": Pending(
-        "h6", "Tastypie input coercion: a float start must give 201 (400 'not an "
-        "integer' today); then 201 + Location path, PATCH 202, PUT 204/200, DELETE 204",
-        r"POST range: 400 .*not an integer"),
-}
+PENDING: dict[str, Pending] = {}
 
 
 class Steps:

@@ -23,7 +23,7 @@ from .. import catalog
 from ..errors import UnknownDatatypeError
 from . import schema as sch
 from .auth import Identity
-from .coerce import parse_bool, parse_dt, point, related_key, strict_int
+from .coerce import parse_bool, parse_dt, point, related_key
 from .responses import Answer, ApiError, ok
 from .store import now_iso, visible_users, writable_users
 from .tastypie import RELATED, ResourceView
@@ -105,7 +105,9 @@ class WritableView(ResourceView):
         new["last_modified"] = now_iso()
         saved = self.app.store.replace(self.name, new)
         self.app.clear_cache()
-        return ok(self.render(saved))
+        # Tastypie with always_return_data (the reference: "the instance will be in the
+        # body"): PUT answers 200 with the object, PATCH 202 Accepted with it
+        return ok(self.render(saved), 202 if self.method == "PATCH" else 200)
 
     def replacement(self, obj: Mapping[str, Any]) -> dict[str, Any]:
         """The base of a PUT: what the client cannot set is kept, the rest is reset."""
@@ -146,8 +148,10 @@ class WritableView(ResourceView):
         if self.method == "PATCH" and ("objects" in body or "deleted_objects" in body):
             return self.bulk(body, ident)
         saved = self.create_one(body, ident)
-        location = self.url().split("?")[0].rstrip("/") + f"/{saved['id']}/"
-        return ok(self.render(saved), 201, {"Location": location})
+        rendered = self.render(saved)
+        # Location is the resource URI path, as Tastypie's get_resource_uri gives it
+        return ok(rendered, 201, {"Location": rendered.get("resource_uri")
+                                  or self.uri(self.name, saved["id"])})
 
     def bulk(self, body: Mapping[str, Any], ident: Identity) -> Answer:
         """Tastypie bulk PATCH: create ``objects``, delete ``deleted_objects`` (URIs)."""
@@ -223,12 +227,12 @@ class WritableView(ResourceView):
             raise ApiError(400, f"{self.name} field {key!r} may not be null")
         try:
             if ftype == "integer":
-                if isinstance(value, bool):
-                    raise ValueError("not an integer")
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)
-                if isinstance(value, str):
-                    value = strict_int(value, key)
+                # Tastypie's IntegerField: int() of what it is given (floats truncate,
+                # booleans are 0/1, numeric strings parse)
+                if isinstance(value, (bool, float)):
+                    value = int(value)  # ValueError/OverflowError for NaN/inf
+                elif isinstance(value, str):
+                    value = int(value.strip())
                 if not isinstance(value, int):
                     raise ValueError("not an integer")
                 if abs(value) > 2**62:
