@@ -107,7 +107,7 @@ def test_bodies_never_500(hexoskin_emulator, session, body, resource):
     r = session.post(f"{hexoskin_emulator.url}/api/v1/{resource}/", json=body, timeout=30)
     assert r.status_code in (201, 400, 403), (body, r.status_code, r.text[:300])
     if r.status_code == 201:
-        assert session.delete(r.headers["Location"]).status_code == 204
+        assert session.delete(hexoskin_emulator.url + r.headers["Location"]).status_code == 204
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,

@@ -123,3 +123,15 @@ def test_write_status_codes_and_location_as_tastypie(writer):
     assert (r.status_code, r.json()["name"]) == (200, "z")
     r = s.delete(emu.url + location)
     assert (r.status_code, r.content) == (204, b"")
+
+
+@pytest.mark.parametrize("extra", [{"_": "1700000000"}, {"callback": "cb"}, {"foo": "bar"}])
+def test_data_endpoint_ignores_unknown_parameters(api, extra):
+    params = {"datatype": 19, "record": 37700, "start": 438926745600,
+              "end": 438926745600 + 256 * 10}
+    plain = api("data/", params)
+    r = api("data/", {**params, **extra})
+    assert r.status_code == 200 and r.json() == plain.json()
+    assert len(r.json()[0]["data"]["19"]) == 9
+    # parameters whose meaning is not established are still refused, saying so
+    assert api("data/", {**params, "scaled": "1"}).status_code == 400
