@@ -68,7 +68,13 @@ def fuzz(cases: int, seed: int) -> Counter:
             victim = rng.choice(files)
             kind = rng.choice(KINDS)
             target = copy / victim.name
-            target.write_bytes(damage_bytes(target.read_bytes(), kind, rng))
+            original = target.read_bytes()
+            damaged = damage_bytes(original, kind, rng)
+            target.write_bytes(damaged)
+            # an event CSV cut right after a row is a valid, shorter file: the export
+            # format has no row count to check it against
+            row_end_cut = (victim.suffix == ".csv" and len(damaged) < len(original)
+                           and original.startswith(damaged) and damaged.endswith(b"\n"))
             try:
                 got = read_export(copy)
             except ExportFormatError:
@@ -79,8 +85,12 @@ def fuzz(cases: int, seed: int) -> Counter:
                 out["UNTYPED error"] += 1
             else:
                 same = all(got[k].equals(clean[k]) for k in clean) and set(got) == set(clean)
-                out["decoded, equal to the clean export" if same
-                    else "SILENTLY DIFFERENT"] += 1
+                if same:
+                    out["decoded, equal to the clean export"] += 1
+                elif row_end_cut:
+                    out["decoded short: event CSV cut at a row end (undetectable)"] += 1
+                else:
+                    out["SILENTLY DIFFERENT"] += 1
             shutil.rmtree(copy)
     return out
 

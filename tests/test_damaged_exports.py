@@ -129,6 +129,20 @@ def test_csv_cut_mid_row_raises(tmp_path):
         read_export(rec)
 
 
+@pytest.mark.parametrize("flip", [0x01, 0x04, 0x20, 0x40, 0x80])
+def test_csv_header_line_end_flipped_raises(tmp_path, flip):
+    """A bit flip in the header's line end joined the first row to the header: one event
+    was dropped silently (found by benchmarks/bench_reliability.py)."""
+    rec = _copy(tmp_path)
+    csv = rec / "RR_interval.csv"
+    body = bytearray(csv.read_bytes())
+    end = body.index(b"\n")
+    body[end] ^= flip
+    csv.write_bytes(bytes(body))
+    with pytest.raises(ExportFormatError, match=r"RR_interval\.csv: (Unexpected )?[Ee]xport CSV header"):
+        read_export(rec)
+
+
 @pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
 def test_csv_nonfinite_time_raises(tmp_path, bad):
     rec = _copy(tmp_path)

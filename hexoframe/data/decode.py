@@ -434,8 +434,14 @@ def read_export_csv(data: bytes | str) -> tuple[str, np.ndarray, np.ndarray]:
     if data and not data.endswith(b"\n"):
         raise ResponseError("Truncated export CSV: the last line has no end.")
     first, _, rest = data.partition(b"\n")
-    header = first.decode().strip().split(",", 1)
-    if len(header) != 2 or not header[0].startswith("time"):
+    try:
+        text = first.decode().strip()
+    except UnicodeDecodeError:
+        raise ResponseError(f"Export CSV header {first[:80]!r} is not UTF-8 text.") from None
+    header = text.split(",")
+    # exactly two columns of printable text: a damaged line end would join the first row
+    if (len(header) != 2 or not header[0].startswith("time")
+            or any(not c.isprintable() for c in text)):
         raise ResponseError(f"Unexpected export CSV header {first[:80]!r}.")
     if not rest.strip():
         return header[1], _EMPTY_TICKS, _EMPTY_VALUES
