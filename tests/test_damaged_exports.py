@@ -139,7 +139,8 @@ def test_csv_header_line_end_flipped_raises(tmp_path, flip):
     end = body.index(b"\n")
     body[end] ^= flip
     csv.write_bytes(bytes(body))
-    with pytest.raises(ExportFormatError, match=r"RR_interval\.csv: (Unexpected )?[Ee]xport CSV header"):
+    header_error = r"RR_interval\.csv: (Unexpected )?[Ee]xport CSV header"
+    with pytest.raises(ExportFormatError, match=header_error):
         read_export(rec)
 
 
