@@ -577,7 +577,6 @@ def test_data_subsamples_at_65535(api):
     ({"datatype": 19, "record": "abc"}, 400, "record"),
     ({"datatype": 19, "record": 37700, "range": 58979}, 400, "range"),
     ({"datatype": 19, "record": 37700, "flat": "perhaps"}, 400, "flat"),
-    ({"datatype": 19, "record": 37700, "colour": "red"}, 400, "colour"),
     ({"datatype": 19, "record": 1}, 404, "record"),
     ({"datatype": 19, "range": 1}, 404, "range"),
     ({"datatype": 19, "start": 0, "end": 10, "user": 1515}, 404, "user"),
