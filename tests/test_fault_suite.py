@@ -81,23 +81,33 @@ def same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def run(emu: Any, creds: dict[str, str], faults: FaultConfig, rounds: int,
-        outcomes: Counter, injected: Counter | None = None) -> None:
-    """Reference reads with no fault, then ``rounds`` passes under ``faults``."""
-    def connect() -> tuple[Client, Any]:
-        client = Client(base_url=emu.url, retries=12, backoff_factor=0.001,
-                        backoff_jitter=0.0, retry_after_max=0.01, **creds)
-        fs = fsspec.filesystem("hexoskin", client=client, skip_instance_cache=True,
-                               method="json")
-        return client, fs
+def connect(emu: Any, creds: dict[str, str]) -> tuple[Client, Any]:
+    """A client that retries quickly, and a filesystem on it."""
+    client = Client(base_url=emu.url, retries=12, backoff_factor=0.001,
+                    backoff_jitter=0.0, retry_after_max=0.01, **creds)
+    fs = fsspec.filesystem("hexoskin", client=client, skip_instance_cache=True,
+                           method="json")
+    return client, fs
 
+
+def expected_reads(emu: Any, creds: dict[str, str]) -> dict[str, Any]:
+    """Every read made once with no fault: what each read under faults must equal."""
     emu.set_faults(None)
-    client, fs = connect()
+    client, fs = connect(emu, creds)
     with client:
-        expected = {name: read() for name, read in reads(client, fs)}
+        return {name: read() for name, read in reads(client, fs)}
+
+
+def run(emu: Any, creds: dict[str, str], faults: FaultConfig, rounds: int,
+        outcomes: Counter, injected: Counter | None = None,
+        expected: dict[str, Any] | None = None) -> None:
+    """``rounds`` passes of the mixed reads under ``faults``, compared with ``expected``
+    (the fault-free reads, made first when not given)."""
+    if expected is None:
+        expected = expected_reads(emu, creds)
     emu.set_faults(faults)
     for _ in range(rounds):
-        client, fs = connect()
+        client, fs = connect(emu, creds)
         with client:
             for name, read in reads(client, fs):
                 outcomes["reads"] += 1
@@ -130,12 +140,21 @@ def creds(hexoskin_users):
     return {"username": athlete["email"], "password": athlete["password"]}
 
 
-def test_mixed_faults_never_lose_data_silently(emu, creds):
+SEEDS = 18  # 198 mixed reads under faults
+
+
+@pytest.fixture(scope="module")
+def expected(emu, creds):
+    return expected_reads(emu, creds)
+
+
+def test_mixed_faults_never_lose_data_silently(emu, creds, expected):
     outcomes: Counter = Counter()
     injected: Counter = Counter()
-    for seed in range(4):
-        run(emu, creds, mixed_faults(seed), rounds=1, outcomes=outcomes, injected=injected)
-    assert outcomes["reads"] == 4 * 11
+    for seed in range(SEEDS):
+        run(emu, creds, mixed_faults(seed), rounds=1, outcomes=outcomes, injected=injected,
+            expected=expected)
+    assert outcomes["reads"] == SEEDS * 11
     assert outcomes["silent losses"] == 0, dict(outcomes)
     assert outcomes["identical"] + outcomes["typed failures"] == outcomes["reads"]
     assert outcomes["identical"] >= outcomes["reads"] // 2  # the retries do their job
@@ -145,9 +164,10 @@ def test_mixed_faults_never_lose_data_silently(emu, creds):
 
 
 @pytest.mark.parametrize("cap", [1000, 97])
-def test_lowered_caps_never_lose_data_silently(emu, creds, cap):
+def test_lowered_caps_never_lose_data_silently(emu, creds, expected, cap):
     outcomes: Counter = Counter()
-    run(emu, creds, FaultConfig(subsample_cap=cap), rounds=1, outcomes=outcomes)
+    run(emu, creds, FaultConfig(subsample_cap=cap), rounds=1, outcomes=outcomes,
+        expected=expected)
     assert outcomes["silent losses"] == 0, dict(outcomes)
     assert outcomes["identical"] == outcomes["reads"] == 11
 
