@@ -189,7 +189,7 @@ def plot_record(
     from .analysis.quality import mask_quality
     from .client import Client
     from .data.reader import read_hexoskin
-    from .timestamps import to_ticks, ticks_to_timestamp
+    from .timestamps import ticks_to_timestamp, to_ticks
 
     client = client if client is not None else Client()
     where = {"record": record, "range": range, "start": start, "end": end, "user": user,

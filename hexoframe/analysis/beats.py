@@ -21,8 +21,11 @@ Examples
 >>> t = pd.to_datetime([0.5, 1.3, 2.1, 2.2, 3.0], unit="s", utc=True)
 >>> rr = pd.DataFrame({"rr_interval": [0.0, 0.8, 0.8, 0.1, 0.8],
 ...                    "rr_interval_quality": [128, 0, 0, 0, 0]}, index=t)
->>> clean_rr(rr)[["rr", "keep", "reason", "successive"]].values.tolist()
-[[0.0, False, 'first', False], [0.8, True, 'ok', False], [0.8, True, 'ok', True], [0.1, False, 'too_short', False], [0.8, True, 'ok', False]]
+>>> beats = clean_rr(rr)
+>>> beats["reason"].tolist()
+['first', 'ok', 'ok', 'too_short', 'ok']
+>>> beats["successive"].tolist()
+[False, False, True, False, False]
 """
 
 from __future__ import annotations

@@ -102,9 +102,11 @@ def mask_quality(
         raise InvalidQueryError("mask_quality takes a DataFrame with the value and quality "
                                 "columns (or pass quality=...).")
     qframe = df if quality is None else quality.reindex(df.index)
+    channels = None if channels is None else [str(c) for c in channels]
     names = [c for c in (channels or QUALITY_OF) if c in df.columns]
     if channels is not None and len(names) != len(list(channels)):
-        raise InvalidQueryError(f"Channels missing from the frame: {sorted(set(channels) - set(names))}.")
+        missing = sorted(set(channels) - set(names))
+        raise InvalidQueryError(f"Channels missing from the frame: {missing}.")
     if not names:
         raise InvalidQueryError("Nothing to mask: the frame has neither heart_rate nor "
                                 "breathing_rate.")
