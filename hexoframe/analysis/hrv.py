@@ -168,8 +168,10 @@ def window_ticks(window: Any, tick_rate: int) -> int:
 
 
 def _one(nn: pd.DataFrame, ticks: np.ndarray, rate: int, frequency: bool,
-         fs: float) -> dict[str, float]:
+         fs: float, across_gaps: bool = False) -> dict[str, float]:
     succ = nn["successive"].to_numpy().copy()
+    if across_gaps:
+        succ[:] = True
     if succ.size:
         succ[0] = False
     out = time_domain(nn["nn"].to_numpy(), succ)
@@ -186,6 +188,7 @@ def hrv(
     origin: Any = None,
     frequency: bool = True,
     fs: float = RESAMPLE_HZ,
+    across_gaps: bool = False,
     **clean: Any,
 ) -> pd.Series | pd.DataFrame:
     """HRV of a span of RR intervals, whole or in windows stamped like the service's.
@@ -207,6 +210,10 @@ def hrv(
         Also compute the frequency domain (needs scipy).
     fs : float
         Resampling rate of the frequency domain, Hz.
+    across_gaps : bool
+        Take successive differences between consecutive *kept* beats even across a
+        dropped one. Not the Task Force definition, but what the service's own
+        ``statistics.csv`` RMSSD does (checked on a real export); False by default.
     **clean
         ``min_rr``, ``max_rr``, ``drop_bits`` for :func:`clean_rr`.
 
@@ -232,7 +239,7 @@ def hrv(
     per = np.int64(ns_per_tick(rate))
     ticks = pd.DatetimeIndex(nn.index).as_unit("ns").asi8 // per
     if window is None:
-        row = _one(nn, ticks, rate, frequency, fs)
+        row = _one(nn, ticks, rate, frequency, fs, across_gaps)
         out = pd.Series(row, name="hrv", dtype=np.float64)
         out.attrs = {"units": {k: UNITS[k] for k in row}, "hexoskin": dict(meta)}
         return out
@@ -254,7 +261,7 @@ def hrv(
     stamps = np.arange(first + w, end, w, dtype=np.int64)
     lo = np.searchsorted(ticks, stamps - w, side="left")
     hi = np.searchsorted(ticks, stamps, side="left")
-    rows = [_one(nn.iloc[a:b], ticks[a:b], rate, frequency, fs)
+    rows = [_one(nn.iloc[a:b], ticks[a:b], rate, frequency, fs, across_gaps)
             for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
     cols = list(_TIME) + (list(_FREQ) if frequency else [])
     index = pd.DatetimeIndex((stamps * per).view("datetime64[ns]"), name="time").tz_localize("UTC")
