@@ -184,9 +184,10 @@ def test_windows_anchor_at_origin_and_skip_the_partial_end(rr10):
     assert h.index.strftime("%H:%M").tolist() == ["10:02", "10:04", "10:06", "10:08"]
     h2 = hexoframe.hrv(rr10, window="3min", origin="2024-05-01T10:01:00Z", frequency=False)
     assert h2.index.strftime("%H:%M").tolist() == ["10:04", "10:07"]
-    t = rr10.index
     beats = hexoframe.clean_rr(rr10)
-    inside = beats[(t >= pd.Timestamp("2024-05-01T10:04Z")) & (t < pd.Timestamp("2024-05-01T10:07Z"))]
+    t = beats.index
+    lo, hi = pd.Timestamp("2024-05-01T10:04Z"), pd.Timestamp("2024-05-01T10:07Z")
+    inside = beats[(t >= lo) & (t < hi)]
     assert h2["n_nn"].iloc[1] == inside["keep"].sum()
     assert rr10.hexo.hrv(window=120, frequency=False).equals(h)
 

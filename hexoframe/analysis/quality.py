@@ -85,8 +85,10 @@ def mask_quality(
         matching ``*_quality`` columns (read them together:
         ``datatypes=["hr", "hr_quality", "br", "br_quality"]``).
     bits : names, ints or a mapping, optional
-        Which bits mask a sample: all (any non-zero code) by default; a list of names or
-        integers applies to every channel; ``{"heart_rate": [...], ...}`` per channel.
+        Which bits mask a sample: all (any non-zero code) by default; integers apply to
+        every channel, a bit name to the channel(s) whose quality defines it (a name no
+        channel of the frame defines is an error); ``{"heart_rate": [...], ...}`` per
+        channel (``None`` for all bits; channels not named are left as they are).
     quality : DataFrame, optional
         Quality columns read separately; aligned to ``df`` on exact timestamps.
     channels : names, optional
@@ -110,6 +112,15 @@ def mask_quality(
     if not names:
         raise InvalidQueryError("Nothing to mask: the frame has neither heart_rate nor "
                                 "breathing_rate.")
+    shared = None
+    if bits is not None and not isinstance(bits, Mapping):
+        shared = [bits] if isinstance(bits, int | str) else list(bits)
+        known = {n for name in names for n in _BITS.get(QUALITY_OF.get(name, ""), {})}
+        unknown = [b for b in shared if isinstance(b, str) and b not in known]
+        if unknown:
+            meanings = {QUALITY_OF[n]: sorted(_BITS[QUALITY_OF[n]]) for n in names
+                        if n in QUALITY_OF}
+            raise InvalidQueryError(f"Unknown quality bit(s) {unknown}; known: {meanings}.")
     out = df.copy()
     counts: dict[str, int] = {}
     for name in names:
@@ -117,8 +128,13 @@ def mask_quality(
         if qname is None or qname not in qframe.columns:
             raise InvalidQueryError(f"{name} needs its quality channel {qname!r}: read "
                                     f"datatypes=[{name!r}, {qname!r}] together or pass quality=.")
-        chosen = bits.get(name) if isinstance(bits, Mapping) else bits
-        mask_bits = quality_bits(qname, chosen)
+        if isinstance(bits, Mapping):
+            mask_bits = quality_bits(qname, bits.get(name)) if name in bits else 0
+        elif shared is not None:
+            mine = [b for b in shared if not isinstance(b, str) or b in _BITS[qname]]
+            mask_bits = quality_bits(qname, mine)
+        else:
+            mask_bits = quality_bits(qname, None)
         q = qframe[qname].to_numpy(dtype=np.float64, na_value=np.nan)
         flagged = np.zeros(q.shape, dtype=bool)
         ok = ~np.isnan(q)
