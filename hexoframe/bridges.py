@@ -249,7 +249,8 @@ def to_wfdb(df: pd.DataFrame | pd.Series, *, channels: Iterable[str] | None = No
     d_signal = np.column_stack(cols) if cols else np.empty((0, 0), dtype=np.int64)
     return wfdb.Record(
         record_name=name, n_sig=len(names), fs=rate, sig_len=int(d_signal.shape[0]),
-        d_signal=d_signal, fmt=["16"] * len(names), file_name=[f"{name}.dat"] * len(names), adc_gain=gains, baseline=baselines,
+        d_signal=d_signal, fmt=["16"] * len(names),
+        file_name=[f"{name}.dat"] * len(names), adc_gain=gains, baseline=baselines,
         units=units, sig_name=names, adc_res=[16] * len(names), adc_zero=[0] * len(names),
         init_value=[int(v) for v in d_signal[0]] if d_signal.size else None,
         checksum=[int(v) for v in np.sum(d_signal, axis=0) % 65536] if d_signal.size else None,
