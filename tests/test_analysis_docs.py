@@ -37,7 +37,7 @@ def test_analysis_howto_runs(hexoskin_env, tmp_path, monkeypatch):
     assert len(ns["windows"]) == 11 and ns["windows"].index.equals(ns["service"].index)
     side = ns["side_by_side"]
     assert (side["rmssd"] - side["rmssd_service"]).abs().max() <= 0.123  # ms, 1/8192 s
-    assert (side["mean_nn"] - side["ann"]).abs().max() <= 0.123
+    assert (side["mean_nn"] - side["ann_service"]).abs().max() <= 0.123
     assert ns["clean_vitals"].attrs["hexoskin"]["masked"]["heart_rate"] == 77
     assert ns["zones"].attrs["hr_max"] == 183.0
     assert (tmp_path / "overview.png").read_bytes()[:4] == b"\x89PNG"

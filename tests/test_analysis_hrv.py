@@ -216,3 +216,28 @@ def test_real_export_is_plausible_and_matches_the_services_rmssd_statistic():
     svc = hexoframe.hrv(df, frequency=False, across_gaps=True)
     assert svc["rmssd"] == pytest.approx(stats["RMSSD"], rel=1e-12)
     assert h["rmssd"] < svc["rmssd"]
+
+
+@needs_export
+def test_damaged_export_without_rr_quality(tmp_path):
+    import shutil
+
+    copy = tmp_path / "export"
+    shutil.copytree(EXPORT, copy, ignore=shutil.ignore_patterns("*.wav", "matlab-converted"))
+    (copy / "RR_interval_quality.csv").unlink()
+    df = hexoframe.read_export(copy, datatypes=["rr"])
+    beats = hexoframe.clean_rr(df)
+    # without quality codes only the leading 0 s and impossible intervals can be dropped
+    assert beats["reason"].iloc[0] == "first"
+    assert set(beats["reason"]) <= {"first", "ok", "too_short", "too_long"}
+    assert int(beats["keep"].sum()) == int(((beats["rr"] >= 0.25) & (beats["rr"] <= 2.0)).sum())
+    h = hexoframe.hrv(df, frequency=False)
+    assert h["n_nn"] == beats["keep"].sum()
+
+
+def test_an_empty_span_gives_nan_not_an_error(athlete_client):
+    empty = hexoframe.read_hexoskin(record=37700, datatypes=["rr", "rr_quality"],
+                                    client=athlete_client, progress=False,
+                                    start="2024-05-01T10:00:00Z", end="2024-05-01T10:00:00.5Z")
+    h = hexoframe.hrv(empty)
+    assert h["n_nn"] == 0 and math.isnan(h["rmssd"]) and math.isnan(h["lf"])
