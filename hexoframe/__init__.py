@@ -46,6 +46,16 @@ _LAZY = {
     "read_export": "hexoframe.exports",
     "read_cohort": "hexoframe.cohort",
     "Emulator": "hexoframe.emulator",
+    "clean_rr": "hexoframe.analysis.beats",
+    "hrv": "hexoframe.analysis.hrv",
+    "mask_quality": "hexoframe.analysis.quality",
+    "time_in_zones": "hexoframe.analysis.zones",
+    "heart_rate_zones": "hexoframe.analysis.zones",
+    "plot": "hexoframe.plotting",
+    "plot_record": "hexoframe.plotting",
+    "to_neurokit": "hexoframe.bridges",
+    "to_mne": "hexoframe.bridges",
+    "to_wfdb": "hexoframe.bridges",
 }
 
 __all__ = [
@@ -89,4 +99,7 @@ def __dir__() -> list[str]:
 from . import pandas_ext as _pandas_ext  # noqa: E402  (registers pd.read_hexoskin, .hexo)
 
 _pandas_ext.register()
-from . import xarray_accessor as _xarray_accessor  # noqa: E402,F401  (registers Dataset.hexo)
+
+from . import xarray_ext as _xarray_ext  # noqa: E402  (.hexo on xarray objects)
+
+_xarray_ext.register()

@@ -13,16 +13,38 @@ Examples
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import TextIO
+
+#: Where ``hexoframe demo`` saves its overview figure unless told otherwise.
+DEFAULT_PLOT = Path(tempfile.gettempdir()) / "hexoframe-demo-record-37700.png"
 
 
 def _section(out: TextIO, title: str) -> None:
     print(f"\n== {title} " + "=" * max(0, 66 - len(title)), file=out)
 
 
-def run_demo(seed: int = 0, out: TextIO | None = None) -> int:
+def _plot_section(out: TextIO, client: object, plot_path: str | os.PathLike[str]) -> None:
+    _section(out, "An overview figure (hexoframe.plot_record)")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("matplotlib is not installed: pip install 'hexoframe[plot]' to get the "
+              "overview figure (ECG with beats, heart and breathing rate, activity).", file=out)
+        return
+    from hexoframe.plotting import plot_record
+
+    plot_record(37700, end="2024-05-01T10:30:00Z", client=client, path=plot_path)
+    print(f"ECG strip with beats, heart and breathing rate, activity of record 37700 "
+          f"saved to {Path(plot_path).resolve()}", file=out)
+
+
+def run_demo(seed: int = 0, out: TextIO | None = None,
+             plot_path: str | os.PathLike[str] | None = None) -> int:
     """Run the tour, printing to ``out``; returns a process exit code.
 
     Parameters
@@ -31,12 +53,16 @@ def run_demo(seed: int = 0, out: TextIO | None = None) -> int:
         Seed of the emulator's synthetic physiology.
     out : file-like, optional
         Where to print (standard output by default).
+    plot_path : path, optional
+        Where to save the overview PNG (:data:`DEFAULT_PLOT` by default); needs matplotlib,
+        otherwise the tour says how to get it.
 
     Examples
     --------
-    >>> import io
-    >>> run_demo(out=io.StringIO())
-    0
+    >>> import io, tempfile, pathlib
+    >>> png = pathlib.Path(tempfile.mkdtemp()) / "overview.png"
+    >>> run_demo(out=io.StringIO(), plot_path=png), png.read_bytes()[:4]
+    (0, b'\\x89PNG')
     """
     import pandas as pd
 
@@ -123,6 +149,8 @@ def run_demo(seed: int = 0, out: TextIO | None = None) -> int:
         for entry in fs.ls("record/37700", detail=True)[:6]:
             print(f"{entry['name']:<40} {entry.get('size')!s:>10}", file=out)
         print("...", file=out)
+
+        _plot_section(out, client, DEFAULT_PLOT if plot_path is None else plot_path)
 
     print("\nDone. Point hexoframe.Client at https://api.hexoskin.com with your own "
           "credentials to do the same with real data.", file=out)
