@@ -14,6 +14,8 @@ Scenarios
    read_hexoskin asks for, with the same concurrency) plus ``numpy.frombuffer`` of their
    WAV data. (The emulator never caches answers above 16 MB, so one 24 h zip would be
    rebuilt on every request and the figures would measure the emulator, not the client.)
+   The same 24 h with ``method="edf"`` (EDF+ answers of the same grid-aligned pieces):
+   time and bytes on the wire beside binary.
 2. JSON, full resolution, 1 h of ECG (record 37700, 15 windows); against the naive way
    (sequential ``requests.get`` + ``.json()`` + a DataFrame from the list) and against
    downloading the same bodies (same concurrency) without decoding.
@@ -65,6 +67,32 @@ def binary_ours(url: str) -> Any:
 
     return read_hexoskin(record=REC_24H, datatypes=ALL, method="binary", how="dict",
                          base_url=url, username=EMAIL, password=PASSWORD, progress=False)
+
+
+def edf_ours(url: str) -> Any:
+    from hexoframe import read_hexoskin
+
+    return read_hexoskin(record=REC_24H, datatypes=ALL, method="edf", how="dict",
+                         base_url=url, username=EMAIL, password=PASSWORD, progress=False)
+
+
+def wire_bytes(url: str, accept: str) -> int:
+    """Bytes of the answers read_hexoskin asks for, fetched with plain requests."""
+    import requests
+
+    from hexoframe import catalog
+
+    ids = ",".join(str(catalog.lookup(n).id) for n in ALL)
+    total = 0
+    with requests.Session() as session:
+        session.auth = (EMAIL, PASSWORD)
+        for a, b in _binary_chunks(url):
+            resp = session.get(_data_url(url), params={"datatype__in": ids, "record": REC_24H,
+                                                       "start": a, "end": b},
+                               headers={"Accept": accept}, timeout=300)
+            resp.raise_for_status()
+            total += len(resp.content)
+    return total
 
 
 def _binary_chunks(url: str) -> list[tuple[int, int]]:
@@ -162,6 +190,7 @@ def json_24h(url: str) -> Any:
 CONTENDERS: dict[str, Callable[[str], Any]] = {
     "binary_ours": binary_ours,
     "binary_limit": binary_limit,
+    "edf_ours": edf_ours,
     "json_ours": json_ours,
     "json_naive": json_naive,
     "json_download": json_download,
@@ -262,6 +291,20 @@ def main(argv: list[str] | None = None) -> None:
             print(f"   peak memory {name:<14} {_mb(peak)} (baseline {_mb(base)}, +{_mb(extra)});"
                   f" result {_mb(size)}; (peak - baseline) / result = {extra / size:.2f}"
                   + ("   (bar <= 2)" if name == "binary_ours" else ""))
+
+        print("\n1b. The same 24 h with method='edf' beside method='binary' (both answers do "
+              "not fit the emulator's 128 MB cache together: times include building them)")
+        edf_ours(url)  # warm the emulator's cache for the EDF pieces
+        med = timed_rounds(url, ["binary_ours", "edf_ours"], args.repeat)
+        sizes = {m: wire_bytes(url, a) for m, a in (("binary", "application/octet-stream"),
+                                                     ("edf", "application/x-edf"))}
+        print(f"   read_hexoskin(method='binary')      {med['binary_ours']:.3f} s, "
+              f"{_mb(sizes['binary'])} on the wire")
+        print(f"   read_hexoskin(method='edf')         {med['edf_ours']:.3f} s, "
+              f"{_mb(sizes['edf'])} on the wire")
+        ratio = med["edf_ours"] / med["binary_ours"]
+        print(f"   ratio edf/binary                    time {ratio:.2f}x,"
+              f" bytes {sizes['edf'] / sizes['binary']:.2f}x")
 
         print("\n2. JSON, full resolution, 1 h of ECG (record 37700, 15 windows)")
         for name in ("json_ours", "json_naive", "json_download"):

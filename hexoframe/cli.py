@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 
 from . import catalog
+from .data.methods import CHOICES as METHOD_CHOICES
 from .errors import HexoskinError
 
 
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--end", help="ISO time or HexoTimestamp")
     read.add_argument("--user", type=int)
     read.add_argument("--datatypes", required=True, help="comma-separated ids or names")
-    read.add_argument("--method", default="auto", choices=["auto", "json", "csv", "binary"])
+    read.add_argument("--method", default="auto", choices=list(METHOD_CHOICES))
     read.add_argument("--units", default="api", choices=["api", "raw", "physical"])
     read.add_argument("--out", help="output file (.csv or .parquet); prints when omitted")
     read.add_argument("--quiet", action="store_true", help="no progress bar")

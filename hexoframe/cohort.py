@@ -168,7 +168,7 @@ def read_cohort(
     start, end : time-like, optional
         Narrow every record to this span.
     units : {"api", "raw", "physical"}
-    method : {"auto", "json", "csv", "binary"}
+    method : {"auto", "json", "csv", "binary", "edf"}
     output : {"dataframe", "dataset"}
         ``"dataframe"``: a dask DataFrame indexed by UTC ``time`` with ``record`` and
         ``user`` columns and one float64 column per datatype, one partition per record and

@@ -37,7 +37,8 @@ from .catalog import Datatype
 from .errors import HexoskinError
 from .timestamps import TICKS_PER_SECOND
 
-__all__ = ["EdfError", "EdfContents", "edf_label", "edf_unit", "edf_bytes", "write_edf", "read_edf"]
+__all__ = ["EdfError", "EdfContents", "edf_label", "edf_unit", "edf_bytes", "write_edf", "read_edf",
+           "check_size"]
 
 _END_TEXT = "hexoframe end"
 _SPAN_TEXT = "hexoframe samples "
@@ -145,8 +146,9 @@ def _field(text: str | None) -> str:
 
 
 def _build(channels: Mapping[str, Any], start: int, end: int | None,
-           events: Mapping[str, tuple[Any, Any]] | None, patient: str | None,
-           recording: str | None, first: Mapping[str, int] | None = None) -> Any:
+           events: Mapping[str, tuple[Any, Any]] | None, patient: str | Mapping[str, Any] | None,
+           recording: str | None, first: Mapping[str, int] | None = None,
+           equipment: str | None = None) -> Any:
     edfio = _edfio()
 
     start = int(start)
@@ -209,17 +211,29 @@ def _build(channels: Mapping[str, Any], start: int, end: int | None,
         for t, r in zip(np.asarray(ticks).tolist(), np.asarray(raw).tolist(), strict=True):
             text = f"{dt.name} {r:g}" if isinstance(r, float) else f"{dt.name} {r}"
             notes.append(edfio.EdfAnnotation((int(t) - start) / TICKS_PER_SECOND, None, text))
+    person = dict(patient) if isinstance(patient, Mapping) else {"code": patient}
     rec = edfio.Recording(startdate=when.date(), hospital_administration_code=_field(recording),
-                          investigator_technician_code="X", equipment_code="Hexoskin")
-    pat = edfio.Patient(code=_field(patient))
+                          investigator_technician_code="X",
+                          equipment_code=_field(equipment or "Hexoskin"))
+    born = person.get("birthdate")
+    try:
+        born = _dt.date.fromisoformat(str(born)[:10]) if born else None
+    except ValueError:
+        born = None  # an unparseable birth date is left out ("X"), not guessed
+    sex = str(person.get("sex") or "X").upper()[:1]
+    pat = edfio.Patient(code=_field(person.get("code")), sex=sex if sex in "FM" else "X",
+                        birthdate=born, name=_field(person.get("name")))
     return edfio.Edf(signals, patient=pat, recording=rec,
                      starttime=when.time().replace(microsecond=micro),
-                     data_record_duration=float(dur), annotations=notes)
+                     # annotation-only: edfio sets EDF+'s zero record duration itself
+                     data_record_duration=float(dur) if signals else None,
+                     annotations=notes)
 
 
 def edf_bytes(channels: Mapping[str, Any], start: int, *, end: int | None = None,
-              events: Mapping[str, tuple[Any, Any]] | None = None, patient: str | None = None,
-              recording: str | None = None, first: Mapping[str, int] | None = None) -> bytes:
+              events: Mapping[str, tuple[Any, Any]] | None = None,
+              patient: str | Mapping[str, Any] | None = None, recording: str | None = None,
+              first: Mapping[str, int] | None = None, equipment: str | None = None) -> bytes:
     """An EDF+C file, as bytes, from raw integer arrays per datatype.
 
     Parameters
@@ -233,8 +247,14 @@ def edf_bytes(channels: Mapping[str, Any], start: int, *, end: int | None = None
         End of the span in ticks (default: after the longest channel).
     events : mapping, optional
         Event datatype -> (ticks, raw values), written as annotations.
-    patient, recording : str, optional
-        Patient code and recording administration code (spaces become ``_``).
+    patient : str or mapping, optional
+        The patient code, or EDF+'s patient subfields ``{"code", "sex", "birthdate",
+        "name"}`` (sex ``"F"``/``"M"``, birthdate ISO; spaces become ``_``, missing ones
+        ``X``).
+    recording : str, optional
+        Recording administration code (spaces become ``_``).
+    equipment : str, optional
+        Recording equipment subfield, e.g. the device serial (default ``Hexoskin``).
     first : mapping, optional
         Datatype -> grid index of its first sample when it starts after ``start``; the
         leading samples are filler. Channels that do not fill ``[start, end)`` get a
@@ -245,7 +265,7 @@ def edf_bytes(channels: Mapping[str, Any], start: int, *, end: int | None = None
     >>> edf_bytes({"hr": [60]}, 1_700_000_000 * 256)[:8]
     b'0       '
     """
-    edf = _build(channels, start, end, events, patient, recording, first)
+    edf = _build(channels, start, end, events, patient, recording, first, equipment)
     buf = io.BytesIO()
     edf.write(buf)
     return buf.getvalue()
@@ -276,6 +296,45 @@ def write_edf(path: str | os.PathLike[str], channels: Mapping[str, Any], start: 
     return target
 
 
+def check_size(head: bytes, size: int) -> None:
+    """Refuse an EDF whose length disagrees with its header (cut short, or padded).
+
+    ``head`` is at least the fixed header and the signal headers; ``size`` the file's
+    length in bytes. A damaged file must not decode into fewer samples without a word
+    (edfio only warns and truncates).
+
+    Examples
+    --------
+    >>> body = edf_bytes({"hr": [60, 61]}, 1_700_000_000 * 256)
+    >>> check_size(body, len(body))
+    >>> check_size(body, len(body) - 1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hexoframe.edf.EdfError: The EDF is damaged: its header says 2 data record(s) ...again.
+    """
+    try:
+        header_bytes = int(head[184:192].decode("ascii"))
+        records = int(head[236:244].decode("ascii"))
+        signals = int(head[252:256].decode("ascii"))
+        at = 256 + signals * 216
+        spr = [int(head[at + 8 * k: at + 8 * k + 8].decode("ascii")) for k in range(signals)]
+    except (ValueError, UnicodeDecodeError):
+        raise EdfError("This is not an EDF file (its header fields are not numbers); check "
+                       "that the download completed and the file is EDF or EDF+.") from None
+    record_bytes = 2 * sum(spr)
+    if header_bytes != 256 * (signals + 1) or signals < 1 or min(spr) < 0:
+        raise EdfError(f"The EDF header is inconsistent ({signals} signal(s) in "
+                       f"{header_bytes} header bytes); the file is damaged.")
+    data = size - header_bytes
+    whole = records >= 0 and data == records * record_bytes
+    unknown = records == -1 and record_bytes > 0 and data >= 0 and data % record_bytes == 0
+    if not (whole or unknown):
+        raise EdfError(
+            f"The EDF is damaged: its header says {records} data record(s) ({record_bytes} "
+            f"bytes each after {header_bytes} header bytes) but the file has {size} bytes. "
+            "Download or copy it again.")
+
+
 def read_edf(source: str | os.PathLike[str] | bytes) -> EdfContents:
     """Read an EDF/EDF+ file into raw arrays and ticks per catalogue channel.
 
@@ -291,12 +350,15 @@ def read_edf(source: str | os.PathLike[str] | bytes) -> EdfContents:
     edfio = _edfio()
 
     if isinstance(source, (bytes, bytearray)):
-        edf = edfio.read_edf(io.BytesIO(bytes(source)))
+        check_size(bytes(source[:256 * 257]), len(source))
+        edf = _parse(edfio, io.BytesIO(bytes(source)))
     else:
         path = Path(source)
         if not path.exists():
             raise FileNotFoundError(f"No EDF file at {path}.")
-        edf = edfio.read_edf(path)
+        with open(path, "rb") as f:
+            check_size(f.read(256 * 257), path.stat().st_size)
+        edf = _parse(edfio, path)
     try:
         date = edf.startdate
     except edfio.AnonymizedDateError:
@@ -355,6 +417,14 @@ def read_edf(source: str | os.PathLike[str] | bytes) -> EdfContents:
     return out
 
 
+def _parse(edfio: Any, source: Any) -> Any:
+    try:
+        return edfio.read_edf(source)
+    except (ValueError, UnicodeDecodeError, IndexError) as exc:
+        raise EdfError(f"The EDF could not be read ({exc}); the file is damaged or not "
+                       "EDF/EDF+.") from None
+
+
 def _catalog_for(label: str, transducer: str, labels: dict[str, Datatype]) -> Datatype | None:
     if transducer.startswith(_TRANSDUCER):
         try:
@@ -398,9 +468,13 @@ def read_edf_export(path: str | os.PathLike[str] | bytes) -> Any:
         if token.startswith("hexoskin_user_") and token[14:].isdigit():
             user = int(token[14:])
             info["user"] = user
+    fields = contents.recording.split()
+    if len(fields) >= 5 and fields[0] == "Startdate" and fields[4] not in ("X", "Hexoskin"):
+        info["device"] = info["edf_equipment"] = fields[4]  # the device serial
     if not isinstance(path, (bytes, bytearray)):
-        stem = Path(path).stem
-        info["device"] = stem.split("-")[0].split("_")[0]
+        stem = Path(path).stem.split("-")[0].split("_")[0]
+        if stem.upper().startswith("HX"):  # study naming: the file is named after the device
+            info["device"] = stem
     export = Export(info=info, start=contents.start, user=user)
     for name, (ticks, raw) in contents.channels.items():
         try:

@@ -47,6 +47,7 @@ from fsspec.spec import AbstractBufferedFile, AbstractFileSystem, _Cached
 from . import catalog
 from .binformats import hxd_bytes, rate_field, wav_bytes
 from .catalog import Datatype
+from .data import methods
 from .errors import InvalidQueryError, NotFound
 from .sources import (
     DEFAULT_DATATYPES,
@@ -142,7 +143,8 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
     client : Client, optional
         An existing client (its URL is kept in ``storage_options``; its secrets are not).
     method : str
-        Data-engine fetch method (``"auto"``, ``"binary"``, ``"json"``, ``"csv"``).
+        Data-engine fetch method (``"auto"``, ``"binary"``, ``"json"``, ``"csv"``,
+        ``"edf"``); checked here.
     **storage_options
         ``Client`` arguments: ``base_url`` (or ``url``), ``username``, ``password``,
         ``api_key``/``api_secret``, ``token`` ...; missing ones come from the environment.
@@ -168,7 +170,7 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
                       if k in ("use_listings_cache", "listings_expiry_time", "max_paths",
                                "skip_instance_cache")}
         super().__init__(**fs_options)
-        self.method = method
+        self.method = methods.check(method)
         self._client_options = {**storage_options, **secrets}
         self._client = client
         self._client_lock = threading.Lock()

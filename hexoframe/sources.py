@@ -169,7 +169,7 @@ class SharedWindows:
     def fetch(self, index: int, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
         """``(ticks, raw)`` of channel ``index`` in ``[start, end)``."""
         from .data.fetch import fetch_plan, stitch
-        from .data.plan import Request
+        from .data.plan import window_request
 
         ch = self.plan.channels[index]
         step = ch.datatype.step_ticks or 0
@@ -186,9 +186,7 @@ class SharedWindows:
                 if hit is not None and index in hit:
                     return hit[index]
             group = self._group(index)
-            members = [(i, int(start), int(end)) for i in group]
-            off = ch.datatype.first_offset if self.method == "binary" else 0
-            req = Request(self.method, ch.user, int(start) - off, int(end) - off, members)
+            req = window_request(self.plan, self.method, group, int(start), int(end))
             res = fetch_plan(self.client, self.plan, [req], max_workers=1)
             got = {i: stitch(res.pieces.get(i, [])) for i in group}
             with self._lock:
@@ -200,8 +198,10 @@ class SharedWindows:
         return got[index]
 
     def _runs(self, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Binary answers are never capped: join touching windows, ``merge`` at a time."""
-        if self.method != "binary":
+        """Uncapped answers (binary, EDF): join touching windows, ``merge`` at a time."""
+        from .data import methods
+
+        if methods.get(self.method).capped:
             return list(windows)
         runs: list[tuple[int, int]] = []
         n = 0
@@ -219,7 +219,7 @@ class SharedWindows:
         """``(ticks, raw)`` of channel ``index`` for each window; missing windows are
         fetched concurrently (the data engine's thread pool), for the whole rate group."""
         from .data.fetch import fetch_plan, stitch
-        from .data.plan import Request
+        from .data.plan import window_request
 
         if len(windows) <= 1:
             return [self.fetch(index, a, b) for a, b in windows]
@@ -234,9 +234,7 @@ class SharedWindows:
         missing = [w for w in windows if w not in out]
         if missing:
             group = self._group(index)
-            off = ch.datatype.first_offset if self.method == "binary" else 0
-            reqs = [Request(self.method, ch.user, int(a) - off, int(b) - off,
-                            [(i, int(a), int(b)) for i in group])
+            reqs = [window_request(self.plan, self.method, group, a, b)
                     for a, b in self._runs(missing)]
             res = fetch_plan(self.client, self.plan, reqs)
             joined = {i: stitch(res.pieces.get(i, [])) for i in group}

@@ -49,11 +49,11 @@ def _read(client, **kw):
 def test_methods_agree(client, datatypes, span):
     start, end = span
     frames = {m: _read(client, datatypes=datatypes, start=start, end=end, method=m)
-              for m in ("json", "csv", "binary")}
+              for m in ("json", "csv", "binary", "edf")}
     for name in frames["json"]:
         ref = frames["json"][name]
         assert len(ref) > 0
-        for m in ("csv", "binary"):
+        for m in ("csv", "binary", "edf"):
             pd.testing.assert_series_equal(frames[m][name], ref, check_exact=True)
         dt = catalog.lookup(name)
         if not dt.is_async:
@@ -156,7 +156,7 @@ def test_subsampling_never_silent(hexoskin_emulator, client, monkeypatch):
         (dict(start="2024-05-01T10:00Z", datatypes="hr"), errors.InvalidQueryError,
          "No time span"),
         (dict(record=37700, datatypes="hr", units="volts"), errors.InvalidQueryError, "units"),
-        (dict(record=37700, datatypes="hr", method="edf"), errors.InvalidQueryError, "method"),
+        (dict(record=37700, datatypes="hr", method="xml"), errors.InvalidQueryError, "method"),
         (dict(record=37740, datatypes="hr"), errors.HexoskinError, "37740"),
         (dict(record=37700, start="2030-01-01", end="2030-01-02", datatypes="hr"),
          errors.InvalidQueryError, "overlap"),
@@ -216,11 +216,11 @@ def test_range_methods_agree(client, datatypes):
     """A range: binary asks the range's record (narrowed), so end-stamped samples whose
     interval starts before the range are not lost."""
     got = {m: read_hexoskin(client=client, range=58979, datatypes=datatypes, method=m,
-                            how="dict") for m in ("json", "binary", "csv")}
+                            how="dict") for m in ("json", "binary", "csv", "edf")}
     for name, ref in got["json"].items():
         assert ref.index[0] >= pd.Timestamp("2024-05-01T10:10Z")
         assert ref.index[-1] < pd.Timestamp("2024-05-01T10:30Z")
-        for m in ("binary", "csv"):
+        for m in ("binary", "csv", "edf"):
             pd.testing.assert_series_equal(got[m][name], ref, check_exact=True)
     if "heart_rate" in got["json"]:
         assert len(got["binary"]["heart_rate"]) == 1200
@@ -232,7 +232,7 @@ def test_broken_answers_are_retried(hexoskin_emulator, client):
     hexoskin_emulator.set_faults(FaultConfig(seed=3, truncate_rate=0.3, error_rate=0.2,
                                              path_pattern="/data/"))
     try:
-        for method in ("json", "binary"):
+        for method in ("json", "binary", "edf"):
             got = _read(client, datatypes=["ecg", "hr"], method=method, **span)
             for name in ref:
                 pd.testing.assert_series_equal(got[name], ref[name])

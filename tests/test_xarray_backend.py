@@ -98,7 +98,7 @@ def test_channels_of_one_rate_share_requests(hexoskin_emulator, so):
     assert hexoskin_emulator.stats.data_requests == 1 + 1
 
 
-@pytest.mark.parametrize("method", ["json", "csv"])
+@pytest.mark.parametrize("method", ["json", "csv", "edf"])
 def test_methods_give_identical_variables(so, method):
     ten = slice("2024-05-01T10:05", "2024-05-01T10:06")
     base = _open(HOUR, so, datatypes=["resp", "hr"], method="binary").sel(

@@ -33,19 +33,14 @@ import numpy as np
 import urllib3
 
 from ..errors import IncompleteDataError, InvalidQueryError, ResponseError
+from . import methods
 from .assemble import _api_to_raw
-from .decode import decode_csv, decode_json, decode_zip, read_wav
-from .plan import ChannelPlan, Plan, Request, split_windows
+from .plan import ChannelPlan, Plan, Request, split_windows, window_request
 
 __all__ = ["fetch_window", "fetch_plan", "FetchResult", "Piece", "default_workers"]
 
 logger = logging.getLogger("hexoframe")
 
-ACCEPT = {
-    "json": "application/json",
-    "csv": "text/csv",
-    "binary": "application/octet-stream",
-}
 MAX_SPLIT_DEPTH = 16
 
 
@@ -109,7 +104,7 @@ def _params(plan: Plan, req: Request, ids: list[int]) -> dict[str, Any]:
         params["datatype__in"] = ",".join(str(i) for i in ids)
     if plan.record is not None:
         params["record"] = plan.record
-    elif req.method == "binary" and plan.grid_record is not None:
+    elif methods.get(req.method).grid_aligned and plan.grid_record is not None:
         params["record"] = plan.grid_record  # narrowed by start/end below
     elif plan.range is not None:
         params["range"] = plan.range
@@ -153,7 +148,7 @@ def _send(client: Any, plan: Plan, req: Request) -> bytes:
     params = _params(plan, req, ids)
     for attempt in range(READ_ATTEMPTS):
         try:
-            return _read_body(client, params, ACCEPT[req.method])
+            return _read_body(client, params, methods.get(req.method).accept)
         except ResponseError:
             # the client retries failed requests; a body cut short is retried here
             if attempt == READ_ATTEMPTS - 1:
@@ -180,22 +175,22 @@ def _decode(plan: Plan, req: Request, body: bytes,
     binary samples are copied straight to their place there (in the worker thread).
     """
     out: dict[int, Piece] = {}
-    if req.method == "binary":
-        contents = decode_zip(body)
-        start = int(contents.info.get("start", req.start))
+    spec = methods.get(req.method)
+    if spec.grid_aligned:
+        answer = spec.decode(body)
+        start = int(req.start if answer.start is None else answer.start)
         for i, lo, hi in req.members:
             ch = plan.channels[i]
             dt = ch.datatype
             if dt.is_async:
-                ticks, raw = contents.hxd.get(dt.stem, (np.empty(0, np.int64),
-                                                        np.empty(0, np.int64)))
+                ticks, raw = answer.events(dt)
                 keep = (ticks >= lo) & (ticks < hi)
                 out[i] = Piece(lo, raw[keep], ticks=ticks[keep])
                 continue
-            data = contents.wav.get(dt.stem)
-            raw = read_wav(data, signed=dt.signed)[1] if data is not None else np.empty(0, np.int16)
+            got = answer.sync(dt)
+            rel, raw = got if got is not None else (dt.first_offset, np.empty(0, np.int16))
             step = dt.step_ticks
-            t0 = start + dt.first_offset
+            t0 = start + rel
             k0 = max(0, -(-(lo - t0) // step))
             k1 = min(raw.size, max(0, -(-(hi - t0) // step)))
             piece = Piece(lo, raw[k0:k1], first=t0 + k0 * step, step=step)
@@ -207,7 +202,7 @@ def _decode(plan: Plan, req: Request, body: bytes,
                     piece.raw = dest[at : at + piece.raw.size]
             out[i] = piece
         return out
-    decoded = decode_csv(body) if req.method == "csv" else decode_json(body)
+    decoded = spec.decode(body)
     for i, lo, hi in req.members:
         ch = plan.channels[i]
         dt = ch.datatype
@@ -231,7 +226,7 @@ def _event_reference(client: Any, plan: Plan, req: Request) -> dict[int, np.ndar
     event times are the reference a JSON or CSV answer must match, event for event.
     """
     members = [m for m in req.members if plan.channels[m[0]].datatype.is_async]
-    if req.method == "binary" or not members:
+    if not methods.get(req.method).capped or not members:
         return {}
     ref_req = Request("binary", req.user, req.start, req.end, members)
     pieces = _decode(plan, ref_req, _send(client, plan, ref_req))
@@ -244,7 +239,7 @@ def _verdict(ch: ChannelPlan, lo: int, hi: int, piece: Piece, state: _State,
     n = len(piece)
     dt = ch.datatype
     if dt.is_async:
-        if method == "binary" or reference is None:
+        if not methods.get(method).capped or reference is None:
             return "ok"
         if n == reference.size and np.array_equal(piece.tick_array(), reference):
             return "ok"
@@ -255,7 +250,7 @@ def _verdict(ch: ChannelPlan, lo: int, hi: int, piece: Piece, state: _State,
     expected = ch.expected_in(lo, hi)
     if expected is not None and n > expected:
         return "incomplete"  # more samples than the grid holds: not a plain answer
-    if piece.ticks is None:  # binary grid: never subsampled; short = channel ends early
+    if piece.ticks is None:  # grid answer: never subsampled; short = channel ends early
         return "ok"
     step = dt.step_ticks
     diffs = np.diff(piece.ticks) if n > 1 else np.empty(0, np.int64)
@@ -471,7 +466,9 @@ def fetch_window(
         One of ``plan.channels``.
     start, end : int
         Sample-time window in ticks (for sync channels, ``start`` on the channel's grid).
-    method : {"json", "csv", "binary"}
+    method : str
+        A method of :mod:`hexoframe.data.methods` (``"json"``, ``"csv"``, ``"binary"``,
+        ``"edf"``).
 
     Returns
     -------
@@ -485,15 +482,7 @@ def fetch_window(
     array([106, 108, 106])
     """
     idx = next(i for i, ch in enumerate(plan.channels) if ch is channel)
-    dt = channel.datatype
-    if method == "binary":
-        off = dt.first_offset
-        req = Request("binary", channel.user, int(start) - off, int(end) - off,
-                      [(idx, int(start), int(end))])
-    elif method in ("json", "csv"):
-        req = Request(method, channel.user, int(start), int(end), [(idx, int(start), int(end))])
-    else:
-        raise InvalidQueryError(f"method={method!r} is not 'json', 'csv' or 'binary'.")
+    req = window_request(plan, method, [idx], int(start), int(end))
     res = fetch_plan(client, plan, [req], max_workers=1)
     return stitch(res.pieces.get(idx, []))
 

@@ -28,6 +28,7 @@ from .. import catalog
 from ..catalog import Datatype
 from ..errors import HexoskinError, InvalidQueryError, ResponseError
 from ..timestamps import TICKS_PER_SECOND, ns_per_tick, ticks_to_timestamp, to_ticks
+from . import methods
 from .decode import parse_user
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "choose_method",
     "build_requests",
     "split_windows",
+    "window_request",
 ]
 
 logger = logging.getLogger("hexoframe")
@@ -57,7 +59,8 @@ ASYNC_MAX_RATE = 5.0
 BINARY_TARGET_SAMPLES = 5_120_000
 #: Every binary piece starts on this grid (300 s), common to every rate down to 1/300 Hz.
 BINARY_GRID_TICKS = 300 * TICKS_PER_SECOND
-METHODS = ("auto", "json", "csv", "binary")
+#: What ``method=`` accepts (see :mod:`hexoframe.data.methods`).
+METHODS = methods.CHOICES
 
 
 @dataclass
@@ -441,7 +444,7 @@ def _range_grid(client: Any, obj: dict[str, Any], start: int, end: int
 
 def choose_method(plan: Plan, method: str = "auto", resolution: str = "full"
                   ) -> tuple[str, str]:
-    """Pick ``json``, ``csv`` or ``binary`` for a plan, with the reason.
+    """Pick the method for a plan (``auto``: ``json`` or ``binary``), with the reason.
 
     ``auto`` takes binary (one zip, never subsampled) where JSON would need many windows or
     a channel is raw and high-rate, JSON otherwise; binary needs a known sample grid (a
@@ -453,18 +456,17 @@ def choose_method(plan: Plan, method: str = "auto", resolution: str = "full"
     >>> choose_method(plan)
     ('json', '1 JSON request(s); binary needs a record or range (unknown sample grid)')
     """
-    if method not in METHODS:
-        raise InvalidQueryError(f"method={method!r} is not one of {', '.join(METHODS)}.")
+    methods.check(method)
     multi = len(plan.users) > 1
-    if method == "binary":
+    if method != "auto" and methods.get(method).grid_aligned:
         if not plan.grid_known:
             raise InvalidQueryError(
-                "method='binary' needs record=... or range=... (the binary format is aligned to "
-                "the record's sample grid); use method='json' for a bare time span."
+                f"method={method!r} needs record=... or range=... (its answers are aligned "
+                "to the record's sample grid); use method='json' for a bare time span."
             )
         if multi:
-            raise InvalidQueryError("method='binary' reads one user at a time.")
-        return "binary", "asked for"
+            raise InvalidQueryError(f"method={method!r} reads one user at a time.")
+        return method, "asked for"
     if method != "auto":
         return method, "asked for"
     n = plan.json_requests()
@@ -508,9 +510,9 @@ def build_requests(
     """The HTTP requests that fetch a plan with ``method``.
 
     JSON/CSV: one request per window of each (user, rate) group, shared by its channels.
-    Binary: the span cut into pieces of ``binary_chunk`` ticks (by default
-    :func:`binary_chunk_ticks` of the plan) aligned to the record start, each one zip for
-    all channels.
+    Grid-aligned methods (binary, EDF): the span cut into pieces of ``binary_chunk`` ticks
+    (by default :func:`binary_chunk_ticks` of the plan) aligned to the record start, each
+    one answer for all channels.
 
     Examples
     --------
@@ -519,7 +521,7 @@ def build_requests(
     [(0, 65535, 2), (65535, 131070, 2), (131070, 153600, 2)]
     """
     reqs: list[Request] = []
-    if method in ("json", "csv"):
+    if not methods.get(method).grid_aligned:
         index: dict[tuple[Any, int, int], Request] = {}
         for i, ch in enumerate(plan.channels):
             for lo, hi in ch.windows:
@@ -530,11 +532,9 @@ def build_requests(
                     reqs.append(req)
                 req.members.append((i, lo, hi))
         return reqs
-    if method != "binary":
-        raise InvalidQueryError(f"Unknown method {method!r}.")
     origin = plan.channels[0].grid_origin if plan.channels else None
     if origin is None:
-        raise InvalidQueryError("Binary reads need a record's sample grid.")
+        raise InvalidQueryError(f"method={method!r} needs a record's sample grid.")
     if binary_chunk is None:
         binary_chunk = binary_chunk_ticks(plan)
     grid = BINARY_GRID_TICKS
@@ -547,7 +547,7 @@ def build_requests(
     a = max(a, origin) if lo_all >= origin else a
     while a < hi_all:
         b = min(a + chunk, hi_all)
-        req = Request("binary", plan.channels[0].user, a, b, [])
+        req = Request(method, plan.channels[0].user, a, b, [])
         for i, ch in enumerate(plan.channels):
             off = ch.datatype.first_offset
             lo = max(ch.start, a + off)
@@ -558,6 +558,28 @@ def build_requests(
             reqs.append(req)
         a = b
     return reqs
+
+
+def window_request(plan: Plan, method: str, members: list[int], start: int, end: int
+                   ) -> Request:
+    """One request for channels ``members`` (indices into ``plan.channels``, one rate)
+    with sample times in ``[start, end)``.
+
+    Grid-aligned methods ask for the window in interval-start time: the sample-time window
+    shifted back by the channel's first offset (1 Hz and slower samples are stamped at the
+    end of their interval).
+
+    Examples
+    --------
+    >>> plan = plan_query(None, "hr", start=0, end=2560)
+    >>> r = window_request(plan, "binary", [0], 256, 1280)
+    >>> (r.method, r.start, r.end, r.members)
+    ('binary', 0, 1024, [(0, 256, 1280)])
+    """
+    off = (plan.channels[members[0]].datatype.first_offset
+           if methods.get(method).grid_aligned and members else 0)
+    return Request(method, plan.channels[members[0]].user if members else None,
+                   int(start) - off, int(end) - off, [(i, int(start), int(end)) for i in members])
 
 
 def describe(plan: Plan) -> list[dict[str, Any]]:

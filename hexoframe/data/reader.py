@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..catalog import Datatype
 from ..errors import IncompleteDataError, InvalidQueryError
-from . import assemble
+from . import assemble, methods
 from .fetch import default_workers, fetch_plan, progress_wanted, stitch, stitch_grid
 from .plan import build_requests, choose_method, describe, plan_query
 
@@ -87,7 +87,7 @@ def read_hexoskin(
         User id(s) for a bare time span.
     datatypes : id, name, alias or a list of them
         E.g. ``"ecg"``, ``["heart_rate", "breathing_rate"]``, ``[19, 33, 18]``.
-    method : {"auto", "json", "csv", "binary"}
+    method : {"auto", "json", "csv", "binary", "edf"}
         ``"auto"`` takes the binary zip where JSON would need many windows or a channel is
         raw and high-rate, JSON otherwise. The choice and its reason are logged (INFO on
         logger ``"hexoframe"``) and kept in ``attrs["hexoskin"]``.
@@ -155,12 +155,11 @@ def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any
     from .. import catalog
 
     catalog.resolve(datatypes)  # unknown names fail before any request
-    if method not in ("auto", "json", "csv", "binary"):
-        raise InvalidQueryError(f"method={method!r} is not 'auto', 'json', 'csv' or 'binary'.")
+    methods.check(method)
     plan = plan_query(client, datatypes, record=record, range=range_, start=start, end=end,
                       user=user)
     chosen, reason = choose_method(plan, method, resolution)
-    if resolution == "any" and chosen in ("json", "csv"):
+    if resolution == "any" and methods.get(chosen).capped:
         for ch in plan.channels:
             ch.windows = [(ch.windows[0][0], ch.windows[-1][1])] if ch.windows else []
     requests = build_requests(plan, chosen)
@@ -182,7 +181,8 @@ def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any
     # binary samples go straight to their place in one array per channel (no final concat)
     into = ({i: np.empty(ch.count, assemble.raw_dtype(ch.datatype))
              for i, ch in enumerate(plan.channels)
-             if ch.count and ch.datatype.step_ticks is not None} if chosen == "binary" else None)
+             if ch.count and ch.datatype.step_ticks is not None}
+            if methods.get(chosen).grid_aligned else None)
     try:
         result = fetch_plan(client, plan, requests, resolution=resolution,
                             max_workers=max_workers or default_workers(),

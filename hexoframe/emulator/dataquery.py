@@ -343,13 +343,32 @@ def data_answer(view: ResourceView) -> Answer:
     try:
         status, headers, body = dataview.render_data(
             segs, datatypes, start=lo, end=hi, fmt=fmt, flat=q["flat"], cap=cap,
-            request_path=path, no_timestamps=q["no_timestamps"])
+            request_path=path, no_timestamps=q["no_timestamps"],
+            people=edf_people(view, segs) if fmt == "edf" else None)
     except dataview.DataQueryError as exc:
         raise ApiError(exc.status, exc.message) from None
     headers = dict(headers)
     if status == 200:
         view.app.cache_put(key, status, headers, body)
     return status, headers, body
+
+
+def edf_people(view: ResourceView, segs: list[tuple]) -> dict[int, dict[str, Any]]:
+    """Per user of ``segs``: EDF+ patient subfields from the user and profile, and the
+    device serial of the user's record as the recording equipment."""
+    store = view.app.store
+    out: dict[int, dict[str, Any]] = {}
+    for uid in {int(s[0]) for s in segs}:
+        user = store.get("user", uid) or {}
+        profile = store.get("profile", user.get("profile")) if user.get("profile") else None
+        name = " ".join(str(user.get(k) or "") for k in ("first_name", "last_name")).strip()
+        devices = user.get("devices") or []
+        out[uid] = {
+            "patient": {"name": name or None, "sex": (profile or {}).get("gender"),
+                        "birthdate": (profile or {}).get("date_of_birth")},
+            "equipment": str(devices[0]) if devices else None,
+        }
+    return out
 
 
 def report_answer(view: ResourceView) -> Answer:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -424,6 +424,7 @@ def render_data(
     cap: int | None = DEFAULT_CAP,
     request_path: str = "",
     no_timestamps: bool = False,
+    people: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """Render a data query as the emulator answers it.
 
@@ -445,6 +446,8 @@ def render_data(
         Echoed as ``request`` in the binary ``info.json``.
     no_timestamps : bool
         JSON only: lists of values instead of ``[ts, value]`` pairs.
+    people : mapping, optional
+        EDF only: per user id, the header's ``patient`` subfields and ``equipment``.
 
     Returns
     -------
@@ -489,5 +492,5 @@ def render_data(
         from .edfview import render_edf
         return 200, {"Content-Type": "application/x-edf",
                      "Content-Disposition": 'attachment; filename="data.edf"'}, render_edf(
-            segments, dts, s, e)
+            segments, dts, s, e, people)
     raise DataQueryError(400, f"Unknown format {fmt!r}; use json, csv, binary or edf.")

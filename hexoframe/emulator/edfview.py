@@ -17,7 +17,8 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -28,8 +29,12 @@ __all__ = ["render_edf"]
 
 
 def render_edf(segments: Sequence[Segment], dts: list[catalog.Datatype], start: int,
-               end: int) -> bytes:
-    """The EDF+C body for one user's datatypes over ``[start, end)`` (ticks)."""
+               end: int, people: Mapping[int, Mapping[str, Any]] | None = None) -> bytes:
+    """The EDF+C body for one user's datatypes over ``[start, end)`` (ticks).
+
+    ``people`` gives, per user id, the EDF+ ``patient`` subfields (code, sex, birthdate,
+    name) and the ``equipment`` (device serial) for the header.
+    """
     users = sorted({int(s[0]) for s in segments})
     if len(users) > 1:
         raise DataQueryError(400, "EDF answers hold one user; give user=<id>.")
@@ -57,9 +62,11 @@ def render_edf(segments: Sequence[Segment], dts: list[catalog.Datatype], start: 
             raise DataQueryError(400, f"EDF window start {b_start} is not on the sample grid "
                                       f"of datatype {dt.id} ({dt.name}); start on its grid.")
         channels[dt.name] = raw
+    who = dict((people or {}).get(user, {}))
+    patient = {"code": f"hexoskin_user_{user}", **dict(who.get("patient", {}))}
     try:
-        return edf.edf_bytes(channels, b_start, end=end, events=events,
-                             patient=f"hexoskin_user_{user}",
-                             recording=f"hexoskin_user_{user}_start_{b_start}")
+        return edf.edf_bytes(channels, b_start, end=end, events=events, patient=patient,
+                             recording=f"hexoskin_user_{user}_start_{b_start}",
+                             equipment=who.get("equipment"))
     except edf.EdfError as exc:
         raise DataQueryError(400, str(exc)) from None
