@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -40,7 +40,6 @@ from .resources import ApiObject, Resource, encode_filters
 from .tables import report_histograms_frame, report_metrics_frame
 from .timestamps import ASTROSKIN_TICKS_PER_SECOND, TICKS_PER_SECOND
 from .transport import (
-    IDEMPOTENT_METHODS,
     RetrySettings,
     Transport,
     check_same_origin,
@@ -322,7 +321,9 @@ class Client:
             Extra headers (e.g. ``{"Accept": "text/csv"}``).
         stream : bool
             Do not read the body now (the caller streams it; truncation is then the
-            caller's to detect).
+            caller's to detect, and the body is not retried). Otherwise the body is read
+            whole and checked against its ``Content-Length``, and refetched when cut
+            short (see :meth:`hexoframe.transport.Transport.send_decoded`).
 
         Returns
         -------
@@ -339,6 +340,14 @@ class Client:
         ...                params={"datatype": 19, "record": 37700})
         <Response [200]>
         """
+        return self._send(method, path, params=params, json=json, headers=headers,
+                          stream=stream)[0]
+
+    def _send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+              json: Any = None, headers: Mapping[str, str] | None = None,
+              stream: bool = False, decode: Callable[[requests.Response], Any] | None = None
+              ) -> tuple[requests.Response, Any]:
+        """URL, query and headers for ``path``, sent by the transport (one retry policy)."""
         if self._deferred_error is not None:
             raise self._deferred_error
         url = self.url_for(path)
@@ -352,8 +361,9 @@ class Client:
         send_headers = dict(headers or {})
         if self.api_version:
             send_headers.setdefault("X-HexoAPIVersion", str(self.api_version))
-        return self._transport.send(method, url, params=query or None, json=json,
-                                    headers=send_headers or None, stream=stream)
+        return self._transport.send_decoded(method, url, params=query or None, json=json,
+                                            headers=send_headers or None, stream=stream,
+                                            decode=decode)
 
     def _decode_json(self, resp: requests.Response) -> Any:
         try:
@@ -379,18 +389,11 @@ class Client:
 
     def _request_json(self, method: str, path: str,
                       **kwargs: Any) -> tuple[Any, requests.Response]:
-        """Send a request and decode its JSON body; bodies that are not JSON are re-fetched
-        (idempotent methods only), then raise :class:`~hexoframe.errors.ResponseError`."""
-        attempts = 1 + (self._settings.retries if method.upper() in IDEMPOTENT_METHODS else 0)
-        for attempt in range(1, attempts + 1):
-            resp = self.request(method, path, **kwargs)
-            try:
-                return self._decode_json(resp), resp
-            except errors.ResponseError:
-                if attempt == attempts:
-                    raise
-                logger.debug("invalid JSON from %s; retrying", self._safe(resp.url))
-        raise AssertionError("unreachable")
+        """Send a request and decode its JSON body; a body that is not JSON is refetched
+        under the transport's retry policy, then raises
+        :class:`~hexoframe.errors.ResponseError`."""
+        resp, value = self._send(method, path, decode=self._decode_json, **kwargs)
+        return value, resp
 
     # -- resources ----------------------------------------------------------------------------
     def resource(self, name: str) -> Resource:

@@ -107,6 +107,22 @@ def test_broken_bodies_exhausted(emu, kind):
     assert requests_to(emu) == 3
 
 
+@pytest.mark.parametrize("retries", [0, 2])
+@pytest.mark.parametrize("kind", ["drop_rate", "truncate_rate"])
+def test_data_bodies_follow_the_clients_retry_setting(emu, kind, retries):
+    """One retry policy: data answers are refetched exactly ``retries`` times, no more
+    (the data engine used to add three attempts of its own, even with ``retries=0``)."""
+    from hexoframe.data.reader import read_hexoskin
+
+    emu.set_faults(FaultConfig(path_pattern=r"^/api/v1/data/", **{kind: 1.0}))
+    client = fast_client(emu, retries=retries)
+    client.get("record", 37700)  # the plan's lookup, outside the faults
+    emu.reset_stats()
+    with pytest.raises(errors.ResponseError, match="incomplete"):
+        read_hexoskin(client=client, record=37700, datatypes="hr", method="json")
+    assert emu.stats.data_requests == 1 + retries
+
+
 def test_retry_time_budget(emu):
     emu.set_faults(FaultConfig(error_rate=1.0, retry_after=5, path_pattern=RECORD))
     client = fast_client(emu, retries=10, max_retry_time=0.5)
