@@ -192,7 +192,7 @@ def read_cohort(
     3
     """
     _require_dask()
-    from .data.assemble import check_units
+    from .units import check_units
 
     check_units(units)
     dts = catalog.resolve(datatypes)

@@ -504,7 +504,7 @@ def _grid(dt: Datatype, ticks: np.ndarray, start: int) -> int:
 
 def _write_items(path: str | os.PathLike[str], items: list[tuple[Datatype, Any, Any]],
                  kwargs: dict[str, Any]) -> Path:
-    from .pandas_ext import _convert  # the one unit rule
+    from .units import convert  # the one unit rule
 
     sync = [(dt, np.asarray(t, np.int64)) for dt, t, _ in items if not dt.is_async]
     # the file starts where the earliest sample's interval starts
@@ -518,7 +518,7 @@ def _write_items(path: str | os.PathLike[str], items: list[tuple[Datatype, Any, 
     events: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for dt, ticks, (values, units) in items:
         vals = np.asarray(values, dtype=np.float64)
-        raw = np.rint(np.asarray(_convert(vals, dt, units, "raw"), dtype=np.float64))
+        raw = np.rint(np.asarray(convert(dt, vals, source=units, units="raw"), dtype=np.float64))
         if dt.is_async:
             events[dt.name] = (np.asarray(ticks, np.int64), raw.astype(np.int64))
         else:

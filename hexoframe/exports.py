@@ -36,6 +36,7 @@ from .data import assemble
 from .data.decode import ZipContents, decode_zip, parse_user, read_export_csv, read_wav
 from .errors import ExportFormatError, InvalidQueryError, ResponseError
 from .timestamps import TICKS_PER_SECOND, unix_seconds_to_ticks
+from .units import check_units
 
 __all__ = ["Export", "open_export", "read_export", "read_statistics"]
 
@@ -309,7 +310,7 @@ def read_export(
     >>> round(df["heart_rate"].mean(), 5)  # doctest: +SKIP
     73.15625
     """
-    assemble.check_units(units)
+    check_units(units)
     assemble.check_how(how)
     export = open_export(path)
     names = export.channel_names(datatypes)

@@ -25,6 +25,7 @@ from . import catalog
 from .data import assemble
 from .errors import InvalidQueryError
 from .timestamps import TICKS_PER_SECOND, ns_per_tick
+from .units import convert
 
 __all__ = ["register", "HexoSeriesAccessor", "HexoFrameAccessor"]
 
@@ -99,15 +100,6 @@ def _datatype(attrs: dict[str, Any], name: Any) -> catalog.Datatype:
     return catalog.lookup(key)
 
 
-def _convert(values: np.ndarray, dt: catalog.Datatype, src: str, units: str) -> np.ndarray:
-    assemble.check_units(units)
-    if src == "physical":
-        if units == "physical":
-            return values
-        raw = values / dt.physical_scale + dt.physical_offset
-        return assemble.convert_values(dt, np.rint(raw), source="raw", units=units)
-    return assemble.convert_values(dt, values, source=src, units=units)
-
 
 class HexoSeriesAccessor:
     """``Series.hexo``: ticks <-> datetimes, units from attrs.
@@ -169,7 +161,7 @@ class HexoSeriesAccessor:
         """Values in ``"api"``, ``"raw"`` or ``"physical"`` units (from ``attrs["units"]``)."""
         dt = self.datatype
         src = self._obj.attrs.get("units", "api")
-        vals = _convert(self._obj.to_numpy(), dt, src, units)
+        vals = convert(dt, self._obj.to_numpy(), source=src, units=units)
         out = pd.Series(vals, index=self._obj.index, name=self._obj.name)
         out.attrs = {**self._obj.attrs, "units": units, "unit": assemble.unit_of(dt, units)}
         return out
@@ -277,7 +269,7 @@ class HexoFrameAccessor:
             except InvalidQueryError:
                 continue
             src = cols.get(str(name), {}).get("units", src_default)
-            out[name] = _convert(self._obj[name].to_numpy(), dt, src, units)
+            out[name] = convert(dt, self._obj[name].to_numpy(), source=src, units=units)
             new_cols[str(name)] = {**cols.get(str(name), {}), "units": units,
                                    "unit": assemble.unit_of(dt, units)}
         out.attrs = {**self._obj.attrs, "hexoskin": {**meta, "units": units, "columns": new_cols}}

@@ -5,7 +5,7 @@ This module plans, fetches and decodes nothing itself: it asks
 :func:`hexoframe.data.plan.plan_query` for the channels and their windows,
 :func:`hexoframe.data.plan.choose_method` for the format, and
 :func:`hexoframe.data.fetch.fetch_plan` (or ``fetch_window``) for the samples, then
-converts units with :func:`hexoframe.data.assemble.convert_values`.  What it adds is the
+converts units with :func:`hexoframe.units.convert`.  What it adds is the
 mapping between *sample positions* (what an array index is) and ticks (what the service
 speaks), and :class:`SharedWindows`: one request per window for all channels of a rate,
 touching windows joined for binary answers, a small cache of recent windows.  Those are
@@ -358,7 +358,7 @@ class ChannelReader:
 
     def read(self, i0: int, i1: int, units: str = "api") -> np.ndarray:
         """Values of samples ``[i0, i1)`` in ``units`` (float64; NaN where missing)."""
-        from .data.assemble import convert_values
+        from .units import convert
 
         i0, i1 = max(0, int(i0)), min(self.count, int(i1))
         out = np.full(max(0, i1 - i0), np.nan)
@@ -368,7 +368,7 @@ class ChannelReader:
         for ticks, values, source in fetched:
             if ticks.size == 0:
                 continue
-            vals = convert_values(self.datatype, values, source=source, units=units)
+            vals = convert(self.datatype, values, source=source, units=units)
             pos = (ticks - self.first) // self.step - i0
             keep = (pos >= 0) & (pos < out.size)
             if self.grid_known:
@@ -378,13 +378,13 @@ class ChannelReader:
 
     def read_events(self, units: str = "api") -> tuple[np.ndarray, np.ndarray]:
         """All ``(ticks, values)`` of an asynchronous channel, one request per window."""
-        from .data.assemble import convert_values
+        from .units import convert
 
         all_t, all_v = [], []
         for ws, we in self.channel.windows:
             ticks, values, source = self.fetch(int(ws), int(we))
             all_t.append(ticks)
-            all_v.append(np.asarray(convert_values(self.datatype, values, source=source,
+            all_v.append(np.asarray(convert(self.datatype, values, source=source,
                                                    units=units), dtype=np.float64))
         if not all_t:
             return np.zeros(0, np.int64), np.zeros(0)

@@ -155,7 +155,7 @@ def dataset_from_source(source: Source, units: str = "api") -> xr.Dataset:
     >>> src = open_source(parse_url("hexoskin://record/37700"), ["hr"], client=client)
     >>> ds = dataset_from_source(src)
     """
-    from .data.assemble import check_units
+    from .units import check_units
 
     check_units(units)
     sync = [r for r in source.channels if not r.datatype.is_async]
@@ -202,8 +202,8 @@ def dataset_from_export(
     >>> float(ds.heart_rate.mean())  # doctest: +SKIP
     73.15625
     """
-    from .data.assemble import check_units, convert_values
     from .exports import open_export
+    from .units import check_units, convert
 
     check_units(units)
     export = open_export(path)
@@ -215,7 +215,7 @@ def dataset_from_export(
     end = export.start
     for name in names:
         dt, ticks, raw = export.channels[name]
-        values = np.asarray(convert_values(dt, raw, source="raw", units=units), np.float64)
+        values = np.asarray(convert(dt, raw, source="raw", units=units), np.float64)
         if ticks.size:
             end = max(end, int(ticks[-1]) + (dt.step_ticks or 1))
         if dt.is_async:

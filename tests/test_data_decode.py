@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hexoframe.catalog import lookup
-from hexoframe.data import assemble
 from hexoframe.data.decode import decode_csv, decode_json, decode_zip, read_hxd, read_wav
 from hexoframe.errors import ResponseError
+from hexoframe.units import convert, raw_dtype
 
 
 def wav(values: np.ndarray, rate: int, signed: bool = True) -> bytes:
@@ -92,11 +92,11 @@ def test_hxd_and_zip():
 @pytest.mark.parametrize("name", ["ecg", "activity", "rr", "tidal_volume", "resp_thoracic"])
 def test_units_identical_from_raw_and_api(name):
     dt = lookup(name)
-    raw = np.array([0, 1, 17, 1000], dtype=assemble.raw_dtype(dt))
+    raw = np.array([0, 1, 17, 1000], dtype=raw_dtype(dt))
     api = raw.astype(float) * dt.api_scale
     for units in ("api", "raw", "physical"):
-        a = assemble.convert_values(dt, raw, source="raw", units=units)
-        b = assemble.convert_values(dt, api, source="api", units=units)
+        a = convert(dt, raw, source="raw", units=units)
+        b = convert(dt, api, source="api", units=units)
         assert a.dtype == b.dtype
         np.testing.assert_array_equal(a, b)
 

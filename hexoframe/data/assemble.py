@@ -1,7 +1,7 @@
 """Turn decoded channels into pandas objects: units, time index, attrs, wide/long frames.
 
 One channel is a datatype's ``(ticks, values)``. Values arrive either *raw* (binary: WAV and
-hxd integers) or in the API ``unit`` (JSON and CSV); :func:`convert_values` brings both to
+hxd integers) or in the API ``unit`` (JSON and CSV); :func:`hexoframe.units.convert` brings both to
 the units asked for, so the same query gives identical frames whichever method fetched it.
 
 Value dtypes depend only on the datatype and the units, never on the method:
@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,14 +34,14 @@ import pandas as pd
 from ..catalog import Datatype
 from ..errors import InvalidQueryError
 from ..timestamps import TICKS_PER_SECOND, ns_per_tick
+from ..units import check_units, convert
+
+#: The former name of :func:`hexoframe.units.convert`.
+convert_values = convert
 
 __all__ = [
-    "UNITS",
     "HOWS",
-    "check_units",
     "check_how",
-    "raw_dtype",
-    "convert_values",
     "time_index",
     "grid_index",
     "channel_series",
@@ -49,22 +49,7 @@ __all__ = [
     "unit_of",
 ]
 
-UNITS = ("api", "raw", "physical")
 HOWS = ("outer", "long", "dict")
-Units = Literal["api", "raw", "physical"]
-
-
-def check_units(units: str) -> str:
-    """Validate a ``units`` argument.
-
-    Examples
-    --------
-    >>> check_units("api")
-    'api'
-    """
-    if units not in UNITS:
-        raise InvalidQueryError(f"units={units!r} is not one of {', '.join(map(repr, UNITS))}.")
-    return units
 
 
 def check_how(how: str) -> str:
@@ -78,20 +63,6 @@ def check_how(how: str) -> str:
     if how not in HOWS:
         raise InvalidQueryError(f"how={how!r} is not one of {', '.join(map(repr, HOWS))}.")
     return how
-
-
-def raw_dtype(dt: Datatype) -> np.dtype:
-    """The integer dtype of a datatype's raw values (int16/uint16 for WAV, int64 for hxd).
-
-    Examples
-    --------
-    >>> from hexoframe.catalog import lookup
-    >>> raw_dtype(lookup("respiration_thoracic")).name
-    'uint16'
-    """
-    if dt.is_async:
-        return np.dtype(np.int64)
-    return np.dtype(np.int16 if dt.signed else np.uint16)
 
 
 def unit_of(dt: Datatype, units: str) -> str:
@@ -109,69 +80,6 @@ def unit_of(dt: Datatype, units: str) -> str:
     if units == "physical":
         return dt.physical_unit
     return dt.unit
-
-
-def _as_int(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """``values`` as ``dtype`` when they fit exactly, else float64."""
-    if values.dtype == dtype:
-        return values
-    if values.dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        if values.size == 0 or (values.min() >= info.min and values.max() <= info.max):
-            return values.astype(dtype)
-        return values.astype(np.float64)
-    if values.size == 0:
-        return values.astype(dtype)
-    info = np.iinfo(dtype)
-    if (
-        np.isfinite(values).all()
-        and values.min() >= info.min
-        and values.max() <= info.max
-        and (np.rint(values) == values).all()
-    ):
-        return values.astype(dtype)
-    return values.astype(np.float64, copy=False)
-
-
-def _api_to_raw(dt: Datatype, values: np.ndarray) -> np.ndarray:
-    if dt.api_scale == 1.0:
-        return values
-    raw = np.asarray(values, dtype=np.float64) / dt.api_scale
-    rounded = np.rint(raw)
-    with np.errstate(invalid="ignore"):
-        close = np.abs(raw - rounded) <= 1e-6 * np.maximum(1.0, np.abs(raw))
-    return np.where(close | np.isnan(raw), rounded, raw)
-
-
-def convert_values(
-    dt: Datatype, values: np.ndarray, *, source: str, units: str = "api"
-) -> np.ndarray:
-    """Values of one channel from ``source`` units (``"raw"`` or ``"api"``) to ``units``.
-
-    Parameters
-    ----------
-    dt : Datatype
-    values : numpy.ndarray
-        Raw integers (binary) or API values (JSON/CSV, float64 with NaN for null).
-    source : {"raw", "api"}
-    units : {"api", "raw", "physical"}
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from hexoframe.catalog import lookup
-    >>> convert_values(lookup("activity"), np.array([2.0 / 256]), source="api", units="raw")
-    array([2], dtype=int16)
-    """
-    check_units(units)
-    values = np.asarray(values)
-    raw = values if source == "raw" else _api_to_raw(dt, values)
-    if units == "physical":
-        return dt.to_physical(raw)
-    raw = _as_int(raw, raw_dtype(dt))
-    if units == "raw" or dt.api_scale == 1.0:
-        return raw
-    return raw.astype(np.float64) * dt.api_scale
 
 
 def time_index(

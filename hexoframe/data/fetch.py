@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import IncompleteDataError, InvalidQueryError
+from ..units import api_to_raw
 from . import methods
-from .assemble import _api_to_raw
 from .plan import ChannelPlan, Plan, Request, split_windows, window_request
 
 __all__ = ["fetch_window", "fetch_plan", "FetchResult", "Piece", "default_workers"]
@@ -178,7 +178,7 @@ def _decode(plan: Plan, req: Request, body: bytes,
         if ticks.size and (ticks[0] < lo or ticks[-1] >= hi):
             keep = (ticks >= lo) & (ticks < hi)
             ticks, values = ticks[keep], values[keep]
-        out[i] = Piece(lo, _api_to_raw(dt, values), ticks=ticks)
+        out[i] = Piece(lo, api_to_raw(dt, values), ticks=ticks)
     return out
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..catalog import Datatype
 from ..errors import IncompleteDataError, InvalidQueryError
+from ..units import check_units, raw_dtype
 from . import assemble, methods
 from .fetch import default_workers, fetch_plan, progress_wanted, stitch, stitch_grid
 from .plan import build_requests, choose_method, describe, plan_query
@@ -127,7 +128,7 @@ def read_hexoskin(
     >>> df.columns.tolist()
     ['heart_rate', 'breathing_rate']
     """
-    assemble.check_units(units)
+    check_units(units)
     assemble.check_how(how)
     if resolution not in ("full", "any"):
         raise InvalidQueryError(f"resolution={resolution!r} is not 'full' or 'any'.")
@@ -179,7 +180,7 @@ def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any
                                name="hexoframe-index")
     builder.start()
     # binary samples go straight to their place in one array per channel (no final concat)
-    into = ({i: np.empty(ch.count, assemble.raw_dtype(ch.datatype))
+    into = ({i: np.empty(ch.count, raw_dtype(ch.datatype))
              for i, ch in enumerate(plan.channels)
              if ch.count and ch.datatype.step_ticks is not None}
             if methods.get(chosen).grid_aligned else None)
