@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .errors import UnknownDatatypeError
+from .references import ref_key
 from .timestamps import TICKS_PER_SECOND
 
 __all__ = [
@@ -458,9 +459,7 @@ def _unit_name(value: Any, units: Mapping[str, str]) -> str | None:
     if not isinstance(value, str) or not value:
         return None
     if value.startswith("/") or "://" in value:
-        path = "/" + value.split("://", 1)[-1].split("/", 1)[-1] if "://" in value else value
-        tail = path.rstrip("/").rsplit("/", 1)[-1]
-        return units.get(tail)
+        return units.get(ref_key(value) or "")
     return value
 
 

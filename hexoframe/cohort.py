@@ -30,6 +30,7 @@ import pandas as pd
 
 from . import catalog
 from .errors import InvalidQueryError
+from .references import require_ids
 from .sources import make_client
 from .timestamps import TICKS_PER_SECOND, to_ticks
 
@@ -48,20 +49,6 @@ def _require_dask() -> Any:
     return dask
 
 
-def _ids(values: Any, what: str) -> list[int]:
-    if values is None:
-        return []
-    if isinstance(values, (int, np.integer, str)):
-        values = [values]
-    out = []
-    for v in values:
-        try:
-            out.append(int(v))
-        except (TypeError, ValueError) as exc:
-            raise InvalidQueryError(f"{what} must be integer ids, not {v!r}.") from exc
-    return out
-
-
 def cohort_records(
     client: Any,
     records: Iterable[int] | None = None,
@@ -77,7 +64,7 @@ def cohort_records(
     >>> [r["id"] for r in cohort_records(client, users=[1511])][:2]
     [37700, 37701]
     """
-    rec_ids, user_ids = _ids(records, "records"), _ids(users, "users")
+    rec_ids, user_ids = require_ids(records, "records"), require_ids(users, "users")
     if not rec_ids and not user_ids:
         raise InvalidQueryError("Name a cohort: records=[...] or users=[...].")
     out = [dict(client.get("record", r)) for r in rec_ids]

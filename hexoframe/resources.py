@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from . import errors
+from .references import ref_id
 from .timestamps import TICKS_PER_SECOND, to_ticks
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,7 +48,6 @@ MAX_PAGE = 1000
 _CONTROL_PARAMS = frozenset({"limit", "offset", "order_by", "format"})
 #: Field names that hold HexoTimestamps when the schema does not say.
 _TICK_NAMES = frozenset({"start", "end", "timestamp", "device_start", "last_update"})
-_URI_ID = re.compile(r"/(?P<name>[A-Za-z_]+)/(?P<id>\d+)/?$")
 
 
 #: Integer fields of the real schema that hold HexoTimestamps (its help texts do not say).
@@ -87,30 +86,6 @@ def load_schema(name: str) -> dict[str, Any] | None:
     """Packaged schema of resource *name*, or ``None`` if the copy does not know it."""
     schema = _packaged().get(name)
     return json.loads(json.dumps(schema)) if schema is not None else None
-
-
-def id_from_uri(value: Any) -> int | None:
-    """The integer id at the end of a resource URI (or of a nested object), else ``None``.
-
-    Examples
-    --------
-    >>> id_from_uri("/api/v1/user/1511/"), id_from_uri({"id": 3}), id_from_uri(None)
-    (1511, 3, None)
-    """
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, Mapping):
-        if value.get("id") is not None:
-            return id_from_uri(value["id"])
-        return id_from_uri(value.get("resource_uri"))
-    if isinstance(value, str):
-        if value.isdigit():
-            return int(value)
-        m = _URI_ID.search(value)
-        return int(m.group("id")) if m else None
-    return None
 
 
 def is_tick_field(spec: Mapping[str, Any] | None, name: str = "") -> bool:
@@ -171,7 +146,7 @@ def _encode_scalar(value: Any, spec: Mapping[str, Any] | None, field: str, tick_
     if _is_time_like(value):  # a time on a field of unknown type: ticks, the API's own unit
         return str(to_ticks(value, tick_rate))
     if kind == "related" and isinstance(value, Mapping):
-        ident = id_from_uri(value)
+        ident = ref_id(value)
         if ident is not None:
             return str(ident)
     if isinstance(value, (np.integer, np.floating)):
@@ -356,7 +331,7 @@ class Resource:
 
     def detail_path(self, ident: int | str) -> str:
         """Detail path of object *ident*, e.g. ``"record/37700/"``."""
-        ident = id_from_uri(ident) if not isinstance(ident, int) else ident
+        ident = ref_id(ident) if not isinstance(ident, int) else ident
         if ident is None:
             raise errors.InvalidQueryError(f"{self.name}: not an id or URI.")
         return f"{self.name}/{ident}/"
@@ -528,9 +503,9 @@ class Resource:
         body = self.client._decode_json(resp) if resp.content.strip() else {}
         obj = ApiObject(body if isinstance(body, dict) else {})
         location = resp.headers.get("Location")
-        ident = id_from_uri(location) if location else None
+        ident = ref_id(location) if location else None
         if ident is None:
-            ident = id_from_uri(obj)
+            ident = ref_id(obj)
         if ident is None:
             raise errors.ResponseError(
                 f"{self.name} was created (HTTP {resp.status_code}) but the answer names no "

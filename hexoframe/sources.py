@@ -33,6 +33,7 @@ import numpy as np
 from . import catalog
 from .catalog import Datatype
 from .errors import InvalidQueryError
+from .references import ref_id
 from .timestamps import TICKS_PER_SECOND, to_ticks
 from .urls import HexoskinURL
 
@@ -417,17 +418,6 @@ class Source:
         return self.meta.get("last_modified") or self.meta.get("start_date")
 
 
-def _user_id(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        value = value.get("id", value.get("resource_uri"))
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    digits = [p for p in str(value).strip("/").split("/") if p.isdigit()]
-    return int(digits[-1]) if digits else None
-
-
 def source_meta(client: Any, url: HexoskinURL) -> dict[str, Any]:
     """The record's or range's resource (one metadata request); ``{}`` for a user span."""
     if url.kind in ("record", "range"):
@@ -486,11 +476,11 @@ def open_source(
         s = min(int(ch.start) for ch in plan.channels)
     if e is None:
         e = max(int(ch.end) for ch in plan.channels)
-    user = _user_id(getattr(plan, "user", None) or meta.get("user"))
+    user = ref_id(getattr(plan, "user", None) or meta.get("user"))
     if url.kind == "user":
         user = url.id
     if user is None and plan.channels:
-        user = _user_id(plan.channels[0].user)
+        user = ref_id(plan.channels[0].user)
     return Source(url=url, start=int(s), end=int(e), user=user, meta=meta,
                   channels=readers, tick_rate=tick_rate)
 

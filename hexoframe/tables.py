@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .resources import id_from_uri, is_tick_field
+from .references import ref_id, ref_key
+from .resources import is_tick_field
 from .timestamps import TICKS_PER_SECOND, ticks_to_datetime64
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -80,24 +81,13 @@ def iso_to_utc(values: Any) -> pd.Series:
 def _ids(values: pd.Series) -> Any:
     """Integer ids of URIs/objects (``Int64`` when some are missing); keys that are not
     integers (device serial numbers) are kept as strings."""
-    ids = [id_from_uri(v) for v in values]
-    keys = [_key(v) for v in values]
+    ids = [ref_id(v) for v in values]
+    keys = [ref_key(v) for v in values]
     if any(i is None and k is not None for i, k in zip(ids, keys, strict=True)):
         return pd.Series(keys, dtype=object, index=values.index)
     if any(i is None for i in ids):
         return pd.array(ids, dtype="Int64")
     return pd.Series(ids, dtype=np.int64, index=values.index)
-
-
-def _key(value: Any) -> str | None:
-    """Last path segment of a URI (or of a nested object's ``resource_uri``)."""
-    if isinstance(value, Mapping):
-        value = value.get("resource_uri") or value.get("id")
-    if isinstance(value, str) and value.strip("/"):
-        return value.rstrip("/").rsplit("/", 1)[-1]
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return str(value)
-    return None
 
 
 #: String fields the service fills with a number of seconds (``record.duration``).
@@ -256,14 +246,14 @@ def _report_metrics(report: Any) -> list[Mapping[str, Any]]:
 def _context(m: Mapping[str, Any]) -> dict[str, Any]:
     tr = m.get("timerange") or {}
     return {
-        "metric_id": id_from_uri(m.get("metric") or m.get("uri")),
+        "metric_id": ref_id(m.get("metric") or m.get("uri")),
         "name": m.get("name"),
         "title": m.get("title"),
         "start": tr.get("start"),
         "end": tr.get("end"),
         "user": tr.get("user"),
-        "record_id": id_from_uri(m.get("record")),
-        "range_id": id_from_uri(m.get("range")),
+        "record_id": ref_id(m.get("record")),
+        "range_id": ref_id(m.get("range")),
     }
 
 

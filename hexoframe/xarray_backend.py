@@ -48,6 +48,7 @@ from xarray.core import indexing
 
 from .catalog import Datatype
 from .errors import InvalidQueryError
+from .references import ref_id
 from .sources import ChannelReader, Source, dim_name, make_client, open_source
 from .timeaxis import time_coords
 from .timestamps import TICKS_PER_SECOND, ticks_to_datetime64
@@ -237,10 +238,9 @@ def dataset_from_export(
     attrs: dict[str, Any] = {"source": "export", "units": units, "timezone": "UTC"}
     record = export.info.get("record") or export.info.get("record_id")
     if record is not None:
-        try:
-            attrs["record_id"] = int(str(record).rstrip("/").split("/")[-1])
-        except ValueError:
-            pass
+        ident = ref_id(record)
+        if ident is not None:
+            attrs["record_id"] = ident
     if export.user is not None:
         attrs["user_id"] = int(export.user)
     attrs["start"] = str(ticks_to_datetime64(export.start, tick_rate))

@@ -14,7 +14,8 @@ from hexoframe import errors
 from hexoframe.auth import ApiKeyAuth, BasicAuth, OAuth2Auth, sign
 from hexoframe.client import Client
 from hexoframe.config import discover, normalize_base_url
-from hexoframe.resources import encode_filters, id_from_uri, load_schema
+from hexoframe.references import ref_id
+from hexoframe.resources import encode_filters, load_schema
 from hexoframe.transport import RetrySettings, make_retry, redact_url
 
 
@@ -226,9 +227,9 @@ def test_bad_filters_are_refused_locally(filters, match):
 
 
 def test_id_from_uri():
-    assert id_from_uri("/api/v1/record/37700/") == 37700
-    assert id_from_uri("/api/v1/device/HXSKIN12/") is None
-    assert id_from_uri({"resource_uri": "/api/v1/user/5/"}) == 5
+    assert ref_id("/api/v1/record/37700/") == 37700
+    assert ref_id("/api/v1/device/HXSKIN12/") is None
+    assert ref_id({"resource_uri": "/api/v1/user/5/"}) == 5
 
 
 def test_disallowed_methods_refused_before_sending(clean_env):

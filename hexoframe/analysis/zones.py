@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidQueryError, ResponseError
-from ..resources import id_from_uri
+from ..references import ref_id
 
 __all__ = ["ZONE_BOUNDS", "time_in_zones", "profile_hr_max", "heart_rate_zones"]
 
@@ -107,9 +107,9 @@ def profile_hr_max(client: Any, user: Any) -> float:
     >>> profile_hr_max(client, 1511)
     183.0
     """
-    uid = id_from_uri(user)
+    uid = ref_id(user)
     profile = client.get("user", uid).get("profile")
-    pid = id_from_uri(profile)
+    pid = ref_id(profile)
     if pid is None:
         raise ResponseError(f"User {uid} has no profile to take hr_max from; pass hr_max=.")
     value = (client.get("profile", pid).get("fitness") or {}).get("hr_max")

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..binformats import read_hxd, read_wav
 from ..errors import ResponseError
+from ..references import require_id
 
 try:  # optional speed-up ("fast" extra)
     import orjson as _orjson
@@ -51,27 +52,17 @@ Samples = tuple[np.ndarray, np.ndarray]
 
 _EMPTY_TICKS = np.empty(0, dtype=np.int64)
 _EMPTY_VALUES = np.empty(0, dtype=np.float64)
-_USER_RE = re.compile(r"(\d+)/?$")
 
 
 def parse_user(value: Any) -> int | None:
-    """A user reference (``"/api/v1/user/7/"``, ``7``, ``"7"``, ``{"id": 7}``) to its id.
+    """The user id of a user reference in an answer (``None`` stays ``None``).
 
     Examples
     --------
     >>> parse_user("/api/v1/user/1511/"), parse_user(12), parse_user(None)
     (1511, 12, None)
     """
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return parse_user(value.get("id", value.get("resource_uri")))
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    match = _USER_RE.search(str(value).strip())
-    if match is None:
-        raise ResponseError(f"Cannot read a user id from {value!r}.")
-    return int(match.group(1))
+    return None if value is None else require_id(value, "user", ResponseError)
 
 
 # ---------------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ import numpy as np
 
 from .. import catalog
 from ..catalog import Datatype
-from ..errors import HexoskinError, InvalidQueryError, ResponseError
+from ..errors import HexoskinError, InvalidQueryError
+from ..references import require_id
 from ..timestamps import TICKS_PER_SECOND, ns_per_tick, ticks_to_timestamp, to_ticks
 from . import methods
 from .decode import parse_user
@@ -255,12 +256,7 @@ def _as_users(user: Any) -> list[int | None]:
 
 
 def _ident(value: Any, what: str) -> int:
-    if isinstance(value, dict):
-        value = value.get("id", value.get("resource_uri"))
-    try:
-        return parse_user(value)  # same "/api/v1/<what>/N/" shape
-    except (ResponseError, TypeError, ValueError) as exc:
-        raise InvalidQueryError(f"{what}={value!r} is not an id.") from exc
+    return require_id(value, what)
 
 
 def plan_query(
