@@ -44,7 +44,12 @@ __all__ = [
     "sample_ticks",
     "grid_start",
     "refresh_from_service",
+    "POINT_CAP",
 ]
+
+#: Points per datatype per JSON/CSV data answer above which the service subsamples (the
+#: reference's "maximum of 65535 points"); the client plans below it, the emulator applies it.
+POINT_CAP = 65535
 
 
 @dataclass(frozen=True)

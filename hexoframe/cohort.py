@@ -110,22 +110,16 @@ def _meta(columns: list[str]) -> pd.DataFrame:
 
 
 def _windows(plan: Any, per_partition: int) -> list[tuple[int, int]]:
-    """Partition windows: the finest channel's planner windows, grouped."""
+    """Partition windows: the finest channel's planner windows, grouped, covering the span."""
+    from .data.plan import group_windows
+
     sync = [ch for ch in plan.channels if ch.windows]
     if not sync:
         return []
-    ch = max(sync, key=lambda c: len(c.windows))
-    wins = ch.windows
-    lo_all = min(int(c.start) for c in plan.channels)
-    hi_all = max(int(c.end) for c in plan.channels)
-    out = []
-    for k in range(0, len(wins), per_partition):
-        group = wins[k:k + per_partition]
-        out.append((int(group[0][0]), int(group[-1][1])))
-    # cover the whole span (other channels may start earlier or end later)
-    out[0] = (min(out[0][0], lo_all), out[0][1])
-    out[-1] = (out[-1][0], max(out[-1][1], hi_all))
-    return out
+    finest = max(sync, key=lambda c: len(c.windows))
+    return group_windows(finest.windows, per_partition,
+                         lo=min(int(c.start) for c in plan.channels),
+                         hi=max(int(c.end) for c in plan.channels))
 
 
 def read_cohort(

@@ -48,11 +48,11 @@ from . import catalog
 from .binformats import hxd_bytes, rate_field, wav_bytes
 from .catalog import Datatype
 from .data import methods
+from .data.positions import ChannelReader
 from .errors import InvalidQueryError, NotFound
 from .sources import (
     DEFAULT_DATATYPES,
     SECRET_KEYS,
-    ChannelReader,
     Source,
     make_client,
     open_source,

@@ -47,9 +47,10 @@ from xarray.backends import BackendArray, BackendEntrypoint
 from xarray.core import indexing
 
 from .catalog import Datatype
+from .data.positions import ChannelReader
 from .errors import InvalidQueryError
 from .references import ref_id
-from .sources import ChannelReader, Source, dim_name, make_client, open_source
+from .sources import Source, dim_name, make_client, open_source
 from .timeaxis import time_coords
 from .timestamps import TICKS_PER_SECOND, ticks_to_datetime64
 from .urls import HexoskinURL, looks_like_hexoskin_url, parse_url

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import catalog
-from ..catalog import Datatype
+from ..catalog import POINT_CAP, Datatype
 from ..errors import HexoskinError, InvalidQueryError
 from ..references import require_id
 from ..timestamps import TICKS_PER_SECOND, ns_per_tick, ticks_to_timestamp, to_ticks
@@ -44,13 +44,15 @@ __all__ = [
     "choose_method",
     "build_requests",
     "split_windows",
+    "tile",
+    "group_windows",
+    "join_touching",
+    "windows_within",
     "window_request",
 ]
 
 logger = logging.getLogger("hexoframe")
 
-#: Points per datatype per answer above which the service subsamples.
-POINT_CAP = 65535
 #: Safe upper bound on the event rate of asynchronous datatypes (events per second), used
 #: to size their windows; answers at the cap are split and refetched anyway.
 ASYNC_MAX_RATE = 5.0
@@ -156,14 +158,15 @@ def _grid_first(dt: Datatype, origin: int, t: int) -> int:
     return catalog.grid_start(dt, origin, t)
 
 
-def _windows(first: int, end: int, length: int, step: int = 1) -> list[tuple[int, int]]:
-    out = []
-    a = first
-    while a < end:
-        b = min(a + length, end)
-        out.append((a, b))
-        a = b
-    return out
+def tile(first: int, end: int, length: int) -> list[tuple[int, int]]:
+    """``[first, end)`` cut into consecutive windows of ``length`` ticks (the last shorter).
+
+    Examples
+    --------
+    >>> tile(0, 10, 4)
+    [(0, 4), (4, 8), (8, 10)]
+    """
+    return [(a, min(a + length, end)) for a in range(int(first), int(end), int(length))]
 
 
 def split_windows(lo: int, hi: int, parts: int, step: int = 1, origin: int = 0
@@ -189,6 +192,64 @@ def split_windows(lo: int, hi: int, parts: int, step: int = 1, origin: int = 0
             b = min(hi, a + step)
         out.append((a, b))
         a = b
+    return out
+
+
+def group_windows(windows: list[tuple[int, int]], per_group: int, lo: int | None = None,
+                  hi: int | None = None) -> list[tuple[int, int]]:
+    """Consecutive windows joined ``per_group`` at a time; the first group starts at ``lo``
+    and the last ends at ``hi`` when they lie outside (other channels of the span).
+
+    Examples
+    --------
+    >>> group_windows([(0, 4), (4, 8), (8, 10)], 2, lo=-1, hi=12)
+    [(-1, 8), (8, 12)]
+    """
+    per_group = max(1, int(per_group))
+    out = [(int(windows[k][0]), int(windows[min(k + per_group, len(windows)) - 1][1]))
+           for k in range(0, len(windows), per_group)]
+    if out and lo is not None:
+        out[0] = (min(out[0][0], int(lo)), out[0][1])
+    if out and hi is not None:
+        out[-1] = (out[-1][0], max(out[-1][1], int(hi)))
+    return out
+
+
+def join_touching(windows: list[tuple[int, int]], merge: int) -> list[tuple[int, int]]:
+    """Touching windows joined, at most ``merge`` into one (for answers without a cap).
+
+    Examples
+    --------
+    >>> join_touching([(0, 4), (4, 8), (8, 10), (12, 14)], 2)
+    [(0, 8), (8, 10), (12, 14)]
+    """
+    runs: list[tuple[int, int]] = []
+    n = 0
+    for a, b in windows:
+        if runs and runs[-1][1] == a and n < merge:
+            runs[-1] = (runs[-1][0], b)
+            n += 1
+        else:
+            runs.append((a, b))
+            n = 1
+    return runs
+
+
+def windows_within(windows: list[tuple[int, int]], t0: int, t1: int
+                   ) -> list[tuple[int, int]]:
+    """The parts of ``windows`` inside ``[t0, t1)``; whole windows are kept as they are
+    (so that reads of neighbouring slices ask for, and share, the same windows).
+
+    Examples
+    --------
+    >>> windows_within([(0, 4), (4, 8), (8, 10)], 2, 9)
+    [(2, 4), (4, 8), (8, 9)]
+    """
+    out = []
+    for ws, we in windows:
+        a, b = max(int(ws), int(t0)), min(int(we), int(t1))
+        if b > a:
+            out.append((a, b))
     return out
 
 
@@ -225,7 +286,7 @@ def channel_plan(
     step = dt.step_ticks
     if step is None:
         length = max(1, int(cap / ASYNC_MAX_RATE * TICKS_PER_SECOND))
-        return ChannelPlan(dt, user, start, end, None, _windows(start, end, length),
+        return ChannelPlan(dt, user, start, end, None, tile(start, end, length),
                            grid_origin, start)
     # without a record the grid is unknown: take whatever lies in [start, end)
     first = start if grid_origin is None else _grid_first(dt, grid_origin, start)
@@ -233,7 +294,7 @@ def channel_plan(
     if grid_origin is not None:
         rec_end = end if record_end is None else min(end, record_end)
         count = max(0, -(-(rec_end - first) // step)) if rec_end > first else 0
-    windows = _windows(first, end, cap * step, step) if first < end else []
+    windows = tile(first, end, cap * step) if first < end else []
     return ChannelPlan(dt, user, start, end, count, windows, grid_origin, first)
 
 

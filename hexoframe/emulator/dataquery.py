@@ -28,7 +28,7 @@ from .tastypie import ResourceView, match
 __all__ = ["DATA_CAP", "FORMATS", "MEDIA", "UNDEFINED", "check_options", "data_answer",
            "pick_format", "report_answer", "segments", "window_query"]
 
-DATA_CAP = 65535
+DATA_CAP = catalog.POINT_CAP
 
 #: Data parameters of the real schema whose meaning neither the API reference nor
 #: ``hexoskin-facts.md`` establishes: refused with a 400 saying so, never ignored.

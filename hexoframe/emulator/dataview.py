@@ -46,7 +46,7 @@ __all__ = ["render_data", "DataQueryError", "subsample", "collect", "collect_cap
            "json_pairs", "json_values"]
 
 Segment = tuple[int, Any, int, int]  # (user_id, source, seg_start, seg_end)
-DEFAULT_CAP = 65535
+DEFAULT_CAP = catalog.POINT_CAP
 
 
 class DataQueryError(Exception):
