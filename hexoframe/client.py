@@ -24,6 +24,7 @@ Client(url='http://127.0.0.1:9/api/v1/', auth='basic')
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -562,4 +563,45 @@ class Client:
         return report_histograms_frame(body, tick_rate=self.tick_rate)
 
 
-__all__ = ["Client"]
+def obtain_client(client: Client | None = None, options: Mapping[str, Any] | None = None
+                  ) -> tuple[Client, bool]:
+    """The client a front door uses, and whether it owns it (and so must close it).
+
+    ``client`` itself (not owned), or a new ``Client(**options)`` (owned). ``options``
+    may use ``url`` as an alias of ``base_url``; unknown keys raise
+    :class:`~hexoframe.errors.InvalidQueryError`. With neither, the new client discovers
+    its settings from ``HEXOSKIN_*`` environment variables and ``~/.netrc``.
+
+    Who closes what: ``read_hexoskin`` closes its own client before returning; a dataset
+    from ``xr.open_dataset`` closes it in ``ds.close()`` (``set_close``); the filesystem
+    in ``fs.close()`` or when it is garbage collected; a cohort when its result is.
+
+    Examples
+    --------
+    >>> cl, owned = obtain_client(None, {"url": "http://127.0.0.1:9", "token": "t"})
+    >>> cl, owned
+    (Client(url='http://127.0.0.1:9/api/v1/', auth='oauth2'), True)
+    >>> obtain_client(cl)[1]
+    False
+    """
+    if client is not None:
+        if options:
+            raise errors.InvalidQueryError(
+                f"Give client=... or client settings ({', '.join(sorted(options))}), "
+                "not both."
+            )
+        return client, False
+    opts = dict(options or {})
+    if "url" in opts:
+        opts["base_url"] = opts.pop("url")
+    accepted = set(inspect.signature(Client).parameters) - {"self"}
+    unknown = set(opts) - accepted
+    if unknown:
+        raise errors.InvalidQueryError(
+            f"Unknown client option(s) {sorted(unknown)}; "
+            f"accepted: {', '.join(sorted(accepted))}."
+        )
+    return Client(**opts), True
+
+
+__all__ = ["Client", "obtain_client"]

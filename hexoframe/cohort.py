@@ -22,6 +22,7 @@ Name: heart_rate, dtype: float64
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -31,7 +32,6 @@ import pandas as pd
 from . import catalog
 from .errors import InvalidQueryError
 from .references import require_ids
-from .sources import make_client
 from .timestamps import TICKS_PER_SECOND, to_ticks
 
 __all__ = ["read_cohort", "cohort_records"]
@@ -179,13 +179,27 @@ def read_cohort(
     dts = catalog.resolve(datatypes)
     if output not in ("dataframe", "dataset"):
         raise InvalidQueryError(f"output={output!r} is not 'dataframe' or 'dataset'.")
-    cl = make_client(client, storage_options)
-    recs = cohort_records(cl, records, users, start, end)
-    if not recs:
-        raise InvalidQueryError("The cohort holds no record in that span.")
-    if output == "dataset":
-        return _cohort_dataset(cl, recs, dts, start, end, units, method)
-    return _cohort_frame(cl, recs, dts, start, end, units, method, windows_per_partition)
+    from .client import obtain_client
+
+    cl, owned = obtain_client(client, storage_options)
+    try:
+        recs = cohort_records(cl, records, users, start, end)
+        if not recs:
+            raise InvalidQueryError("The cohort holds no record in that span.")
+        if output == "dataset":
+            result = _cohort_dataset(cl, recs, dts, start, end, units, method)
+        else:
+            result = _cohort_frame(cl, recs, dts, start, end, units, method,
+                                   windows_per_partition)
+    except BaseException:
+        if owned:
+            cl.close()
+        raise
+    if owned:  # the client lives as long as the result: its partitions read through it
+        if output == "dataset":
+            result.set_close(cl.close)
+        weakref.finalize(result, cl.close)
+    return result
 
 
 def _cohort_frame(client: Any, recs: list[dict[str, Any]], dts: list[Any], start: Any,

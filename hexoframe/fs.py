@@ -39,6 +39,7 @@ import io
 import json
 import struct
 import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,7 @@ from fsspec.spec import AbstractBufferedFile, AbstractFileSystem, _Cached
 from . import catalog
 from .binformats import hxd_bytes, rate_field, wav_bytes
 from .catalog import Datatype
+from .client import obtain_client
 from .data import methods
 from .data.positions import ChannelReader
 from .errors import InvalidQueryError, NotFound
@@ -54,7 +56,6 @@ from .sources import (
     DEFAULT_DATATYPES,
     SECRET_KEYS,
     Source,
-    make_client,
     open_source,
 )
 from .timestamps import ticks_to_datetime64, ticks_to_unix_seconds
@@ -199,11 +200,29 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
     def __repr__(self) -> str:
         return f"HexoskinFileSystem(base_url={self._base_url!r})"
 
+    def close(self) -> None:
+        """Close the connections of the client this filesystem created (a client passed
+        in belongs to the caller). The filesystem stays usable: it reconnects on demand.
+
+        Examples
+        --------
+        >>> fs = HexoskinFileSystem(base_url=url, username="athlete@hexoskin.com",
+        ...                         password="hexoskin", skip_instance_cache=True)
+        >>> fs.ls("record/37700", detail=False)[:1]
+        ['record/37700/info.json']
+        >>> fs.close()
+        """
+        closer = getattr(self, "_closer", None)
+        if closer is not None:
+            closer()
+
     @property
     def client(self) -> Any:
         with self._client_lock:
             if self._client is None:
-                self._client = make_client(None, self._client_options)
+                self._client, owned = obtain_client(None, self._client_options)
+                if owned:  # closed by fs.close(), or when the filesystem is collected
+                    self._closer = weakref.finalize(self, self._client.close)
                 self._base_url = getattr(self._client, "base_url", self._base_url)
                 # the client holds the credentials from here on
                 self._client_options = {k: v for k, v in self._client_options.items()

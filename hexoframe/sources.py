@@ -17,15 +17,13 @@ array([106., 108., 106., 109., 106., 103., 107., 104., 102., 108.])
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import catalog
 from .catalog import Datatype
 from .data.positions import ChannelReader, SharedWindows
-from .errors import InvalidQueryError
 from .references import ref_id
 from .timestamps import TICKS_PER_SECOND, to_ticks
 from .urls import HexoskinURL
@@ -33,7 +31,6 @@ from .urls import HexoskinURL
 __all__ = [
     "DEFAULT_DATATYPES",
     "SECRET_KEYS",
-    "make_client",
     "Source",
     "open_source",
     "dim_name",
@@ -62,39 +59,6 @@ DEFAULT_DATATYPES: tuple[str, ...] = (
 SECRET_KEYS = frozenset(
     {"password", "api_secret", "token", "client_secret", "refresh_token", "api_key"}
 )
-
-
-def make_client(client: Any = None, options: Mapping[str, Any] | None = None) -> Any:
-    """The client to use: ``client`` itself, or a new ``Client(**options)``.
-
-    ``options`` may use ``url`` as an alias of ``base_url``; unknown keys raise
-    :class:`InvalidQueryError`.  With neither, the client discovers its settings from
-    ``HEXOSKIN_*`` environment variables and ``~/.netrc``.
-
-    Examples
-    --------
-    >>> make_client(None, {"url": "http://127.0.0.1:9", "token": "t"})
-    Client(url='http://127.0.0.1:9/api/v1/', auth='oauth2')
-    """
-    if client is not None:
-        if options:
-            raise InvalidQueryError(
-                "Give client=... or client options (storage_options), not both."
-            )
-        return client
-    from .client import Client
-
-    opts = dict(options or {})
-    if "url" in opts:
-        opts["base_url"] = opts.pop("url")
-    accepted = set(inspect.signature(Client).parameters) - {"self"}
-    unknown = set(opts) - accepted
-    if unknown:
-        raise InvalidQueryError(
-            f"Unknown client option(s) {sorted(unknown)}; "
-            f"accepted: {', '.join(sorted(accepted))}."
-        )
-    return Client(**opts)
 
 
 def dim_name(dt: Datatype) -> str:

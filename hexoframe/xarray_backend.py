@@ -50,7 +50,7 @@ from .catalog import Datatype
 from .data.positions import ChannelReader
 from .errors import InvalidQueryError
 from .references import ref_id
-from .sources import Source, dim_name, make_client, open_source
+from .sources import Source, dim_name, open_source
 from .timeaxis import time_coords
 from .timestamps import TICKS_PER_SECOND, ticks_to_datetime64
 from .urls import HexoskinURL, looks_like_hexoskin_url, parse_url
@@ -313,9 +313,19 @@ def open_hexoskin_dataset(
                 f"{filename_or_obj!r} names a file inside a source; open "
                 f"hexoskin://{url.root} with datatypes=... instead."
             )
-        cl = make_client(client, storage_options)
-        source = open_source(url, datatypes, client=cl, start=start, end=end, method=method)
-        ds = dataset_from_source(source, units)
+        from .client import obtain_client
+
+        cl, owned = obtain_client(client, storage_options)
+        try:
+            source = open_source(url, datatypes, client=cl, start=start, end=end,
+                                 method=method)
+            ds = dataset_from_source(source, units)
+        except BaseException:
+            if owned:
+                cl.close()
+            raise
+        if owned:
+            ds.set_close(cl.close)  # ds.close() (or a with block) closes the client
     if drop_variables:
         ds = ds.drop_vars(list(drop_variables), errors="ignore")
     return ds

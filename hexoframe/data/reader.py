@@ -32,19 +32,6 @@ __all__ = ["read_hexoskin"]
 logger = logging.getLogger("hexoframe")
 
 
-def _make_client(client: Any, client_kwargs: dict[str, Any]) -> tuple[Any, bool]:
-    if client is not None:
-        if client_kwargs:
-            raise InvalidQueryError(
-                f"Pass either client=... or client settings ({', '.join(client_kwargs)}), "
-                "not both."
-            )
-        return client, False
-    from ..client import Client
-
-    return Client(**client_kwargs), True
-
-
 def _build_indexes(grids: set[tuple[int, int, int, int]], out: dict) -> None:
     for first, step, count, tick_rate in sorted(grids, key=lambda g: -g[2]):
         out[(first, step, count, tick_rate)] = assemble.grid_index(first, step, count, tick_rate)
@@ -141,7 +128,9 @@ def read_hexoskin(
             "No time span: give record=..., range=..., or both start=... and end=... "
             "(with user=... for another user)."
         )
-    client, owned = _make_client(client, client_kwargs)
+    from ..client import obtain_client
+
+    client, owned = obtain_client(client, client_kwargs)
     try:
         return _read(client, record, range, start, end, user, datatypes, method, units,
                      resolution, how, progress, max_workers)
