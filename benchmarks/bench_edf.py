@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from emulator_process import EmulatorProcess  # noqa: E402
+from emulator_process import EmulatorProcess
 
 REC_24H = 37701
 AUTH = ("athlete@hexoskin.com", "hexoskin")

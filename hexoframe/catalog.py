@@ -129,11 +129,6 @@ class Datatype:
         """The service's deprecated ``hexo_freq``: ticks between samples."""
         return self.step_ticks
 
-    @property
-    def api_is_integer(self) -> bool:
-        """True when JSON/CSV values equal raw integers (``api_scale == 1``)."""
-        return self.api_scale == 1.0
-
     def to_api(self, raw: Any) -> Any:
         """Raw values to the API unit."""
         if self.api_scale == 1.0:
@@ -160,7 +155,7 @@ class Datatype:
 
 
 def _dt(
-    id: int,
+    id: int,  # noqa: A002 - the service field it builds
     stem: str,
     freq: float | None,
     unit: str,

@@ -493,7 +493,8 @@ class Client:
         """GPS points with ``longitude``/``latitude`` columns: ``client.trackpoints(track=80)``."""
         return self.resource("trackpoint").list(**filters)
 
-    def _report_json(self, record: Any, range: Any, metrics: Iterable[Any] | None,
+    def _report_json(self, record: Any, range: Any,  # noqa: A002 - the filter name
+                     metrics: Iterable[Any] | None,
                      params: Mapping[str, Any]) -> Any:
         if (record is None) == (range is None):
             raise errors.InvalidQueryError("report() needs exactly one of record= or range=.")

@@ -40,7 +40,7 @@ __all__ = ["read_cohort", "cohort_records"]
 def _require_dask() -> Any:
     try:
         import dask
-        import dask.dataframe  # noqa: F401
+        import dask.dataframe
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError(
             "read_cohort needs dask: pip install 'hexoframe[dask]' "

@@ -27,9 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from xarray import DataArray, Variable
-from xarray.core.coordinate_transform import CoordinateTransform
-from xarray.core.indexes import CoordinateTransformIndex, Index, PandasIndex
 from xarray.core.indexing import IndexSelResult
+from xarray.indexes import CoordinateTransform, CoordinateTransformIndex, Index, PandasIndex
 
 from .timestamps import TICKS_PER_SECOND, ns_per_tick
 

@@ -37,7 +37,6 @@ Examples
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -366,7 +365,6 @@ class HexoskinBackendEntrypoint(BackendEntrypoint):
         "concat_characters",
         "decode_coords",
     )
-    _lock = threading.Lock()
 
     def open_dataset(  # type: ignore[override]
         self,

@@ -30,7 +30,7 @@ def test_analysis_howto_runs(hexoskin_env, tmp_path, monkeypatch):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         for number, code in enumerate(blocks, 1):
-            exec(compile(code, f"docs/analysis.md block {number}", "exec"), ns)  # noqa: S102
+            exec(compile(code, f"docs/analysis.md block {number}", "exec"), ns)
     plt.close("all")
     # what the walk-through shows is what it claims
     assert ns["beats"]["reason"].iloc[0] == "first"

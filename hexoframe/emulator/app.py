@@ -9,11 +9,13 @@ Every error is a JSON body ``{"error": "..."}`` with a 4xx status.
 
 Examples
 --------
->>> from hexoframe.emulator.app import EmulatorApp
->>> app = EmulatorApp()
->>> from werkzeug.test import Client
->>> Client(app).get("/api/v1/record/").status_code
-401
+>>> from wsgiref.util import setup_testing_defaults
+>>> environ = {"PATH_INFO": "/api/v1/record/"}
+>>> setup_testing_defaults(environ)
+>>> seen = []
+>>> body = EmulatorApp()(environ, lambda status, headers: seen.append(status))
+>>> seen
+['401 Unauthorized']
 """
 
 from __future__ import annotations
