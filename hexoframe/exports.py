@@ -19,6 +19,7 @@ import io
 import json
 import logging
 import os
+import re
 import struct
 import zipfile
 import zlib
@@ -41,6 +42,7 @@ from .units import check_units
 __all__ = ["Export", "open_export", "read_export", "read_statistics"]
 
 logger = logging.getLogger("hexoframe")
+_ID_IN_COLUMN = re.compile(r"\(/api/(?:v\d+/)?datatype/(\d+)/?\)")
 
 
 @dataclass
@@ -151,7 +153,15 @@ def _read_folder(path: Path) -> ZipContents:
     return out
 
 
-def _datatype_for(stem: str, rate_field: int | None = None) -> Datatype:
+def _datatype_for(stem: str, rate_field: int | None = None, column: str = "") -> Datatype:
+    """The datatype of an export file: the id its CSV column names
+    (``RR_interval [s/256](/api/datatype/18/)``), else its stem, else a stand-in."""
+    named = _ID_IN_COLUMN.search(column)
+    if named is not None:
+        try:
+            return catalog.lookup(int(named.group(1)))
+        except InvalidQueryError:
+            pass  # an id the catalogue does not know: fall back on the stem
     dt = catalog.by_stem(stem)
     if dt is not None:
         return dt
@@ -271,8 +281,8 @@ def _decode(p: Path | None, path: Any) -> Export:
         if stem == "statistics":
             export.statistics = _member("statistics.csv", read_statistics, data)
             continue
-        _, offsets, raw = _member(f"{stem}.csv", read_export_csv, data)
-        dt = _datatype_for(stem)
+        column, offsets, raw = _member(f"{stem}.csv", read_export_csv, data)
+        dt = _datatype_for(stem, column=column)
         export.channels[dt.name] = (dt, start + offsets, raw)
     return export
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -36,13 +35,11 @@ from typing import Any
 import numpy as np
 
 from .. import catalog
-from ..binformats import read_wav
 from ..catalog import Datatype
 
 __all__ = ["ExportSource", "open_export", "record_bounds", "export_bounds"]
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-_ID_IN_HEADER = re.compile(r"/api/datatype/(\d+)/")
 
 
 def _read_files(path: Path) -> dict[str, bytes]:
@@ -61,25 +58,6 @@ def _read_files(path: Path) -> dict[str, bytes]:
             if str(p.parent) == base:
                 out[p.name] = zf.read(n)
         return out
-
-
-def _parse_csv(data: bytes) -> tuple[str, np.ndarray, np.ndarray]:
-    """(header, time in ticks, raw values) of an export CSV; NaN rows dropped."""
-    text = data.decode("utf-8-sig")
-    lines = text.splitlines()
-    if not lines:
-        return "", _EMPTY, _EMPTY
-    header = lines[0]
-    if not header.lower().startswith("time"):
-        raise ValueError("not an event CSV (no time column)")
-    rows = [ln.split(",") for ln in lines[1:] if ln.strip()]
-    if not rows:
-        return header, _EMPTY, _EMPTY
-    t = np.array([float(r[0]) for r in rows], dtype=np.float64)
-    v = np.array([float(r[1]) for r in rows], dtype=np.float64)
-    keep = np.isfinite(v)
-    ticks = np.rint(t[keep] * 256.0).astype(np.int64)
-    return header, ticks, np.rint(v[keep]).astype(np.int64)
 
 
 @dataclass
@@ -130,55 +108,36 @@ class ExportSource:
 
 
 def _load(path: Path) -> ExportSource:
-    files = _read_files(path)
-    if "info.json" not in files:
-        raise ValueError(f"{path}: not a Hexoskin export (no info.json)")
-    info = json.loads(files["info.json"].decode("utf-8"))
-    start = int(info.get("start", info.get("start_timestamp", 0)))
+    """The export decoded by hexoframe's own reader (:func:`hexoframe.exports.open_export`:
+    one rule for the record start, the layouts and the file formats), as raw integers."""
+    from ..exports import open_export as decode_export
+
+    export = decode_export(path)
+    start = int(export.start)
     channels: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     end = start + 1
-    for name, data in files.items():
-        stem, _, ext = name.rpartition(".")
-        ext = ext.lower()
-        if ext == "wav":
-            dt = catalog.by_stem(stem)
-            if dt is None or dt.is_async:
-                continue
-            raw = read_wav(data, signed=dt.signed)[1].astype(np.int64)
-            step = int(dt.step_ticks)  # type: ignore[arg-type]
-            ts = start + dt.first_offset + np.arange(raw.shape[0], dtype=np.int64) * step
-            channels[dt.id] = (ts, raw)
-            if raw.size:
-                end = max(end, int(ts[-1]) + (1 if dt.end_stamped else step))
-        elif ext == "csv":
-            try:
-                header, ticks, raw = _parse_csv(data)
-            except (ValueError, IndexError):
-                continue  # statistics.csv and other non-channel tables
-            m = _ID_IN_HEADER.search(header)
-            dt = None
-            if m:
-                try:
-                    dt = catalog.lookup(int(m.group(1)))
-                except KeyError:
-                    dt = None
-            dt = dt or catalog.by_stem(stem)
-            if dt is None or not dt.is_async:
-                continue
-            ts = start + ticks
-            order = np.argsort(ts, kind="stable")
-            channels[dt.id] = (ts[order], raw[order])
-            if ts.size:
-                end = max(end, int(ts.max()) + 1)
+    for dt, ticks, raw in export.channels.values():
+        if dt.id == 0:  # a channel the catalogue does not know: nothing serves it
+            continue
+        values = np.asarray(raw)
+        if values.dtype.kind == "f":  # event CSV: NaN rows mark intervals, values are raw
+            keep = np.isfinite(values)
+            ticks, values = ticks[keep], np.rint(values[keep])
+        values = values.astype(np.int64)
+        order = np.argsort(ticks, kind="stable")
+        channels[dt.id] = (ticks[order], values[order])
+        if ticks.size:
+            last = int(ticks.max())
+            end = max(end, last + (1 if dt.is_async or dt.end_stamped
+                                   else int(dt.step_ticks)))  # type: ignore[arg-type]
+    info = export.info
     rid = None
     m = re.search(r"record=(\d+)", str(info.get("request", "")))
     if m:
         rid = int(m.group(1))
     elif isinstance(info.get("algo"), dict) and info["algo"].get("record_id"):
         rid = int(info["algo"]["record_id"])
-    user = info.get("user")
-    user_id = int(user) if isinstance(user, (int, str)) and str(user).isdigit() else None
-    return ExportSource(start, end, rid, user_id, info, channels)
+    return ExportSource(start, end, rid, export.user, info, channels)
 
 
 @functools.lru_cache(maxsize=8)
