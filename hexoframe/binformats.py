@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zipfile
 from collections.abc import Mapping
 
@@ -27,6 +28,8 @@ import numpy as np
 from .errors import ResponseError
 
 __all__ = [
+    "export_csv_bytes",
+    "read_export_csv",
     "HXD_DTYPE",
     "hxd_bytes",
     "pcm_bytes",
@@ -203,6 +206,74 @@ def read_hxd(data: bytes | memoryview) -> tuple[np.ndarray, np.ndarray]:
 
 
 STORE_ABOVE = 4 << 20  # members larger than this are stored, not deflated
+
+
+def export_csv_bytes(column: str, seconds: np.ndarray, values: np.ndarray) -> bytes:
+    """An export's event CSV: ``time [s],<column>`` then one ``seconds,value`` row per
+    event (integral values without a decimal point, NaN as ``nan``).
+
+    Examples
+    --------
+    >>> export_csv_bytes("step [](/api/datatype/52/)", np.array([1.5]), np.array([1.0]))
+    b'time [s],step [](/api/datatype/52/)\\n1.5,1\\n'
+    """
+    out = io.StringIO()
+    out.write(f"time [s],{column}\n")
+    for t, v in zip(np.asarray(seconds, np.float64).tolist(),
+                    np.asarray(values, np.float64).tolist(), strict=True):
+        value = "nan" if v != v else (str(int(v)) if float(v).is_integer() else repr(v))
+        out.write(f"{t!r},{value}\n")
+    return out.getvalue().encode()
+
+
+def read_export_csv(data: bytes | str) -> tuple[str, np.ndarray, np.ndarray]:
+    """Read an export's asynchronous CSV (``time [s],<name> [unit](/api/datatype/N/)``).
+
+    Returns
+    -------
+    (header of the value column, offsets from the record start in ticks (int64), values)
+        Time is exact in 1/256 s; values are raw, NaN where the file says ``nan``.
+
+    Examples
+    --------
+    >>> h, t, v = read_export_csv("time [s],RR_interval [s/256](/api/datatype/18/)\\n"
+    ...                           "5.5,0\\n6.25,191\\n")
+    >>> t.tolist(), v.tolist()
+    ([1408, 1600], [0.0, 191.0])
+    """
+    if isinstance(data, str):
+        data = data.encode()
+    if data and not data.endswith(b"\n"):
+        raise ResponseError("Truncated export CSV: the last line has no end.")
+    first, _, rest = data.partition(b"\n")
+    try:
+        text = first.decode().strip()
+    except UnicodeDecodeError:
+        raise ResponseError(f"Export CSV header {first[:80]!r} is not UTF-8 text.") from None
+    header = text.split(",")
+    # exactly two columns of printable text: a damaged line end would join the first row
+    if (len(header) != 2 or not header[0].startswith("time")
+            or any(not c.isprintable() for c in text)):
+        raise ResponseError(f"Unexpected export CSV header {first[:80]!r}.")
+    if not rest.strip():
+        return header[1], np.empty(0, np.int64), np.empty(0, np.float64)
+    body = rest.replace(b",", b" ").replace(b"\r", b" ")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        try:
+            flat = np.fromstring(body, dtype=np.float64, sep=" ")
+        except (DeprecationWarning, ValueError) as exc:
+            raise ResponseError("Malformed export CSV.") from exc
+    if flat.size % 2:
+        raise ResponseError("Malformed export CSV: odd number of fields.")
+    pairs = flat.reshape(-1, 2)
+    if not np.isfinite(pairs[:, 0]).all():
+        raise ResponseError("Malformed export CSV: a time is NaN or infinite.")
+    if pairs.size and np.abs(pairs[:, 0]).max() > 2.0**52 / 256:
+        raise ResponseError("Malformed export CSV: a time is out of range.")
+    offsets = np.rint(pairs[:, 0] * 256).astype(np.int64)
+    return header[1], offsets, np.ascontiguousarray(pairs[:, 1])
+
 
 
 def zip_bytes(files: Mapping[str, bytes]) -> bytes:

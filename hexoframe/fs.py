@@ -35,9 +35,7 @@ Examples
 
 from __future__ import annotations
 
-import io
 import json
-import struct
 import threading
 import weakref
 from typing import Any
@@ -46,7 +44,7 @@ import numpy as np
 from fsspec.spec import AbstractBufferedFile, AbstractFileSystem, _Cached
 
 from . import catalog
-from .binformats import hxd_bytes, rate_field, wav_bytes
+from .binformats import export_csv_bytes, hxd_bytes, pcm_bytes, rate_field, wav_header
 from .catalog import Datatype
 from .client import obtain_client
 from .data import methods
@@ -75,34 +73,22 @@ _KINDS = ("user", "record", "range")
 
 
 def _wav_header(dt: Datatype, count: int) -> bytes:
-
-    header = bytearray(wav_bytes(np.zeros(0, np.int64), rate_field(dt.freq or 1.0), dt.signed))
-    body = 2 * int(count)
-    struct.pack_into("<I", header, 4, 36 + body)
-    struct.pack_into("<I", header, 40, body)
-    return bytes(header)
+    return wav_header(2 * int(count), rate_field(dt.freq or 1.0))
 
 
 def _pcm(dt: Datatype, raw: np.ndarray) -> bytes:
-    vals = np.nan_to_num(np.asarray(raw, dtype=np.float64), nan=0.0)
-    return vals.astype("<i2" if dt.signed else "<u2").tobytes()
+    return pcm_bytes(np.nan_to_num(np.asarray(raw, dtype=np.float64), nan=0.0), dt.signed)
 
 
 def _hxd(ticks: np.ndarray, raw: np.ndarray) -> bytes:
-
     return hxd_bytes(ticks, np.nan_to_num(raw).astype(np.int64))
 
 
 def _event_csv(dt: Datatype, start: int, ticks: np.ndarray, raw: np.ndarray,
                tick_rate: int = 256) -> bytes:
     """The export's text form: ``time [s],<stem> [<unit_raw>](/api/datatype/<id>/)``."""
-    out = io.StringIO()
-    out.write(f"time [s],{dt.stem} [{dt.unit_raw}](/api/datatype/{dt.id}/)\n")
     secs = (np.asarray(ticks, np.int64) - start) / float(tick_rate)
-    for t, v in zip(secs.tolist(), np.asarray(raw, np.float64).tolist(), strict=True):
-        value = "nan" if v != v else (str(int(v)) if float(v).is_integer() else repr(v))
-        out.write(f"{t!r},{value}\n")
-    return out.getvalue().encode()
+    return export_csv_bytes(f"{dt.stem} [{dt.unit_raw}](/api/datatype/{dt.id}/)", secs, raw)
 
 
 class HexoskinFile(AbstractBufferedFile):

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..binformats import read_hxd, read_wav
+from ..binformats import read_export_csv, read_hxd, read_wav
 from ..errors import ResponseError
 from ..references import require_id
 
@@ -403,55 +403,6 @@ def decode_csv(body: bytes | str) -> dict[tuple[int | None, int], Samples]:
 # ---------------------------------------------------------------------------------------
 # Binary: WAV, hxd, zip
 # ---------------------------------------------------------------------------------------
-
-
-def read_export_csv(data: bytes | str) -> tuple[str, np.ndarray, np.ndarray]:
-    """Read an export's asynchronous CSV (``time [s],<name> [unit](/api/datatype/N/)``).
-
-    Returns
-    -------
-    (header of the value column, offsets from the record start in ticks (int64), values)
-        Time is exact in 1/256 s; values are raw, NaN where the file says ``nan``.
-
-    Examples
-    --------
-    >>> h, t, v = read_export_csv("time [s],RR_interval [s/256](/api/datatype/18/)\\n"
-    ...                           "5.5,0\\n6.25,191\\n")
-    >>> t.tolist(), v.tolist()
-    ([1408, 1600], [0.0, 191.0])
-    """
-    if isinstance(data, str):
-        data = data.encode()
-    if data and not data.endswith(b"\n"):
-        raise ResponseError("Truncated export CSV: the last line has no end.")
-    first, _, rest = data.partition(b"\n")
-    try:
-        text = first.decode().strip()
-    except UnicodeDecodeError:
-        raise ResponseError(f"Export CSV header {first[:80]!r} is not UTF-8 text.") from None
-    header = text.split(",")
-    # exactly two columns of printable text: a damaged line end would join the first row
-    if (len(header) != 2 or not header[0].startswith("time")
-            or any(not c.isprintable() for c in text)):
-        raise ResponseError(f"Unexpected export CSV header {first[:80]!r}.")
-    if not rest.strip():
-        return header[1], _EMPTY_TICKS, _EMPTY_VALUES
-    body = rest.replace(b",", b" ").replace(b"\r", b" ")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DeprecationWarning)
-        try:
-            flat = np.fromstring(body, dtype=np.float64, sep=" ")
-        except (DeprecationWarning, ValueError) as exc:
-            raise ResponseError("Malformed export CSV.") from exc
-    if flat.size % 2:
-        raise ResponseError("Malformed export CSV: odd number of fields.")
-    pairs = flat.reshape(-1, 2)
-    if not np.isfinite(pairs[:, 0]).all():
-        raise ResponseError("Malformed export CSV: a time is NaN or infinite.")
-    if pairs.size and np.abs(pairs[:, 0]).max() > 2.0**52 / 256:
-        raise ResponseError("Malformed export CSV: a time is out of range.")
-    offsets = np.rint(pairs[:, 0] * 256).astype(np.int64)
-    return header[1], offsets, np.ascontiguousarray(pairs[:, 1])
 
 
 @dataclass
