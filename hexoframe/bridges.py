@@ -49,8 +49,9 @@ def _frame(obj: pd.Series | pd.DataFrame) -> pd.DataFrame:
     if isinstance(obj, pd.Series):
         frame = obj.to_frame()
         attrs = dict(obj.attrs)
-        col = {k: attrs[k] for k in ("id", "rate", "unit", "units") if k in attrs}
-        frame.attrs = {"hexoskin": {"units": attrs.get("units", "api"),
+        col = {k: attrs[k] for k in ("id", "rate", "unit") if k in attrs}
+        col["units"] = attrs.get("hexoskin_units", "api")
+        frame.attrs = {"hexoskin": {"units": attrs.get("hexoskin_units", "api"),
                                     "tick_rate": attrs.get("tick_rate"),
                                     "columns": {str(obj.name): col}}}
         return frame

@@ -45,11 +45,29 @@ __all__ = [
     "grid_start",
     "refresh_from_service",
     "POINT_CAP",
+    "FLAG_BITS",
+    "CODE_MEANINGS",
 ]
 
 #: Points per datatype per JSON/CSV data answer above which the service subsamples (the
 #: reference's "maximum of 65535 points"); the client plans below it, the emulator applies it.
 POINT_CAP = 65535
+
+#: Bit meanings of the quality bitmasks (hexoskin-facts.md), name -> mask.
+FLAG_BITS: dict[str, dict[str, int]] = {
+    "heart_rate_quality": {"disconnected": 0x02, "mains_noise": 0x04, "saturated": 0x08,
+                           "artifacts": 0x10, "unreliable_rr": 0x20},
+    "breathing_rate_quality": {"channel_a_missing": 0x01, "channel_b_missing": 0x02,
+                               "baseline_change_a": 0x04, "baseline_change_b": 0x08,
+                               "noisy_a": 0x10, "noisy_b": 0x20},
+    "rr_interval_quality": {"noisy": 0x01, "unreliable": 0x80},
+}
+#: Coded channels: their codes (0-6, hexoskin-facts.md). What each code means is not
+#: published, so the names only say the code.
+CODE_MEANINGS: dict[str, dict[str, int]] = {
+    name: {f"code_{k}": k for k in range(7)}
+    for name in ("device_position", "sleep_position", "sleep_phase")
+}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import catalog
+from . import catalog, cf
 from .data import assemble
 from .errors import InvalidQueryError
 from .timestamps import TICKS_PER_SECOND, ns_per_tick
@@ -93,6 +93,28 @@ def _dt_to_ticks(index: Any, tick_rate: int) -> np.ndarray:
     return np.floor_divide(idx.as_unit("ns").asi8, np.int64(ns_per_tick(tick_rate)))
 
 
+def _naive_utc(index: Any) -> pd.DatetimeIndex:
+    """A datetime index as naive UTC (what xarray stores), named ``time`` if unnamed."""
+    idx = pd.DatetimeIndex(index)
+    if idx.tz is not None:
+        idx = idx.tz_convert("UTC").tz_localize(None)
+    return idx.rename(idx.name or "time")
+
+
+def _storable(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Attributes netCDF can hold: numbers, strings and lists of them (None dropped)."""
+    out: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if isinstance(value, bool):
+            out[key] = int(value)
+        elif isinstance(value, (int, float, str, np.integer, np.floating)):
+            out[key] = value
+        elif isinstance(value, (list, tuple)) and all(
+                isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in value):
+            out[key] = list(value)
+    return out
+
+
 def _datatype(attrs: dict[str, Any], name: Any) -> catalog.Datatype:
     key = attrs.get("id") or name
     if key is None:
@@ -124,7 +146,7 @@ class HexoSeriesAccessor:
     @property
     def unit(self) -> str:
         """Unit label of the values."""
-        units = self._obj.attrs.get("units", "api")
+        units = self._obj.attrs.get("hexoskin_units", "api")
         return str(self._obj.attrs.get("unit", assemble.unit_of(self.datatype, units)))
 
     def to_datetime(self, tick_rate: int | None = None) -> pd.Series:
@@ -158,12 +180,14 @@ class HexoSeriesAccessor:
         return out
 
     def convert(self, units: str) -> pd.Series:
-        """Values in ``"api"``, ``"raw"`` or ``"physical"`` units (from ``attrs["units"]``)."""
+        """Values in ``"api"``, ``"raw"`` or ``"physical"`` units (from
+        ``attrs["hexoskin_units"]``); the CF attributes follow."""
         dt = self.datatype
-        src = self._obj.attrs.get("units", "api")
+        src = self._obj.attrs.get("hexoskin_units", "api")
         vals = convert(dt, self._obj.to_numpy(), source=src, units=units)
         out = pd.Series(vals, index=self._obj.index, name=self._obj.name)
-        out.attrs = {**self._obj.attrs, "units": units, "unit": assemble.unit_of(dt, units)}
+        out.attrs = {**self._obj.attrs, **cf.variable_attrs(dt, units),
+                     "unit": assemble.unit_of(dt, units)}
         return out
 
     def to_physical(self) -> pd.Series:
@@ -178,7 +202,28 @@ class HexoSeriesAccessor:
         """Datatype id, name, rate and unit."""
         dt = self.datatype
         return {"id": dt.id, "name": dt.name, "rate": dt.freq, "unit": self.unit,
-                "units": self._obj.attrs.get("units", "api")}
+                "units": self._obj.attrs.get("hexoskin_units", "api")}
+
+    def to_xarray(self) -> Any:
+        """A DataArray with the flat CF attributes (pandas' own ``to_xarray()`` drops
+        ``attrs``); its ``time`` coordinate is UTC with ``standard_name``/``axis``.
+
+        Examples
+        --------
+        >>> hr = hexoframe.read_hexoskin(client=client, record=37700, datatypes="hr",
+        ...                              how="dict")["heart_rate"]
+        >>> da = hr.hexo.to_xarray()
+        >>> da.attrs["units"], da["time"].attrs["axis"]
+        ('min-1', 'T')
+        """
+        import xarray as xr
+
+        index = _naive_utc(self._obj.index)
+        da = xr.DataArray(self._obj.to_numpy(), dims=(index.name or "time",),
+                          coords={index.name or "time": index}, name=self._obj.name,
+                          attrs=_storable(self._obj.attrs))
+        da[index.name or "time"].attrs.update(cf.TIME_ATTRS)
+        return da
 
     # -- analysis (hexoframe.analysis, hexoframe.plotting, hexoframe.bridges) -----------------
     def plot(self, **kwargs: Any) -> Any:
@@ -309,6 +354,48 @@ class HexoFrameAccessor:
         return _dt_to_ticks(index, _tick_rate(self._obj, tick_rate))
 
     # -- analysis (hexoframe.analysis, hexoframe.plotting, hexoframe.bridges) -----------------
+    def to_xarray(self) -> Any:
+        """A Dataset whose variables carry the CF attributes of their datatype (pandas' own
+        ``to_xarray()`` drops ``attrs``); ``time`` is UTC with ``standard_name``/``axis``;
+        global attributes are ``Conventions`` and the read's scalar metadata.
+
+        Examples
+        --------
+        >>> vitals = hexoframe.read_hexoskin(client=client, record=37700,
+        ...                                  datatypes=["hr", "br"])
+        >>> ds = vitals.hexo.to_xarray()
+        >>> ds["breathing_rate"].attrs["units"], ds.attrs["Conventions"]
+        ('min-1', 'CF-1.10')
+        """
+        import xarray as xr
+
+        meta = self._meta()
+        cols = meta.get("columns", {})
+        frame = self._obj.copy()
+        frame.attrs = {}
+        if isinstance(frame.index, pd.MultiIndex):
+            levels = [_naive_utc(frame.index.get_level_values(k))
+                      if isinstance(frame.index.get_level_values(k), pd.DatetimeIndex)
+                      else frame.index.get_level_values(k) for k in range(frame.index.nlevels)]
+            frame.index = pd.MultiIndex.from_arrays(levels, names=frame.index.names)
+        else:
+            frame.index = _naive_utc(frame.index)
+        ds = xr.Dataset.from_dataframe(frame)
+        for name in ds.data_vars:
+            col = cols.get(str(name), {})
+            try:
+                dt = catalog.lookup(col.get("id") or str(name))
+            except InvalidQueryError:
+                continue
+            ds[name].attrs = _storable({**cf.variable_attrs(dt, col.get("units") or meta.get(
+                "units", "api")), "user": meta.get("user")})
+        for coord in ds.coords:
+            if np.issubdtype(ds[coord].dtype, np.datetime64):
+                ds[coord].attrs.update(cf.TIME_ATTRS)
+        ds.attrs = _storable(cf.dataset_attrs(**{k: v for k, v in meta.items()
+                                                 if k != "columns"}))
+        return ds
+
     def plot(self, **kwargs: Any) -> Any:
         """Plot against time with a ``name [unit]`` label (:func:`hexoframe.plotting.plot`)."""
         from .plotting import plot

@@ -84,7 +84,7 @@ def _panels(obj: Any) -> list[tuple[str, Any, np.ndarray, str | None]]:
         xr = None
     if xr is not None and isinstance(obj, xr.DataArray):
         dim = obj.dims[0]
-        unit = obj.attrs.get("units") or obj.attrs.get("unit")
+        unit = obj.attrs.get("hexoskin_unit") or obj.attrs.get("units") or obj.attrs.get("unit")
         return [(str(obj.name), obj[dim].values, np.asarray(obj.values), unit)]
     if xr is not None and isinstance(obj, xr.Dataset):
         return [p for name in obj.data_vars for p in _panels(obj[name])

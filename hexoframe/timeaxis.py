@@ -30,6 +30,7 @@ from xarray import DataArray, Variable
 from xarray.core.indexing import IndexSelResult
 from xarray.indexes import CoordinateTransform, CoordinateTransformIndex, Index, PandasIndex
 
+from .cf import TIME_ATTRS
 from .timestamps import TICKS_PER_SECOND, ns_per_tick
 
 __all__ = ["TimeAxisTransform", "TimeAxisIndex", "time_coords"]
@@ -331,7 +332,5 @@ def time_coords(
 
     idx = TimeAxisIndex.from_ticks(start, step, size, dim=dim, tick_rate=tick_rate)
     coords = xr.Coordinates.from_xindex(idx)
-    coords[dim].attrs.update(
-        {"timezone": "UTC", "standard_name": "time", "long_name": "time (UTC)"}
-    )
+    coords[dim].attrs.update(TIME_ATTRS)
     return coords

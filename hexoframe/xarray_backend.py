@@ -45,6 +45,7 @@ import xarray as xr
 from xarray.backends import BackendArray, BackendEntrypoint
 from xarray.core import indexing
 
+from . import cf
 from .catalog import Datatype
 from .data.positions import ChannelReader
 from .errors import InvalidQueryError
@@ -97,21 +98,12 @@ class HexoskinBackendArray(BackendArray):
 
 
 def _variable_attrs(dt: Datatype, units: str) -> dict[str, Any]:
-    from .data.assemble import unit_of
-
-    attrs: dict[str, Any] = {
-        "units": unit_of(dt, units),
-        "long_name": dt.info.split(";")[0].rstrip(".") or dt.api_name,
-        "datatype_id": dt.id,
-        "datatype": dt.name,
-        "rate_hz": float(dt.freq) if dt.freq is not None else "async",
-        "hexoskin_units": units,
-    }
-    return attrs
+    return cf.variable_attrs(dt, units)
 
 
 def _dataset_attrs(source: Source, units: str) -> dict[str, Any]:
-    attrs: dict[str, Any] = {"source": str(source.url).split("?")[0], "units": units}
+    attrs: dict[str, Any] = cf.dataset_attrs(source=str(source.url).split("?")[0],
+                                             units=units)
     if source.url.kind == "record":
         attrs["record_id"] = source.url.id
     elif source.url.kind == "range":
@@ -123,14 +115,11 @@ def _dataset_attrs(source: Source, units: str) -> dict[str, Any]:
     attrs["start_ticks"] = int(source.start)
     attrs["end_ticks"] = int(source.end)
     attrs["tick_rate"] = int(source.tick_rate)
-    attrs["timezone"] = "UTC"
     return attrs
 
 
 def _async_coords(name: str, ticks: np.ndarray, tick_rate: int) -> xr.Variable:
-    return xr.Variable(
-        (name,), ticks_to_datetime64(ticks, tick_rate), attrs={"timezone": "UTC"}
-    )
+    return xr.Variable((name,), ticks_to_datetime64(ticks, tick_rate), attrs=dict(cf.TIME_ATTRS))
 
 
 def _shared_dims(readers: Iterable[ChannelReader]) -> dict[int, str]:
@@ -235,7 +224,7 @@ def dataset_from_export(
                 coords = coords.merge(
                     time_coords(first, dt.step_ticks, ticks.size, dim, tick_rate)).coords
         data_vars[name] = xr.Variable((dim,), values, attrs=_variable_attrs(dt, units))
-    attrs: dict[str, Any] = {"source": "export", "units": units, "timezone": "UTC"}
+    attrs: dict[str, Any] = cf.dataset_attrs(source="export", units=units)
     record = export.info.get("record") or export.info.get("record_id")
     if record is not None:
         ident = ref_id(record)

@@ -21,6 +21,8 @@ def test_analysis_howto_runs(hexoskin_env, tmp_path, monkeypatch):
     pytest.importorskip("neurokit2")
     pytest.importorskip("mne")
     pytest.importorskip("wfdb")
+    pytest.importorskip("cf_xarray")
+    pytest.importorskip("pint_xarray")
     import matplotlib.pyplot as plt
 
     blocks = _blocks()
@@ -45,3 +47,7 @@ def test_analysis_howto_runs(hexoskin_env, tmp_path, monkeypatch):
     assert ns["raw"].get_channel_types() == ["ecg"]
     assert (tmp_path / "hexoskin_37700.hea").is_file() and ns["back"].units == ["mV"]
     assert "R peaks found by neurokit2" in out.getvalue()
+    hr_hz = ns["quantified"]["heart_rate"].pint.to("Hz").pint.magnitude
+    assert hr_hz * 60 == pytest.approx(ns["vitals_ds"]["heart_rate"].values, rel=1e-12)
+    assert ns["time_axis"] == "time_1hz" and ns["flagged"] > 0
+    assert f"time_1hz: {ns['flagged']} seconds flagged 'artifacts'" in out.getvalue()

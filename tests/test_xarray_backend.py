@@ -50,7 +50,8 @@ def test_lazy_open_of_a_week_makes_no_data_request(hexoskin_emulator, so):
     ecg = ds["ecg_i"]
     assert ecg.chunks[0][0] == 65535 and sum(ecg.chunks[0]) == n
     assert ds["time_256hz"].chunks[0][0] == 65535
-    assert ecg.attrs["units"] == "ADC" and ecg.attrs["datatype_id"] == 4113
+    assert ecg.attrs["units"] == "1" and ecg.attrs["hexoskin_unit"] == "ADC"
+    assert ecg.attrs["datatype_id"] == 4113 and ds.attrs["Conventions"] == "CF-1.10"
     assert ecg.attrs["rate_hz"] == 256.0 and ecg.attrs["long_name"]
     assert ds["time_256hz"].attrs["timezone"] == "UTC"
     assert ds["time_256hz"].dtype == np.dtype("datetime64[ns]")

@@ -59,7 +59,7 @@ def _meta(obj: pd.Series | pd.DataFrame) -> dict[str, Any]:
 def _column_units(obj: pd.Series | pd.DataFrame, name: str) -> str:
     meta = _meta(obj)
     if isinstance(obj, pd.Series):
-        return str(obj.attrs.get("units", meta.get("units", "api")))
+        return str(obj.attrs.get("hexoskin_units", meta.get("units", "api")))
     col = meta.get("columns", {}).get(name, {})
     return str(col.get("units", meta.get("units", "api")))
 

@@ -26,16 +26,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..catalog import FLAG_BITS
 from ..errors import InvalidQueryError
 
 __all__ = ["HEART_RATE_QUALITY_BITS", "BREATHING_RATE_QUALITY_BITS", "QUALITY_OF",
            "quality_bits", "mask_quality"]
 
-HEART_RATE_QUALITY_BITS = {"disconnected": 0x02, "mains_noise": 0x04, "saturated": 0x08,
-                           "artifacts": 0x10, "unreliable_rr": 0x20}
-BREATHING_RATE_QUALITY_BITS = {"channel_a_missing": 0x01, "channel_b_missing": 0x02,
-                               "baseline_change_a": 0x04, "baseline_change_b": 0x08,
-                               "noisy_a": 0x10, "noisy_b": 0x20}
+HEART_RATE_QUALITY_BITS = FLAG_BITS["heart_rate_quality"]
+BREATHING_RATE_QUALITY_BITS = FLAG_BITS["breathing_rate_quality"]
 #: The value channel each quality channel speaks for.
 QUALITY_OF = {"heart_rate": "heart_rate_quality", "breathing_rate": "breathing_rate_quality"}
 _BITS = {"heart_rate_quality": HEART_RATE_QUALITY_BITS,

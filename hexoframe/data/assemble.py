@@ -19,8 +19,8 @@ Examples
 >>> from hexoframe.catalog import lookup
 >>> s = channel_series(lookup("heart_rate"), np.array([256, 512]), np.array([70, 71]),
 ...                    source="raw", units="api")
->>> s.index[0], s.dtype.name, s.attrs["unit"]
-(Timestamp('1970-01-01 00:00:01+0000', tz='UTC'), 'int16', 'bpm')
+>>> s.index[0], s.dtype.name, s.attrs["unit"], s.attrs["units"]
+(Timestamp('1970-01-01 00:00:01+0000', tz='UTC'), 'int16', 'bpm', 'min-1')
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import cf
 from ..catalog import Datatype
 from ..errors import InvalidQueryError
 from ..timestamps import TICKS_PER_SECOND, ns_per_tick
@@ -128,8 +129,10 @@ def channel_series(
 ) -> pd.Series:
     """One datatype's samples as a Series with a "time" index and descriptive attrs.
 
-    attrs: ``id``, ``name``, ``rate`` (Hz, None if async), ``unit``, ``units``
-    (``"api"``/``"raw"``/``"physical"``), ``user``, ``tick_rate`` and any ``extra``.
+    attrs: the CF attributes of :func:`hexoframe.cf.variable_attrs` (``units`` as a
+    UDUNITS string, ``long_name``, ``hexoskin_unit``, ``hexoskin_units`` =
+    ``"api"``/``"raw"``/``"physical"``, flags), and ``id``, ``name``, ``rate`` (Hz, None if
+    async), ``unit`` (the service's name), ``user``, ``tick_rate`` and any ``extra``.
     Pass ``grid=(first, step)`` instead of ``ticks`` for a regular channel: the index is
     then built in one pass (and carries its ``freq``); with ``index_cache`` (a dict kept
     across calls) channels on the same grid share one index object.
@@ -154,11 +157,11 @@ def channel_series(
         index = time_index(ticks, tick_rate)
     series = pd.Series(vals, index=index, name=dt.name, copy=False)
     series.attrs = {
+        **cf.variable_attrs(dt, units),  # flat CF metadata: "units" is a UDUNITS string
         "id": dt.id,
         "name": dt.name,
         "rate": dt.freq,
         "unit": unit_of(dt, units),
-        "units": units,
         "user": user,
         "tick_rate": tick_rate,
         **(dict(extra) if extra else {}),
@@ -169,7 +172,9 @@ def channel_series(
 def _column_attrs(series: Sequence[pd.Series]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for s in series:
-        out[str(s.name)] = {k: s.attrs.get(k) for k in ("id", "rate", "unit", "units")}
+        out[str(s.name)] = {"id": s.attrs.get("id"), "rate": s.attrs.get("rate"),
+                            "unit": s.attrs.get("unit"), "units": s.attrs.get("hexoskin_units"),
+                            "cf_units": s.attrs.get("units")}
     return out
 
 
