@@ -122,19 +122,36 @@ def _async_coords(name: str, ticks: np.ndarray, tick_rate: int) -> xr.Variable:
     return xr.Variable((name,), ticks_to_datetime64(ticks, tick_rate), attrs=dict(cf.TIME_ATTRS))
 
 
+class _DimNames:
+    """Time dimensions of sync channels: one per grid (rate, first sample, length).
+
+    The first grid of a rate is ``time_<rate>``; another grid of the same rate (a channel
+    that starts later or stops earlier) is named after its first channel,
+    ``time_<rate>_<channel>``.
+
+    Examples
+    --------
+    >>> from hexoframe.catalog import lookup
+    >>> names = _DimNames()
+    >>> [names.of(lookup(k), key) for k, key in (("hr", 1), ("br", 1), ("spo2", 2))]
+    ['time_1hz', 'time_1hz', 'time_1hz_spo2']
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, dict[Any, str]] = {}
+
+    def of(self, dt: Datatype, grid: Any) -> str:
+        base = dim_name(dt)
+        seen = self._seen.setdefault(base, {})
+        if grid not in seen:
+            seen[grid] = f"{base}_{dt.name}" if seen else base
+        return seen[grid]
+
+
 def _shared_dims(readers: Iterable[ChannelReader]) -> dict[int, str]:
-    """Dimension per reader: one per (rate, first, count); suffixed when a rate splits."""
-    keys: dict[str, list[tuple[int, int, int]]] = {}
-    out: dict[int, str] = {}
-    for r in readers:
-        base = dim_name(r.datatype)
-        key = (r.step, r.first, r.count)
-        seen = keys.setdefault(base, [])
-        if key not in seen:
-            seen.append(key)
-        k = seen.index(key)
-        out[id(r)] = base if k == 0 else f"{base}_{k}"
-    return out
+    """Dimension per reader (see :class:`_DimNames`)."""
+    names = _DimNames()
+    return {id(r): names.of(r.datatype, (r.step, r.first, r.count)) for r in readers}
 
 
 def dataset_from_source(source: Source, units: str = "api") -> xr.Dataset:
@@ -178,13 +195,40 @@ def dataset_from_source(source: Source, units: str = "api") -> xr.Dataset:
     return ds
 
 
+def groups_of(ds: xr.Dataset) -> dict[str, xr.Dataset]:
+    """A dataset split by time dimension: ``"/"`` holds the global attributes, and each
+    dimension ``time_<x>`` becomes group ``/<x>`` (``/256hz``, ``/1hz``, ``/300s``,
+    ``/rr_interval`` for an event channel) whose dimension is ``time``. Variables stay as
+    lazy as they are.
+
+    Examples
+    --------
+    >>> ds = xr.Dataset({"a": ("time_1hz", [1, 2]), "b": ("time_step", [3])})
+    >>> {k: dict(v.sizes) for k, v in groups_of(ds).items()}
+    {'/': {}, '/1hz': {'time': 2}, '/step': {'time': 1}}
+    """
+    groups: dict[str, xr.Dataset] = {"/": xr.Dataset(attrs=dict(ds.attrs))}
+    for dim in ds.dims:
+        names = [n for n in ds.data_vars if ds[n].dims == (dim,)]
+        if not names:
+            continue
+        part = ds[names].rename({dim: "time"})
+        part.attrs = {"time_dimension": str(dim)}
+        for var in part.variables.values():  # chunk as before, under the new name
+            chunks = var.encoding.get("preferred_chunks", {})
+            if dim in chunks:
+                var.encoding["preferred_chunks"] = {"time": chunks[dim]}
+        groups["/" + str(dim).removeprefix("time_")] = part
+    return groups
+
+
 def dataset_from_export(
     path: Any, datatypes: Any = None, units: str = "api"
 ) -> xr.Dataset:
     """A downloaded export (folder or zip) as a Dataset with lazy time axes.
 
-    Channels of one rate share a dimension when they have the same length; a shorter
-    one gets its own (``time_256hz_1``).
+    Channels of one rate share a dimension when they have the same start and length;
+    another gets its own, named after its first channel (``time_256hz_ecg_ii``).
 
     Examples
     --------
@@ -199,7 +243,7 @@ def dataset_from_export(
     export = open_export(path)
     tick_rate = getattr(export, "tick_rate", TICKS_PER_SECOND)
     names = export.channel_names(datatypes)
-    dim_keys: dict[str, list[tuple[int, int]]] = {}
+    dim_names = _DimNames()
     coords = xr.Coordinates()
     data_vars: dict[str, xr.Variable] = {}
     end = export.start
@@ -213,13 +257,8 @@ def dataset_from_export(
             coords = coords.merge(xr.Coordinates(
                 {dim: _async_coords(dim, ticks, tick_rate)})).coords
         else:
-            base = dim_name(dt)
             first = int(ticks[0]) if ticks.size else export.start + dt.first_offset
-            seen = dim_keys.setdefault(base, [])
-            if (first, ticks.size) not in seen:
-                seen.append((first, ticks.size))
-            k = seen.index((first, ticks.size))
-            dim = base if k == 0 else f"{base}_{k}"
+            dim = dim_names.of(dt, (first, ticks.size))
             if dim not in coords:
                 coords = coords.merge(
                     time_coords(first, dt.step_ticks, ticks.size, dim, tick_rate)).coords
@@ -388,6 +427,30 @@ class HexoskinBackendEntrypoint(BackendEntrypoint):
             storage_options=storage_options,
             drop_variables=drop_variables,
         )
+
+    def open_groups_as_dict(  # type: ignore[override]
+        self, filename_or_obj: Any, **kwargs: Any
+    ) -> dict[str, xr.Dataset]:
+        """:func:`groups_of` the dataset ``open_dataset`` gives (same keywords)."""
+        return groups_of(self.open_dataset(filename_or_obj, **kwargs))
+
+    def open_datatree(  # type: ignore[override]
+        self, filename_or_obj: Any, **kwargs: Any
+    ) -> xr.DataTree:
+        """One group per sampling rate and one per event channel, each with one ``time``
+        dimension, as lazy as ``open_dataset`` (see :func:`groups_of`).
+
+        Examples
+        --------
+        >>> tree = xr.open_datatree("hexoskin://record/37700", engine="hexoskin",
+        ...                         datatypes=["ecg", "hr", "br", "rr"])
+        >>> sorted(tree.children), dict(tree["1hz"].sizes)
+        (['1hz', '256hz', 'rr_interval'], {'time': 3599})
+        """
+        ds = self.open_dataset(filename_or_obj, **kwargs)
+        tree = xr.DataTree.from_dict(groups_of(ds))
+        tree.set_close(ds.close)  # closes the client the dataset owns, if any
+        return tree
 
     def guess_can_open(self, filename_or_obj: Any) -> bool:
         """True for ``hexoskin://`` addresses (a string check; no request, no file access)."""
