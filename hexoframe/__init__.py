@@ -56,6 +56,7 @@ _LAZY = {
     "to_neurokit": "hexoframe.bridges",
     "to_mne": "hexoframe.bridges",
     "to_wfdb": "hexoframe.bridges",
+    "align": "hexoframe.alignment",
 }
 
 __all__ = [

@@ -354,6 +354,19 @@ class HexoFrameAccessor:
         return _dt_to_ticks(index, _tick_rate(self._obj, tick_rate))
 
     # -- analysis (hexoframe.analysis, hexoframe.plotting, hexoframe.bridges) -----------------
+    def align(self, to: Any = None, **kwargs: Any) -> pd.DataFrame:
+        """Every channel on one time grid (:func:`hexoframe.align`).
+
+        Examples
+        --------
+        >>> df = hexoframe.read_hexoskin(client=client, record=37700, datatypes=["hr", "br"])
+        >>> df.hexo.align(rate=0.5).shape
+        (1800, 2)
+        """
+        from .alignment import align
+
+        return align(self._obj, to, **kwargs)
+
     def to_xarray(self) -> Any:
         """A Dataset whose variables carry the CF attributes of their datatype (pandas' own
         ``to_xarray()`` drops ``attrs``); ``time`` is UTC with ``standard_name``/``axis``;

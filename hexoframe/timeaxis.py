@@ -138,7 +138,8 @@ def _to_ns(value: Any) -> Any:
         if ts.tzinfo is not None:
             ts = ts.tz_convert("UTC").tz_localize(None)
         return int(ts.as_unit("ns").value)
-    idx = pd.to_datetime(arr.ravel(), utc=True).tz_localize(None).as_unit("ns")
+    iso = {"format": "ISO8601"} if arr.dtype.kind == "U" else {}  # "…:00" beside "…:00.5"
+    idx = pd.to_datetime(arr.ravel(), utc=True, **iso).tz_localize(None).as_unit("ns")
     return np.asarray(idx.asi8).reshape(arr.shape)
 
 
@@ -199,28 +200,60 @@ class TimeAxisIndex(CoordinateTransformIndex):
         new_dim = idx.dims[0] if isinstance(idx, Variable) else self.dim
         return PandasIndex(pd.Index(values, name=self.transform.coord_name), new_dim)
 
-    def _positions(self, labels: Any, method: str | None, tolerance: Any) -> np.ndarray:
+    def _locate(self, ns: np.ndarray, method: str | None, tolerance: Any
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """``(positions, unmatched)`` of int64 ns labels, by ``method`` as pandas'
+        ``get_indexer`` (``"ffill"``/``"pad"``: the last time at or before; ``"bfill"``/
+        ``"backfill"``: the first at or after; ``"nearest"``), from the grid alone."""
         t = self.transform
-        ns = np.asarray(_to_ns(labels), dtype=np.int64)
         offset = ns - t.start_ns
-        if method == "nearest":
-            pos = np.clip(np.rint(offset / t.step_ns).astype(np.int64), 0, max(t.size - 1, 0))
-            if tolerance is not None:
-                tol = pd.Timedelta(tolerance).value
-                far = np.abs(t.start_ns + pos * t.step_ns - ns) > tol
-                if far.any():
-                    raise KeyError(f"no time within {tolerance} of some labels")
-            return pos
-        if method is not None:
-            raise ValueError(f"method={method!r} is not supported; use None or 'nearest'.")
-        pos, rem = np.divmod(offset, t.step_ns)
-        bad = (rem != 0) | (pos < 0) | (pos >= t.size)
-        if bad.any():
+        last = max(t.size - 1, 0)
+        if method is None:
+            pos, rem = np.divmod(offset, t.step_ns)
+            bad = (rem != 0) | (pos < 0) | (pos >= t.size)
+        elif method == "nearest":
+            # ties go to the later time, as pandas' get_indexer(method="nearest")
+            pos = np.clip(np.floor_divide(2 * offset + t.step_ns, 2 * t.step_ns), 0, last)
+            bad = np.zeros(pos.shape, dtype=bool)
+        elif method in ("ffill", "pad"):
+            pos = np.minimum(np.floor_divide(offset, t.step_ns), last)
+            bad = pos < 0
+        elif method in ("bfill", "backfill"):
+            pos = np.maximum(-np.floor_divide(-offset, t.step_ns), 0)
+            bad = pos > last
+        else:
+            raise ValueError(f"method={method!r} is not supported; use None, 'nearest', "
+                             "'ffill'/'pad' or 'bfill'/'backfill'.")
+        if t.size == 0:
+            bad = np.ones(pos.shape, dtype=bool)
+        if tolerance is not None and method is not None:
+            tol = pd.Timedelta(tolerance).value
+            bad = bad | (np.abs(t.start_ns + pos * t.step_ns - ns) > tol)
+        return pos, bad
+
+    def _positions(self, labels: Any, method: str | None, tolerance: Any) -> np.ndarray:
+        ns = np.asarray(_to_ns(labels), dtype=np.int64)
+        pos, bad = self._locate(ns, method, tolerance)
+        if np.any(bad):
             first = np.asarray(labels).ravel()[np.flatnonzero(np.ravel(bad))[0]]
-            raise KeyError(
-                f"{first!r} is not a time of {self.dim!r}; use method='nearest' or a slice."
-            )
+            how = "" if method is None else f" with method={method!r}"
+            raise KeyError(f"{first!r} is not a time of {self.dim!r}{how}; use "
+                           "method='nearest', 'ffill' or 'bfill', or a slice.")
         return pos
+
+    def positions(self, labels: Any, method: str | None = None, tolerance: Any = None
+                  ) -> np.ndarray:
+        """Positions of ``labels``, -1 where none matches (pandas' ``get_indexer``).
+
+        Examples
+        --------
+        >>> idx = TimeAxisIndex.from_ticks(256, 256, 3, dim="t")
+        >>> idx.positions(["1970-01-01T00:00:02.5", "1970-01-01T00:00:00"], "ffill").tolist()
+        [1, -1]
+        """
+        ns = np.atleast_1d(np.asarray(_to_ns(labels), dtype=np.int64))
+        pos, bad = self._locate(ns, method, tolerance)
+        return np.where(bad, -1, pos).astype(np.int64)
 
     def sel(self, labels: dict[Any, Any], method: str | None = None, tolerance: Any = None
             ) -> IndexSelResult:
@@ -283,8 +316,12 @@ class TimeAxisIndex(CoordinateTransformIndex):
             pos = np.arange(b.size, dtype=np.int64) + offset
             pos[(pos < 0) | (pos >= a.size)] = -1
             return {self.dim: pos}
-        other_pd = other._as_pandas() if isinstance(other, TimeAxisIndex) else other
-        return self._as_pandas().reindex_like(other_pd, method, tolerance)
+        labels = (other.to_pandas_index() if isinstance(other, (TimeAxisIndex, PandasIndex))
+                  else None)
+        if labels is None:
+            other_pd = other._as_pandas() if isinstance(other, TimeAxisIndex) else other
+            return self._as_pandas().reindex_like(other_pd, method, tolerance)
+        return {self.dim: self.positions(np.asarray(labels), method, tolerance)}
 
     def create_variables(self, variables: Mapping[Any, Variable] | None = None) -> dict:
         out = super().create_variables(variables)

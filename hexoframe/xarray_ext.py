@@ -37,6 +37,12 @@ class HexoXarrayAccessor:
 
         return plot(self._obj, **kwargs)
 
+    def align(self, to: Any = None, **kwargs: Any) -> Any:
+        """Every variable on one ``time`` grid (:func:`hexoframe.align`)."""
+        from .alignment import align
+
+        return align(self._obj, to, **kwargs)
+
     def to_edf(self, path: str | os.PathLike[str], **kwargs: Any) -> Path:
         """Write the Dataset (or a named DataArray) as an EDF+ file, atomically
         (:func:`hexoframe.edf.dataset_to_edf`)."""
