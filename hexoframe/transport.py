@@ -319,7 +319,19 @@ def redact_url(url: str) -> str:
 
 
 def error_detail(resp: requests.Response, limit: int = 500) -> str | None:
-    """The server's error text: ``{"error": ...}``/``{"errors": ...}`` or the start of the body."""
+    """The server's error text: ``{"error": ...}``/``{"errors": ...}``, Tastypie's form
+    errors ``{"<resource>": {"<field>": [...]}}`` as ``resource.field: message``, the
+    allowed methods of a 405, or the start of the body.
+
+    Examples
+    --------
+    >>> r = requests.Response(); r.status_code = 400
+    >>> r._content = b'{"range": {"start": ["This field is required."]}}'
+    >>> error_detail(r)
+    'range.start: This field is required.'
+    """
+    if resp.status_code == 405 and resp.headers.get("Allow") is not None:
+        return f"allowed methods: {resp.headers['Allow'] or 'none'}"
     try:
         body = resp.json()
     except ValueError:
@@ -330,6 +342,11 @@ def error_detail(resp: requests.Response, limit: int = 500) -> str | None:
             if key in body and body[key]:
                 value = body[key]
                 return (value if isinstance(value, str) else repr(value))[:limit]
+        fields = [f"{res}.{name}: {' '.join(map(str, msgs))}"
+                  for res, per in body.items() if isinstance(per, dict)
+                  for name, msgs in per.items() if isinstance(msgs, list)]
+        if fields:
+            return "; ".join(fields)[:limit]
     return repr(body)[:limit]
 
 

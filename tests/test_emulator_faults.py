@@ -8,6 +8,7 @@ import time
 
 import pytest
 import requests
+from answers import reason
 
 from hexoframe.emulator import DEMO_USERS, Emulator, FaultConfig
 
@@ -74,7 +75,7 @@ def test_rate_limit(emu):
     r = requests.get(emu.url + "/api/v1/record/", auth=ME)
     assert r.status_code == 429
     assert r.headers["Retry-After"] == "3"
-    assert "rate" in r.json()["error"]
+    assert "rate" in reason(r)
 
 
 def test_faults_are_seeded_and_reproducible(emu):

@@ -25,7 +25,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from . import schema as sch
 from .auth import Authenticator, AuthError
@@ -95,7 +95,7 @@ class EmulatorApp:
             try:
                 status, headers, body = self.handle(environ, fault)
             except ApiError as exc:
-                status, headers, body = error(exc.status, exc.message, exc.headers)
+                status, headers, body = exc.answer()
             except Exception:  # pragma: no cover - a bug; keep serving
                 log.error("emulator error on %s %s:\n%s", environ.get("REQUEST_METHOD"), path,
                           traceback.format_exc())
@@ -125,8 +125,6 @@ class EmulatorApp:
         """
         path = environ.get("PATH_INFO", "") or "/"
         method = environ.get("REQUEST_METHOD", "GET").upper()
-        if method == "HEAD":
-            method = "GET"
         if path in TOKEN_PATHS or path + "/" in TOKEN_PATHS:
             return self._token(environ, method)
         if path in AUTHORIZE_PATHS or path + "/" in AUTHORIZE_PATHS:
@@ -141,9 +139,23 @@ class EmulatorApp:
             raise ApiError(404, f"no such path {path[:100]!r}; the API lives under /api/v1/")
         rest = path[len(prefix):] if len(path) >= len(prefix) else ""
         parts = [p for p in rest.split("/") if p]
+        routable = not parts or (parts[0] in sch.resource_names() and len(parts) <= 2)
+        if not path.endswith("/") and routable:
+            # Django's APPEND_SLASH: the path with a slash would match, so redirect there
+            query = environ.get("QUERY_STRING", "")
+            where = quote(path.encode("latin-1", "replace") + b"/", safe="/%:@!$&'()*+,;=-._~")
+            where += "?" + query if query else ""
+            return 301, {"Location": where, "Content-Type": "text/html; charset=utf-8"}, b""
+        # Tastypie's dispatch honours X-HTTP-Method-Override before checking the method
+        override = environ.get("HTTP_X_HTTP_METHOD_OVERRIDE", "").strip()
+        if override:
+            method = override.upper()
         if not parts:
+            if method == "OPTIONS":
+                return 200, {"Allow": "GET", "Content-Type": "text/html; charset=utf-8"}, b"GET"
             if method != "GET":
-                raise ApiError(405, "only GET is allowed on the API root", {"Allow": "GET"})
+                raise ApiError(405, "only GET is allowed on the API root", {"Allow": "GET"},
+                               body=b"GET")
             return ok(sch.api_root(prefix))
         name = parts[0]
         if name not in sch.resource_names():

@@ -24,13 +24,19 @@ from ..errors import UnknownDatatypeError
 from . import schema as sch
 from .auth import Identity
 from .coerce import parse_bool, parse_dt, point, related_key
-from .responses import Answer, ApiError, ok
+from .responses import Answer, ApiError, field_error, ok
 from .store import now_iso, visible_users, writable_users
 from .tastypie import RELATED, ResourceView
 
 __all__ = ["DEFAULTS", "MAX_TICKS", "REQUIRED", "WRITABLE_EXTRA", "WritableView"]
 
 MAX_TICKS = 253402300799 * 256  # 9999-12-31T23:59:59Z
+#: Django's messages for a value its field cannot take, by schema type.
+_INVALID = {"integer": "Enter a whole number.", "float": "Enter a number.",
+            "boolean": "Enter a boolean (true or false).", "datetime": "Enter a valid date/time.",
+            "date": "Enter a valid date.", "string": "Enter a valid value.",
+            "related": "Give the object as a resource URI or an id.",
+            "geometry": "Enter a point as [longitude, latitude]."}
 
 #: Extra writable fields (read-only in the schema but settable in the emulator).
 WRITABLE_EXTRA = {("range", "trainingroutine"), ("range", "activitytype")}
@@ -81,7 +87,7 @@ class WritableView(ResourceView):
         if self.method == "GET":
             return self.detail_get(key)
         if self.method in ("PUT", "PATCH") and not self.candidates(key):
-            raise ApiError(404, f"no {self.name} with id {key[:40]!r}")
+            raise ApiError(404, f"no {self.name} with id {key[:40]!r}", body=b"")
         obj = self.find(key)
         self.check_write(obj, ident)
         if self.method == "DELETE":
@@ -181,7 +187,7 @@ class WritableView(ResourceView):
         """Validate and store one new object for the caller; returns the stored object."""
         missing = [f for f in REQUIRED.get(self.name, ()) if f not in body]
         if missing:
-            raise ApiError(400, f"a new {self.name} needs {', '.join(missing)}")
+            raise field_error(self.name, missing[0], "This field is required.")
         new = dict(DEFAULTS[self.name])
         new["user"] = ident.user_id
         new.update(self.clean(body, new))
@@ -224,7 +230,7 @@ class WritableView(ResourceView):
         if value is None:
             if fdef.get("nullable") or key in DEFAULTS.get(self.name, {}):
                 return None
-            raise ApiError(400, f"{self.name} field {key!r} may not be null")
+            raise field_error(self.name, key, "This field cannot be null.")
         try:
             if ftype == "integer":
                 # Tastypie's IntegerField: int() of what it is given (floats truncate,
@@ -267,8 +273,9 @@ class WritableView(ResourceView):
             return str(value)
         except ApiError:
             raise
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise ApiError(400, f"invalid value for {self.name} field {key!r}: {exc}") from None
+        except (ValueError, TypeError, OverflowError):
+            raise field_error(self.name, key, _INVALID.get(str(ftype), "Enter a valid value.")
+                              ) from None
 
     def related(self, key: str, target: str, value: Any) -> Any:
         """The stored id of a related object the caller may see; 400 otherwise."""
@@ -302,10 +309,11 @@ class WritableView(ResourceView):
         for key in ("start", "end", "device_start"):
             value = obj.get(key)
             if isinstance(value, int) and not 0 <= value <= MAX_TICKS:
-                raise ApiError(400, f"{self.name} {key} must be between 0 and {MAX_TICKS} "
-                                    "ticks (1/256 s since 1970 UTC)")
+                raise field_error(self.name, key, f"Ensure this value is between 0 and "
+                                  f"{MAX_TICKS} (1/256 s since 1970 UTC).")
         if isinstance(start, int) and isinstance(end, int) and end < start:
-            raise ApiError(400, f"{self.name} end ({end}) is before its start ({start})")
+            raise field_error(self.name, "end", f"The end ({end}) is before the start "
+                              f"({start}).")
         if self.name == "record" and isinstance(start, int) and isinstance(end, int) \
                 and end == start:
             raise ApiError(400, "a record must not be empty (end == start)")

@@ -139,7 +139,9 @@ class Request:
                 headers = {"WWW-Authenticate": 'Basic realm="hexoskin"'}
                 if exc.code:
                     headers["WWW-Authenticate"] = f'Bearer error="{exc.code}"'
-                raise ApiError(exc.status, exc.message, headers) from None
+                # Tastypie answers a failed authentication with an empty HttpUnauthorized
+                raise ApiError(exc.status, exc.message, headers,
+                               body=b"" if exc.status == 401 else None) from None
         return self._identity
 
     def check_method(self, allowed: Iterable[str], detail: bool) -> None:
@@ -147,14 +149,17 @@ class Request:
 
         DELETE and PUT on list views and POST on detail views are never allowed.
         """
-        allowed = tuple(allowed)
+        allowed = tuple(a for a in allowed if not (
+            (not detail and a in ("put", "delete")) or (detail and a == "post")))
         m = self.method.lower()
         view = "detail" if detail else "list"
-        if (not detail and m in ("put", "delete")) or (detail and m == "post") \
-                or m not in allowed:
-            allow = ", ".join(a.upper() for a in allowed) or "none"
+        allow = ",".join(a.upper() for a in allowed)
+        if m == "options":  # Tastypie's method_check: 200, the allowed methods as the body
+            raise ApiError(200, allow, {"Allow": allow}, body=allow.encode())
+        if m not in allowed:  # HEAD included: the schemas never allow it
             raise ApiError(405, f"{self.method} is not allowed on the {self.name} {view} view "
-                           f"(allowed: {allow})", {"Allow": allow})
+                           f"(allowed: {allow or 'none'})", {"Allow": allow},
+                           body=allow.encode())
 
     def uri(self, name: str, key: Any) -> str:
         """The resource URI of object *key* of resource *name*."""
@@ -166,6 +171,11 @@ class Request:
 
     def body(self) -> dict[str, Any]:
         """The request body as a JSON object (``{}`` when empty); 400 otherwise."""
+        ctype = self.environ.get("CONTENT_TYPE", "") or "application/json"
+        media = ctype.split(";", 1)[0].strip().lower()
+        if media not in ("application/json", "text/json"):
+            raise ApiError(415, f"Content-Type {ctype[:60]!r} is not supported; send "
+                                "application/json")
         raw = read_body(self.environ)
         try:
             data = json.loads(raw.decode("utf-8")) if raw.strip() else {}

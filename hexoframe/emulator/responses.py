@@ -18,8 +18,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Answer", "ApiError", "JSON_TYPE", "REASONS", "error", "json_bytes", "ok",
-           "status_line"]
+__all__ = ["Answer", "ApiError", "REASON_HEADER", "field_error", "JSON_TYPE", "REASONS",
+           "error", "json_bytes", "ok", "status_line"]
 
 JSON_TYPE = "application/json"
 
@@ -30,20 +30,53 @@ Answer = tuple[int, dict, bytes]
 REASONS: dict[int, str] = {
     200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
     401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    406: "Not Acceptable", 411: "Length Required", 413: "Payload Too Large",
+    301: "Moved Permanently", 406: "Not Acceptable", 411: "Length Required",
+    413: "Payload Too Large", 415: "Unsupported Media Type",
     429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented",
     503: "Service Unavailable",
 }
 
 
 class ApiError(Exception):
-    """An error answer: status, message for the JSON body, optional headers."""
+    """An error answer: status, message for the JSON body, optional headers.
 
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+    ``body`` replaces the ``{"error": message}`` body when given: ``b""`` for Tastypie's
+    empty answers (401, a missing detail's 404), or bytes of another shape.
+    """
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None,
+                 body: bytes | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = dict(headers or {})
+        self.body = body
+
+    def answer(self) -> Answer:
+        """The ``(status, headers, body)`` this error answers with."""
+        if self.body is None:
+            return error(self.status, self.message, self.headers)
+        # the service sends no reason here; the emulator adds one in a header of its own
+        reason = self.message.encode("ascii", "backslashreplace").decode("ascii")[:200]
+        return self.status, {"Content-Type": "text/html; charset=utf-8",
+                             REASON_HEADER: " ".join(reason.split()), **self.headers}, self.body
+
+
+#: Emulator-only header that says why an answer with an empty body failed.
+REASON_HEADER = "X-Emulator-Reason"
+
+
+def field_error(resource: str, field: str, message: str) -> ApiError:
+    """A 400 as Tastypie's form validation shapes it: ``{"<resource>": {"<field>": [...]}}``.
+
+    Examples
+    --------
+    >>> field_error("range", "start", "This field is required.").answer()[2]
+    b'{"range":{"start":["This field is required."]}}'
+    """
+    body = json_bytes({resource: {field: [message]}})
+    return ApiError(400, f"{resource}.{field}: {message}", {"Content-Type": JSON_TYPE},
+                    body=body)
 
 
 def json_bytes(obj: Any) -> bytes:

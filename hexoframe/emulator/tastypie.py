@@ -227,7 +227,7 @@ class ResourceView(Request):
                 owner = obj.get("user")
             if owner is None or owner in self.visible():
                 return obj
-        raise ApiError(404, f"no {self.name} with id {key[:40]!r}")
+        raise ApiError(404, f"no {self.name} with id {key[:40]!r}", body=b"")  # as HttpNotFound
 
     def candidates(self, key: str) -> list[dict[str, Any]]:
         """Objects with this id (or device serial), visible or not."""
