@@ -280,7 +280,7 @@ class WritableView(ResourceView):
     def related(self, key: str, target: str, value: Any) -> Any:
         """The stored id of a related object the caller may see; 400 otherwise."""
         ident = self.identity()
-        rid = related_key(value, target)
+        rid = related_key(self.user_by_email(value) if target == "user" else value, target)
         if target == "user":
             if rid not in visible_users(ident.user_id):
                 raise ApiError(400, f"user {rid} does not exist")

@@ -161,6 +161,16 @@ class Request:
                            f"(allowed: {allow or 'none'})", {"Allow": allow},
                            body=allow.encode())
 
+    def user_by_email(self, value: Any) -> Any:
+        """A user given by e-mail (as the schema's help text allows) as its id; any other
+        value unchanged; ``-1`` for an e-mail no user has."""
+        if not isinstance(value, str) or "@" not in value:
+            return value
+        for user in self.app.store.all("user"):
+            if str(user.get("email", "")).lower() == value.strip().lower():
+                return int(user["id"])
+        return -1
+
     def uri(self, name: str, key: Any) -> str:
         """The resource URI of object *key* of resource *name*."""
         return f"{self.prefix}{name}/{key}/"

@@ -48,7 +48,6 @@ import json
 import math
 import sqlite3
 import threading
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +84,7 @@ COACHES: dict[int, frozenset[int]] = {1513: frozenset({1511, 1514})}
 STORED_RESOURCES: tuple[str, ...] = (
     "user", "profile", "device", "record", "range", "annotation", "track",
     "trackpoint", "trainingroutine", "activitytype", "unit", "team", "datafile",
+    "study", "studygroup", "studysubject",
 )
 
 SEED_MODIFIED = "2024-06-01T00:00:00"
@@ -317,7 +317,38 @@ def _seed_objects() -> list[tuple[str, dict[str, Any]]]:
         # a coach's team: its athletes; seen by whoever sees the owner's objects
         objs.append(("team", {"id": tid, "user": coach, "owner": coach,
                               "members": sorted(athletes)}))
+    objs.extend(_study_objects())
     return objs
+
+
+def _study_objects() -> list[tuple[str, dict[str, Any]]]:
+    """A coach's study, one group, its athletes as subjects; seen by the coach (the owner),
+    as teams are (``docs/emulator.md``)."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for sid, (coach, athletes) in enumerate(sorted(COACHES.items()), start=1):
+        out.append(("study", {
+            "id": sid, "user": coach, "name": "Demo endurance study",
+            "description": "Heart and breathing rate during the May 2024 training block.",
+            "owner": coach, "owner_id": coach, "start_date": "2024-05-01",
+            "end_date": "2024-05-31", "duration_in_days": 31, "status": "active",
+            "type": "study", "unit_system": "metric", "timezone": "UTC",
+            "uuid": f"00000000-0000-4000-8000-{sid:012d}", "cloneable": False, "icon": "",
+            "planning": [], "surveys": [], "trainingroutines": [],
+        }))
+        out.append(("studygroup", {
+            "id": sid, "user": coach, "name": "Group A",
+            "description": "Every athlete of the coach.", "owner": coach, "owner_id": coach,
+            "study": sid, "study_id": sid,
+        }))
+        for k, athlete in enumerate(sorted(athletes), start=1):
+            out.append(("studysubject", {
+                "id": 100 * sid + k, "user": coach, "subject": athlete,
+                "study": sid, "study_group": sid, "study_group_name": "Group A",
+                "subject_uuid": f"00000000-0000-4000-9000-{athlete:012d}",
+                "start_date": "2024-05-01", "status": "active", "timezone": "UTC",
+                "metrics": [], "compliance_kpi": {},
+            }))
+    return out
 
 
 def _trackpoints(start: int) -> list[dict[str, Any]]:
@@ -455,23 +486,6 @@ class Store:
                 (resource, obj["id"], json.dumps(obj)),
             )
         self._objects.setdefault(resource, {})[obj["id"]] = copy.deepcopy(obj)
-
-    def user_by_email(self, email: str) -> dict[str, Any] | None:
-        """The demo credentials of the user with this e-mail, or ``None``."""
-        for info in DEMO_USERS.values():
-            if info["email"].lower() == email.lower():
-                return info
-        return None
-
-    def bulk_insert(self, resource: str, objs: Iterable[dict[str, Any]]) -> None:
-        """Insert many objects that already carry ids (used for imports)."""
-        with self._lock:
-            for obj in objs:
-                self._write(resource, derive(resource, dict(obj)))
-
-
-# ----------------------------------------------------------------------------- imports
-
 
 def add_import(store: Store, path: str | Path, user: int = 1511) -> int:
     """Register an export as a record of *user*.

@@ -46,11 +46,22 @@ RELATED: dict[str, str] = {
 }
 #: Fields stored as unit names, rendered as ``unit`` URIs.
 PLAIN_RELATED = {("datatype", "unit"), ("datatype", "unit_raw"), ("metric", "unit")}
-#: Filters accepted (schema allows them) that select nothing in the emulator.
+#: Filters accepted (the schema allows them) that select nothing: the metric options of
+#: records and ranges (read by :meth:`ResourceView.metric_options`), a study's subjects
+#: (applied in ``list_get``), and ones the emulator has nothing for (no autodetected
+#: ranges are seeded; no display grouping).
 IGNORED_FILTERS = frozenset({
     "show_all", "include_metrics", "include_histograms", "short_metrics", "study",
     "study_group", "include_autodetected", "display", "group_by", "grouped",
 })
+#: Resources whose list and filters carry the metric options.
+WITH_METRICS = frozenset({"record", "range"})
+#: Non-"related" fields rendered as a nested user object or a resource URI.
+NESTED_USER = frozenset({("study", "owner"), ("studysubject", "user")})
+URI_FIELDS: dict[tuple[str, str], str] = {
+    ("studygroup", "owner"): "user", ("studygroup", "study"): "study",
+    ("studysubject", "study"): "study", ("studysubject", "study_group"): "studygroup",
+}
 #: Resources kept in the store (the others are computed).
 STORED = frozenset(STORED_RESOURCES)
 #: Filter operators that compare text.
@@ -218,6 +229,11 @@ class ResourceView(Request):
         return [o for o in self.app.store.all(name)
                 if o.get("user") is None or o.get("user") in seen]
 
+    def objects_of(self, name: str) -> list[dict[str, Any]]:
+        """The stored objects of resource ``name`` the caller sees (by their owner)."""
+        seen = self.visible()
+        return [o for o in self.app.store.all(name) if o.get("user") in seen]
+
     def find(self, key: str) -> dict[str, Any]:
         """The visible object with this id (404 otherwise)."""
         for obj in self.candidates(key):
@@ -266,6 +282,13 @@ class ResourceView(Request):
                     value = [self.uri(target, v) for v in value]
                 elif value is not None and not isinstance(value, dict):
                     value = self.uri(target, value)
+            elif (name, fname) in URI_FIELDS and value is not None:
+                value = self.uri(URI_FIELDS[(name, fname)], value)
+            elif (name, fname) in NESTED_USER and isinstance(value, int):
+                value = obj.get("subject", value)  # a study subject's user is the subject
+                user = self.app.store.get("user", value)
+                nested = self.render(user, "user") if user is not None else {"id": value}
+                value = {k: nested[k] for k in USER_NESTED_FIELDS if k in nested}
             out[fname] = value
         for k, v in obj.items():
             if k not in out and not k.startswith("_"):
@@ -298,16 +321,33 @@ class ResourceView(Request):
                 objs = [o for o in objs if any(w in str(o.get(k, "")).lower()
                                                for k in ("email", "first_name", "last_name"))]
                 continue
+            if fname in ("study", "study_group") and self.name in WITH_METRICS:
+                subjects = self.subjects(fname, value, op)
+                objs = [o for o in objs if o.get("user") in subjects]
+                continue
+            if "__" in fname:  # a lookup through a related field (ALL_WITH_RELATIONS)
+                base, rel = fname.split("__", 1)
+                target = RELATED.get(base, base)
+                objs = [o for o in objs if match(op, comparable(
+                    target, rel, self.related_value(target, o.get(base), rel)), value)]
+                continue
             if fname in IGNORED_FILTERS or fname not in sch.fields(self.name):
                 continue
             objs = [o for o in objs
                     if match(op, comparable(self.name, fname, o.get(fname)), value)]
         for key in reversed(order):
             desc = key.startswith("-")
-            fname = key.lstrip("-")
-            present = [o for o in objs if o.get(fname) is not None]
-            missing = [o for o in objs if o.get(fname) is None]
-            present.sort(key=lambda o, f=fname: _sort_key(o.get(f)), reverse=desc)
+            path = key.lstrip("-").split("__", 1)
+
+            def value_of(o: Mapping[str, Any], path: list[str] = path) -> Any:
+                if len(path) == 1:
+                    return o.get(path[0])
+                target = RELATED.get(path[0], path[0])
+                return self.related_value(target, o.get(path[0]), path[1])
+
+            present = [o for o in objs if value_of(o) is not None]
+            missing = [o for o in objs if value_of(o) is None]
+            present.sort(key=lambda o, f=value_of: _sort_key(f(o)), reverse=desc)
             objs = present + missing if not desc else missing + present  # as PostgreSQL
         total = len(objs)
         page = objs[offset:offset + limit]
@@ -319,7 +359,8 @@ class ResourceView(Request):
             "previous": self.page_link(limit, offset - limit) if offset - limit >= 0 else None,
             "total_count": total,
         }
-        return ok({"meta": meta, "objects": [self.render(o) for o in page]})
+        return ok({"meta": meta, "objects": [self.with_metrics(self.render(o), o)
+                                             for o in page]})
 
     def page_link(self, limit: int, offset: int) -> str:
         """The path and query of another page of this list."""
@@ -353,10 +394,13 @@ class ResourceView(Request):
             elif key == "order_by":
                 allowed = sch.ordering(self.name)
                 for item in (v for val in values for v in val.split(",")):
-                    fname = item.strip().lstrip("-")
-                    if fname not in allowed:
+                    fname = item.strip().lstrip("-").split("__")[0]
+                    if fname not in sch.fields(self.name):
                         raise ApiError(400, f"No matching '{fname[:60]}' field for ordering "
                                             "on.")
+                    if fname not in allowed:
+                        raise ApiError(400, f"The '{fname[:60]}' field does not allow "
+                                            "ordering.")
                     order.append(item.strip())
             elif key == "format":
                 if value not in ("json", ""):
@@ -379,15 +423,43 @@ class ResourceView(Request):
         parts = key.split("__")
         fname = parts[0]
         op = parts[1] if len(parts) >= 2 else "exact"
-        if fname not in sch.fields(self.name) and fname != "search":
+        if fname not in sch.fields(self.name) and fname not in filtering \
+                and fname != "search":
             return None
         if fname not in filtering:
             raise ApiError(400, f"The '{fname[:60]}' field does not allow filtering.")
+        if fname in IGNORED_FILTERS and fname not in ("study", "study_group"):
+            return None  # options, read where they apply (metric_options)
+        if filtering.get(fname) == 2 and len(parts) >= 2 and parts[1] not in sch.ALL_OPS:
+            return self.parse_relation_filter(parts, value)
         allowed = sch.filter_ops(self.name, fname)
         if len(parts) > 2 or op not in allowed:
             raise ApiError(400, f"'{op[:40]}' is not an allowed filter on the "
                                 f"'{fname[:60]}' field.")
         coerce = coercer(self.name, fname)
+        if RELATED.get(fname) == "user" and "@" in value:  # users by e-mail, as the help
+            value = ",".join(str(self.user_by_email(v)) for v in value.split(","))  # says
+        return fname, op, self.parse_value(key, value, op, coerce)
+
+    def parse_relation_filter(self, parts: list[str], value: str) -> tuple[str, str, Any]:
+        """``field__relfield[__op]`` on a field the schema filters ALL_WITH_RELATIONS:
+        checked against the related resource's own filtering, as Tastypie does."""
+        fname, rel = parts[0], parts[1]
+        target = RELATED.get(fname, fname)
+        if len(parts) > 3:
+            raise ApiError(400, "Lookups are not allowed more than one level deep on the "
+                                f"'{fname[:60]}' field.")
+        op = parts[2] if len(parts) == 3 else "exact"
+        if target not in sch.resource_names() or rel not in sch.filtering(target):
+            raise ApiError(400, f"The '{rel[:60]}' field does not allow filtering.")
+        if op not in sch.filter_ops(target, rel):
+            raise ApiError(400, f"'{op[:40]}' is not an allowed filter on the "
+                                f"'{rel[:60]}' field.")
+        parsed = self.parse_value("__".join(parts), value, op, coercer(target, rel))
+        return f"{fname}__{rel}", op, parsed
+
+    def parse_value(self, key: str, value: str, op: str, coerce: Callable[[str], Any]) -> Any:
+        """A filter's value parsed for ``op`` with the field's ``coerce``; 400 if invalid."""
         try:
             if op == "isnull":
                 parsed: Any = parse_bool(value)
@@ -406,7 +478,92 @@ class ResourceView(Request):
         except (ValueError, TypeError, OverflowError) as exc:
             raise ApiError(400, f"invalid value {value[:60]!r} for filter {key[:80]!r} on "
                                 f"{self.name}: {exc}") from None
-        return fname, op, parsed
+        return parsed
+
+    # ------------------------------------------------------------------ relations
+    def related_value(self, target: str, rid: Any, field: str) -> Any:
+        """Field ``field`` of the ``target`` object ``rid`` (its id needs no lookup)."""
+        if rid is None or field == "id":
+            return rid
+        if target == "datatype":
+            found = [d.as_resource() for d in catalog.all_datatypes() if d.id == rid]
+            return found[0].get(field) if found else None
+        obj = self.app.store.get(target, rid) if target in STORED else None
+        return None if obj is None else obj.get(field)
+
+    def subjects(self, field: str, value: Any, op: str) -> frozenset[int]:
+        """Users who are subjects of the studies (``field="study"``) or study groups
+        (``"study_group"``) a filter names, among those the caller sees."""
+        try:
+            wanted = {int(related_key(v, field.replace("_", "")))
+                      for v in (value if op == "in" else [value])}
+        except (TypeError, ValueError):
+            raise ApiError(400, f"{field}={value!r} is not a study id") from None
+        return frozenset(s["subject"] for s in self.objects_of("studysubject")
+                         if s.get(field) in wanted)
+
+    # ------------------------------------------------------------------ metric options
+    def metric_options(self) -> tuple[list[int], bool, bool] | None:
+        """``(metric ids, histograms wanted, short form)`` asked for on a record or range
+        (``include_metrics``, ``show_all``, ``include_histograms``, ``short_metrics``),
+        or None when none is."""
+        if self.name not in WITH_METRICS:
+            return None
+        query = dict(self.query)
+        ids: list[int] = []
+        for token in str(query.get("include_metrics", "")).split(","):
+            if token.strip():
+                try:
+                    ids.append(int(related_key(token.strip(), "metric")))
+                except (ValueError, TypeError):
+                    raise ApiError(400, f"invalid metric {token.strip()[:40]!r} in "
+                                        "include_metrics; give metric ids or URIs") from None
+        if _flag(query.get("show_all")):
+            ids += [int(m["id"]) for m in metric_list() if m.get("type") != "histogram"]
+        histograms = _flag(query.get("include_histograms"))
+        if not ids and not histograms:
+            return None
+        if histograms and not any(m.get("type") == "histogram" for m in metric_list()
+                                  if int(m["id"]) in ids):
+            ids += [int(m["id"]) for m in metric_list() if m.get("type") == "histogram"]
+        return list(dict.fromkeys(ids)), histograms, _flag(query.get("short_metrics"))
+
+    def with_metrics(self, rendered: dict[str, Any], obj: Mapping[str, Any]) -> dict[str, Any]:
+        """``rendered`` with its ``metrics`` filled as the metric options ask (the report
+        endpoint's items for this record or range)."""
+        options = self.metric_options()
+        if options is None or obj.get("end") is None:
+            return rendered
+        ids, histograms, short = options
+        known = {int(m["id"]): m for m in metric_list()}
+        ids = [i for i in ids if i in known
+               and (histograms or known[i].get("type") != "histogram")]
+        unknown = [i for i in options[0] if i not in known]
+        if unknown:
+            raise ApiError(400, f"unknown metric id {unknown[0]}; see /api/v1/metric/")
+        segs = self.segments_of(obj)
+        if not ids or not segs:
+            return {**rendered, "metrics": []}
+        from . import metrics
+
+        kind = {self.name: rendered}
+        items = metrics.compute_report(segs, ids, **kind)["data"][0]
+        if short:
+            items = [{k: item[k] for k in ("metric", "value", "data1", "data2") if k in item}
+                     for item in items]
+        return {**rendered, "metrics": items}
+
+    def segments_of(self, obj: Mapping[str, Any]) -> list[tuple[int, Any, int, int]]:
+        """The ``(user, source, start, end)`` pieces of data a record or range covers."""
+        lo, hi = int(obj["start"]), int(obj["end"])
+        records = [obj] if self.name == "record" else [
+            r for r in self.app.store.all("record") if r["user"] == obj["user"]]
+        out = []
+        for rec in sorted(records, key=lambda r: r["start"]):
+            s, e = max(lo, int(rec["start"])), min(hi, int(rec["end"]))
+            if s < e:
+                out.append((int(rec["user"]), self.app.source_for(rec), s, e))
+        return out
 
     # ------------------------------------------------------------------ detail view
     def detail_get(self, key: str) -> Answer:
@@ -415,7 +572,13 @@ class ResourceView(Request):
         if fmt not in ("json", ""):
             raise ApiError(400, f"format {fmt[:20]!r} is not available for {self.name}; "
                                 "only json")
-        return ok(self.render(self.find(key)))
+        obj = self.find(key)
+        return ok(self.with_metrics(self.render(obj), obj))
+
+
+def _flag(value: Any) -> bool:
+    """A query flag as Django reads a boolean: ``1``, ``true``, ``yes``, ``on``."""
+    return str(value or "").strip().lower() in ("1", "true", "yes", "on", "t")
 
 
 def _page_number(text: str, name: str) -> int:
