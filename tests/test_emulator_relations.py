@@ -125,3 +125,18 @@ def test_the_coachs_study(get):
     # the study is the coach's: athletes see neither it nor its subjects
     assert get("study/").json()["meta"]["total_count"] == 0
     assert get("record/?study=1").json()["meta"]["total_count"] == 0
+
+
+def test_datetimes_are_read_as_dateutil_reads_them(hexoskin_emulator, get):
+    """A trackpoint time in a form dateutil reads (Tastypie's DateTimeField) is stored as
+    the same UTC instant; text that is no time is a form error."""
+    base = hexoskin_emulator.api_url
+    point = {"track": "/api/v1/track/80/", "position": [-73.6, 45.53]}
+    for text in ("May 1 2024 10:00:05", "2024-05-01 12:00:05+02:00", "2024-05-01T10:00:05Z"):
+        r = requests.post(base + "trackpoint/", auth=ATHLETE, json={**point, "time": text})
+        assert r.status_code == 201, r.text
+        assert r.json()["time"] == "2024-05-01T10:00:05+00:00"
+        requests.delete(hexoskin_emulator.url + r.headers["Location"], auth=ATHLETE)
+    r = requests.post(base + "trackpoint/", auth=ATHLETE, json={**point, "time": "soonish"})
+    assert r.status_code == 400 and r.json() == {
+        "trackpoint": {"time": ["Enter a valid date/time."]}}

@@ -147,12 +147,20 @@ def parse_bool(text: str) -> bool:
 
 
 def parse_dt(text: Any) -> datetime:
-    """A naive UTC datetime from an ISO string.
+    """A naive UTC datetime from text, read as Tastypie's DateTimeField reads it (dateutil).
+
+    ISO 8601 first (``Z`` or an offset allowed), then anything ``dateutil.parser.parse``
+    understands (``2024-05-01 10:00``, ``May 1 2024 10:00 UTC``); at most 40 characters.
+
+    Examples
+    --------
+    >>> parse_dt("May 1 2024 10:00"), parse_dt("2024-05-01T12:00:00+02:00")
+    (datetime.datetime(2024, 5, 1, 10, 0), datetime.datetime(2024, 5, 1, 10, 0))
 
     Parameters
     ----------
     text : Any
-        ISO 8601 text (``Z`` or an offset allowed; at most 40 characters).
+        The date and time (a naive one is UTC).
 
     Returns
     -------
@@ -164,10 +172,18 @@ def parse_dt(text: Any) -> datetime:
     ValueError
         For text that is not an ISO datetime.
     """
-    t = str(text).strip().replace("Z", "+00:00")
+    t = str(text).strip()
     if len(t) > 40:
         raise ValueError("too long")
-    value = datetime.fromisoformat(t)
+    try:
+        value = datetime.fromisoformat(t.replace("Z", "+00:00"))
+    except ValueError:
+        from dateutil import parser  # python-dateutil comes with pandas
+
+        try:
+            value = parser.parse(t)
+        except (ValueError, OverflowError, parser.ParserError):
+            raise ValueError(f"{t!r} is not a date and time") from None
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)
     return value
