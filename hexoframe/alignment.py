@@ -4,11 +4,13 @@ Hexoskin channels come at 256, 128 and 64 Hz, 1 Hz, one per 5 minutes and as eve
 :func:`align` brings any of them onto one grid: a target rate, a channel's own times, or
 any datetime index. The rule depends on how the channel's rate compares with the grid's:
 
-* **as-of** (the last value at or before each grid time) for channels no faster than the
-  grid, which includes event channels (RR intervals, steps) and the 1 Hz channels, whose
-  samples are stamped at the end of the second they describe. A sync channel's value is
-  held for one of its own sample periods at most (then NaN, so a gap stays a gap). An
-  event's value is held until the next event.
+* **as-of** for channels no faster than the grid: each grid time takes the sample whose
+  interval holds it. A sample of a channel faster than 1 Hz describes the period that
+  starts at its time; a 1 Hz or slower sample (heart rate, HRV) is stamped at the *end*
+  of the period it describes, so the heart rate stamped 10:00:01 covers
+  [10:00:00, 10:00:01). Past the last sample (or across a gap) a value stands for one
+  more of its periods at most, then NaN, so a gap stays a gap. Events (RR intervals,
+  steps) are held from their time until the next event.
 * **mean** over each grid interval ``[t_k, t_k+1)`` for channels faster than the grid
   (ECG, respiration, acceleration onto 1 Hz, for example). An interval without samples is
   NaN.
@@ -30,7 +32,7 @@ Examples
 ...                              end="2024-05-01T10:01Z")
 >>> one_hz = align(df, rate=1)
 >>> one_hz.shape, int(one_hz["heart_rate"].notna().sum())
-((60, 3), 59)
+((60, 3), 60)
 """
 
 from __future__ import annotations
@@ -120,6 +122,32 @@ def _mean(times: np.ndarray, values: np.ndarray, target: np.ndarray) -> np.ndarr
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
+def _covering(times: np.ndarray, values: np.ndarray, target: np.ndarray, step: int
+              ) -> np.ndarray:
+    """End-stamped samples: the sample ``s`` with ``target`` in ``[s - step, s)``, else the
+    last one at most one ``step`` before (the record's end, a gap)."""
+    n = times.size
+    out = np.full(target.size, np.nan)
+    if n == 0:
+        return out
+    nxt = np.searchsorted(times, target, side="right")  # first stamp after the time
+    vals = np.asarray(values, dtype=np.float64)
+    has_next = nxt < n
+    ok = has_next & (times[np.minimum(nxt, n - 1)] - target <= step)
+    out[ok] = vals[nxt[ok]]
+    prev = nxt - 1
+    back = ~ok & (prev >= 0) & (target - times[np.maximum(prev, 0)] < step)
+    out[back] = vals[prev[back]]
+    return out
+
+
+def _end_stamped(name: str) -> bool:
+    try:
+        return bool(catalog.lookup(name).end_stamped)
+    except InvalidQueryError:
+        return False
+
+
 def _rule(how: str, rate: float | None, target_rate: float) -> str:
     if how != "auto":
         return how
@@ -131,6 +159,8 @@ def _one(name: str, times: np.ndarray, values: np.ndarray, target: np.ndarray, h
     rate = _rate_of(name, times)
     if _rule(how, rate, target_rate) == "mean":
         return _mean(times, values, target)
+    if rate is not None and _end_stamped(name):
+        return _covering(times, values, target, round(1e9 / rate))
     hold = None if rate is None else round(1e9 / rate)
     return _asof(times, values, target, hold)
 
@@ -270,8 +300,19 @@ def _align_dataset(ds: Any, to: Any, rate: float | None, start: Any, end: Any,
         dt_rate = _rate_of(name, np.empty(0, np.int64))
         rule = _rule(how, dt_rate, target_rate)
         if rule == "asof" and isinstance(index, TimeAxisIndex) and dt_rate is not None:
-            pos = index.positions(target_ns.view("datetime64[ns]"), "ffill",
-                                  tolerance=pd.Timedelta(round(1e9 / dt_rate) - 1, "ns"))
+            # positions from the grid arithmetic; only the picked samples are read
+            t = index.transform
+            step = t.step_ns
+            last = index.positions(target_ns.view("datetime64[ns]"), "ffill")  # stamp <= T
+            if _end_stamped(name):
+                nxt = last + 1  # the first stamp after T covers T if within one step
+                nxt_ns = t.start_ns + nxt * step
+                ok = (nxt < t.size) & (nxt_ns - target_ns <= step)
+                back = ~ok & (last >= 0) & (target_ns - (t.start_ns + last * step) < step)
+                pos = np.where(ok, nxt, np.where(back, last, -1))
+            else:
+                held = target_ns - (t.start_ns + last * step) < step
+                pos = np.where((last >= 0) & held, last, -1)
             picked = var.isel({dim: np.maximum(pos, 0)}).values.astype(np.float64)
             values = np.where(pos >= 0, picked, np.nan)
         else:

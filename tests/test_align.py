@@ -82,13 +82,15 @@ def test_align_pandas_heart_rate_on_the_ecg_grid(client):
     on_ecg = hexoframe.align(df, to="ecg_i")
     assert len(on_ecg) == 921_600 and on_ecg.index.equals(df["ecg_i"].dropna().index)
     hr = on_ecg["heart_rate"]
-    assert int(hr.isna().sum()) == 256 and hr.iloc[256:].notna().all()  # from 10:00:01 on
-    # as-of: each ECG time takes the last heart rate stamped at or before it
+    assert hr.notna().all()  # every ECG sample lies in the second of some heart rate
+    # the heart rate stamped s describes [s - 1 s, s): each ECG time takes the first
+    # heart rate stamped after it; past the last stamp, the last one stands a second
     stamps = df["heart_rate"].dropna()
-    k = 256 * 1800 + 100
-    t = on_ecg.index[k]
-    assert hr.iloc[k] == stamps[stamps.index <= t].iloc[-1]
-    assert on_ecg["breathing_rate"].iloc[256:].notna().all()
+    for k in (0, 255, 256, 256 * 1800 + 100):
+        t = on_ecg.index[k]
+        assert hr.iloc[k] == stamps[stamps.index > t].iloc[0]
+    assert hr.iloc[-1] == stamps.iloc[-1]
+    assert on_ecg["breathing_rate"].notna().all()
     # RR events are held until the next beat
     rr = df["rr_interval"].dropna()
     after = on_ecg["rr_interval"][on_ecg.index >= rr.index[0]]
@@ -128,9 +130,10 @@ def test_align_on_a_lazy_week_reads_only_what_it_needs(hexoskin_emulator, so):
     picked = ds.hexo.align(rate=1 / 3600, how="asof", start="2024-05-10T00:00Z",
                            end="2024-05-11T00:00Z")
     assert hexoskin_emulator.stats.data_requests <= 2  # as-of reads the picked samples only
-    assert np.isnan(picked["heart_rate"].values[0])  # 00:00:00 is before the first stamp
-    at_one = float(ds["heart_rate"].sel(time_1hz="2024-05-10T01:00:00").values)
-    assert picked["heart_rate"].values[1] == at_one and picked.sizes["time"] == 24
+    # 00:00:00 lies in the second the heart rate stamped 00:00:01 describes
+    at = [float(ds["heart_rate"].sel(time_1hz=f"2024-05-10T0{h}:00:01").values)
+          for h in (0, 1)]
+    assert list(picked["heart_rate"].values[:2]) == at and picked.sizes["time"] == 24
 
 
 def test_bad_arguments_are_typed(client):

@@ -133,3 +133,24 @@ def test_405_is_read_by_the_client_with_the_allowed_methods(hexoskin_emulator):
     with Client(hexoskin_emulator.url, username=ATHLETE[0], password=ATHLETE[1]) as client:
         with pytest.raises(errors.MethodNotAllowed, match="allowed methods: GET"):
             client.request("DELETE", "datatype/19/")
+
+
+def test_writes_without_the_slash_are_refused_not_lost(api):
+    """A 301 would turn the POST into a GET in every client that follows it; the emulator
+    refuses the write instead, and nothing is created."""
+    before = requests.get(api + "range/", auth=ATHLETE).json()["meta"]["total_count"]
+    r = requests.post(api + "range", json={"name": "x", "start": 438926745600,
+                                           "end": 438926748160}, auth=ATHLETE)
+    assert r.status_code == 404 and "/api/v1/range/" in reason(r)
+    assert requests.get(api + "range/", auth=ATHLETE).json()["meta"]["total_count"] == before
+
+
+def test_every_missing_required_field_is_listed(api):
+    r = requests.post(api + "record/", json={}, auth=ATHLETE)
+    assert r.status_code == 400 and r.json() == {
+        "record": {"start": ["This field is required."], "end": ["This field is required."]}}
+
+
+def test_reason_header_holds_printable_ascii_only(api):
+    r = requests.get(api + "record/99999999/", auth=ATHLETE)
+    assert r.status_code == 404 and reason(r).isprintable() and reason(r).isascii()

@@ -144,6 +144,10 @@ class EmulatorApp:
             # Django's APPEND_SLASH: the path with a slash would match, so redirect there
             query = environ.get("QUERY_STRING", "")
             where = quote(path.encode("latin-1", "replace") + b"/", safe="/%:@!$&'()*+,;=-._~")
+            if method not in ("GET", "HEAD", "OPTIONS"):
+                # Django would redirect these too, but a client following a 301 turns a
+                # write into a GET and the write is lost without a word: refuse it instead
+                raise ApiError(404, f"{method} needs the trailing slash: {where}")
             where += "?" + query if query else ""
             return 301, {"Location": where, "Content-Type": "text/html; charset=utf-8"}, b""
         # Tastypie's dispatch honours X-HTTP-Method-Override before checking the method

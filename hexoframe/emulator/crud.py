@@ -187,7 +187,7 @@ class WritableView(ResourceView):
         """Validate and store one new object for the caller; returns the stored object."""
         missing = [f for f in REQUIRED.get(self.name, ()) if f not in body]
         if missing:
-            raise field_error(self.name, missing[0], "This field is required.")
+            raise field_error(self.name, missing, "This field is required.")
         new = dict(DEFAULTS[self.name])
         new["user"] = ident.user_id
         new.update(self.clean(body, new))

@@ -57,7 +57,8 @@ class ApiError(Exception):
         if self.body is None:
             return error(self.status, self.message, self.headers)
         # the service sends no reason here; the emulator adds one in a header of its own
-        reason = self.message.encode("ascii", "backslashreplace").decode("ascii")[:200]
+        text = self.message.encode("ascii", "backslashreplace").decode("ascii")
+        reason = "".join(c if c.isprintable() else " " for c in text)[:200]
         return self.status, {"Content-Type": "text/html; charset=utf-8",
                              REASON_HEADER: " ".join(reason.split()), **self.headers}, self.body
 
@@ -66,17 +67,19 @@ class ApiError(Exception):
 REASON_HEADER = "X-Emulator-Reason"
 
 
-def field_error(resource: str, field: str, message: str) -> ApiError:
-    """A 400 as Tastypie's form validation shapes it: ``{"<resource>": {"<field>": [...]}}``.
+def field_error(resource: str, field: str | list[str], message: str) -> ApiError:
+    """A 400 as Tastypie's form validation shapes it: ``{"<resource>": {"<field>": [...]}}``
+    (one entry per field when several have the same problem).
 
     Examples
     --------
     >>> field_error("range", "start", "This field is required.").answer()[2]
     b'{"range":{"start":["This field is required."]}}'
     """
-    body = json_bytes({resource: {field: [message]}})
-    return ApiError(400, f"{resource}.{field}: {message}", {"Content-Type": JSON_TYPE},
-                    body=body)
+    names = [field] if isinstance(field, str) else list(field)
+    body = json_bytes({resource: {name: [message] for name in names}})
+    return ApiError(400, f"{resource}.{','.join(names)}: {message}",
+                    {"Content-Type": JSON_TYPE}, body=body)
 
 
 def json_bytes(obj: Any) -> bytes:
