@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UnknownDatatypeError
+from .errors import InvalidQueryError, UnknownDatatypeError
 from .references import ref_key
 from .timestamps import TICKS_PER_SECOND
 
@@ -131,6 +131,19 @@ class Datatype:
         return int(round(TICKS_PER_SECOND / self.freq))
 
     @property
+    def step(self) -> int:
+        """Ticks between samples of a sync datatype (``InvalidQueryError`` for events).
+
+        Examples
+        --------
+        >>> lookup("hr").step
+        256
+        """
+        if self.freq is None:
+            raise InvalidQueryError(f"{self.name} is an event channel: it has no sample step.")
+        return int(round(TICKS_PER_SECOND / self.freq))
+
+    @property
     def end_stamped(self) -> bool:
         """True for 1 Hz and slower: a sample is stamped at the end of its interval."""
         return self.freq is not None and self.freq <= 1.0
@@ -140,7 +153,7 @@ class Datatype:
         """Ticks from a record's start to its first sample (0, or one step if end-stamped)."""
         if self.freq is None:
             return 0
-        return self.step_ticks if self.end_stamped else 0  # type: ignore[return-value]
+        return self.step if self.end_stamped else 0
 
     @property
     def hexo_freq(self) -> int | None:
@@ -396,7 +409,7 @@ def resolve(keys: int | str | Datatype | Iterable[int | str | Datatype]) -> list
     if isinstance(keys, (str, bytes, int, np.integer, Datatype)) or not isinstance(
         keys, Iterable
     ):
-        keys = [keys]  # lookup() refuses what is not an id or a name, with a typed error
+        keys = [keys]  # type: ignore[list-item]  # lookup() refuses bytes with a typed error
     out: list[Datatype] = []
     seen: set[int] = set()
     for key in keys:
@@ -466,7 +479,7 @@ def sample_ticks(dt: Datatype, start: int, end: int) -> np.ndarray:
     """
     n = sample_count(dt, start, end)
     first = int(start) + dt.first_offset
-    return first + np.arange(n, dtype=np.int64) * np.int64(dt.step_ticks)
+    return first + np.arange(n, dtype=np.int64) * np.int64(dt.step)
 
 
 def _unit_name(value: Any, units: Mapping[str, str]) -> str | None:

@@ -45,6 +45,8 @@ def _cmd_datatypes(args: argparse.Namespace) -> int:
 
 
 def _cmd_read(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from .data.reader import read_hexoskin
 
     frame = read_hexoskin(
@@ -58,6 +60,8 @@ def _cmd_read(args: argparse.Namespace) -> int:
         units=args.units,
         progress=not args.quiet,
     )
+    if not isinstance(frame, pd.DataFrame):  # how="outer" gives a frame
+        raise HexoskinError("read_hexoskin gave no frame to write")
     if args.out:
         if args.out.endswith(".parquet"):
             frame.to_parquet(args.out)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -93,8 +93,9 @@ def _partition(
     """One partition: one record, one window, wide and float64 (module-level: picklable)."""
     from .data.reader import read_hexoskin
 
-    df = read_hexoskin(record=record, start=int(start), end=int(end), datatypes=datatypes,
-                       units=units, method=method, client=client, how="outer")
+    df = cast(pd.DataFrame, read_hexoskin(
+        record=record, start=int(start), end=int(end), datatypes=datatypes, units=units,
+        method=method, client=client, how="outer"))
     df = df.reindex(columns=columns).astype(np.float64)
     df.attrs = {}
     df.insert(0, "user", np.int64(user if user is not None else -1))
@@ -183,7 +184,8 @@ def read_cohort(
 
     cl, owned = obtain_client(client, storage_options)
     try:
-        recs = cohort_records(cl, records, users, start, end)
+        recs = cohort_records(cl, require_ids(records, "records"),
+                              require_ids(users, "users"), start, end)
         if not recs:
             raise InvalidQueryError("The cohort holds no record in that span.")
         if output == "dataset":

@@ -174,7 +174,7 @@ def _build(channels: Mapping[str, Any], start: int, end: int | None,
     signals = []
     spans: list[Any] = []
     for dt, v in dts.items():
-        spr = int(Fraction(dt.freq).limit_denominator(100_000) * dur)
+        spr = int(Fraction(float(dt.freq or 0)).limit_denominator(100_000) * dur)
         n = n_rec * spr
         if len(v) > n:
             raise EdfError(f"{dt.name}: {len(v)} samples do not fit a span ending at {end}.")
@@ -202,7 +202,7 @@ def _build(channels: Mapping[str, Any], start: int, end: int | None,
     if not 473_385_600 <= secs < 3_629_059_200:
         raise EdfError("EDF holds start dates from 1985 to 2084 only; this record starts "
                        f"at unix second {secs}.")
-    when = _dt.datetime.fromtimestamp(secs, _dt.UTC).replace(tzinfo=None)
+    when = _dt.datetime.fromtimestamp(secs, _dt.timezone.utc).replace(tzinfo=None)
     micro = round(frac * 1_000_000 / TICKS_PER_SECOND)
     notes = [edfio.EdfAnnotation((int(end) - start) / TICKS_PER_SECOND, None, _END_TEXT)]
     notes += spans
@@ -364,7 +364,7 @@ def read_edf(source: str | os.PathLike[str] | bytes) -> EdfContents:
     except edfio.AnonymizedDateError:
         raise EdfError("This EDF's start date is anonymized ('Startdate X'): its samples "
                        "cannot be placed in time; ask for a copy with the real date.") from None
-    base = _dt.datetime.combine(date, edf.starttime.replace(microsecond=0), _dt.UTC)
+    base = _dt.datetime.combine(date, edf.starttime.replace(microsecond=0), _dt.timezone.utc)
     start = int(base.timestamp()) * TICKS_PER_SECOND + round(
         edf.starttime.microsecond * TICKS_PER_SECOND / 1_000_000)
     end = start + round(edf.duration * TICKS_PER_SECOND)

@@ -57,7 +57,7 @@ class HexoskinError(Exception):
 
     # Chained exceptions are dropped: a requests exception holds its prepared request, with
     # the Authorization header, and tblib (turned on by ``distributed``) pickles the chain.
-    @property  # type: ignore[override]
+    @property
     def __context__(self) -> None:
         return None
 
@@ -65,7 +65,7 @@ class HexoskinError(Exception):
     def __context__(self, value: BaseException | None) -> None:
         pass
 
-    @property  # type: ignore[override]
+    @property
     def __cause__(self) -> None:
         return None
 

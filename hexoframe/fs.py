@@ -167,7 +167,7 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
 
     # -- secrets stay out of what fsspec serialises ---------------------------------------
     @property
-    def storage_options(self) -> dict[str, Any]:  # type: ignore[override]
+    def storage_options(self) -> dict[str, Any]:
         opts = {k: v for k, v in self._storage_options.items() if k not in _NOT_STORED}
         if "base_url" not in opts and "url" not in opts and self._base_url:
             opts["base_url"] = self._base_url

@@ -56,7 +56,7 @@ def register() -> bool:
     current = getattr(pd, "read_hexoskin", None)
     ours = current is None or getattr(current, "_hexoframe", False)
     if ours:
-        pd.read_hexoskin = _read_hexoskin  # type: ignore[attr-defined]
+        pd.read_hexoskin = _read_hexoskin
     else:
         warnings.warn("pd.read_hexoskin is already defined by another package; left as is. "
                       "Use hexoframe.read_hexoskin.", stacklevel=2)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -78,15 +78,13 @@ def _panels(obj: Any) -> list[tuple[str, Any, np.ndarray, str | None]]:
                 continue
             out.append((str(col), s.index, s.to_numpy(), units.get(str(col))))
         return out
-    try:
-        import xarray as xr
-    except ImportError:  # pragma: no cover - xarray is a core dependency
-        xr = None
-    if xr is not None and isinstance(obj, xr.DataArray):
+    import xarray as xr  # a core dependency
+
+    if isinstance(obj, xr.DataArray):
         dim = obj.dims[0]
         unit = obj.attrs.get("hexoskin_unit") or obj.attrs.get("units") or obj.attrs.get("unit")
         return [(str(obj.name), obj[dim].values, np.asarray(obj.values), unit)]
-    if xr is not None and isinstance(obj, xr.Dataset):
+    if isinstance(obj, xr.Dataset):
         return [p for name in obj.data_vars for p in _panels(obj[name])
                 if obj[name].ndim == 1]
     raise InvalidQueryError(f"Cannot plot a {type(obj).__name__}: give a pandas Series or "
@@ -202,7 +200,8 @@ def plot_record(
     t0 = int(to_ticks(ecg_start, rate)) if ecg_start is not None else int(meta["start"])
     t1 = min(t0 + int(round(ecg_seconds * rate)), int(meta["end"]))
     strip = {**where, "start": ticks_to_timestamp(t0, rate), "end": ticks_to_timestamp(t1, rate)}
-    ecg = read_hexoskin(datatypes=["ecg_i"], **strip).hexo.to_physical()["ecg_i"].dropna()
+    ecg = cast(pd.DataFrame, read_hexoskin(datatypes=["ecg_i"], **strip)
+               ).hexo.to_physical()["ecg_i"].dropna()
     beats = read_hexoskin(datatypes=["rr_interval"], **strip)["rr_interval"].dropna().index
 
     fig = Figure(figsize=(11, 8), layout="constrained")

@@ -331,9 +331,10 @@ class Resource:
 
     def detail_path(self, ident: int | str) -> str:
         """Detail path of object *ident*, e.g. ``"record/37700/"``."""
-        ident = ref_id(ident) if not isinstance(ident, int) else ident
-        if ident is None:
+        found = ref_id(ident) if not isinstance(ident, int) else ident
+        if found is None:
             raise errors.InvalidQueryError(f"{self.name}: not an id or URI.")
+        ident = found
         return f"{self.name}/{ident}/"
 
     def _require(self, method: str, view: str, path: str) -> None:

@@ -74,7 +74,7 @@ def ticks_to_ns(ticks: Any, tick_rate: int = TICKS_PER_SECOND) -> Any:
     """
     step = ns_per_tick(tick_rate)
     if np.isscalar(ticks) and not isinstance(ticks, np.ndarray):
-        return int(ticks) * step
+        return int(ticks) * step  # type: ignore[arg-type]  # a scalar, by the test
     return np.asarray(ticks, dtype=np.int64) * np.int64(step)
 
 
@@ -88,7 +88,7 @@ def ns_to_ticks(ns: Any, tick_rate: int = TICKS_PER_SECOND) -> Any:
     """
     step = ns_per_tick(tick_rate)
     if np.isscalar(ns) and not isinstance(ns, np.ndarray):
-        return int(ns) // step
+        return int(ns) // step  # type: ignore[arg-type]  # a scalar, by the test
     return np.floor_divide(np.asarray(ns, dtype=np.int64), np.int64(step))
 
 

@@ -111,7 +111,7 @@ class HexoRetry(Retry):
     def new(self, **kw: Any) -> HexoRetry:
         kw.setdefault("max_time", self.max_time)
         kw.setdefault("deadline", self.deadline)
-        return super().new(**kw)  # type: ignore[return-value]
+        return super().new(**kw)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if status_code == 429 and has_retry_after and self.total:
@@ -134,7 +134,7 @@ class HexoRetry(Retry):
             wait = new.get_backoff_time()
         if now + wait > deadline:
             reason = error or _Urllib3ResponseError("retry time budget exhausted")
-            raise MaxRetryError(_pool, url or "", reason)  # type: ignore[arg-type]
+            raise MaxRetryError(_pool, url or "", reason)
         logger.debug("retrying %s %s in %.3f s (%s)", method, redact_url(url or ""), wait,
                      error or getattr(response, "status", ""))
         return new
@@ -187,7 +187,7 @@ class _SafeAdapter(HTTPAdapter):
                             cert=cert, proxies=proxies)
 
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
+        state: dict[str, Any] = super().__getstate__()  # type: ignore[misc]
         state["_timeout"] = self._timeout
         return state
 
@@ -394,7 +394,7 @@ def read_body(resp: requests.Response) -> bytes:
     cores. The connection goes back to the pool; ``resp.content`` then holds the body.
     Raises :class:`_BodyProblem` for a body cut short or a connection reset mid-body.
     """
-    raw = getattr(resp, "raw", None)
+    raw: Any = getattr(resp, "raw", None)
     if not hasattr(raw, "release_conn"):  # not urllib3-backed (custom adapters)
         body = resp.content
     else:
@@ -405,7 +405,7 @@ def read_body(resp: requests.Response) -> bytes:
             raise _BodyProblem(f"the body could not be read ({type(exc).__name__})") from None
         raw.release_conn()
         resp._content = body  # requests' slot for a read body: .content/.json() work
-        resp._content_consumed = True
+        resp._content_consumed = True  # type: ignore[attr-defined]
     declared = resp.headers.get("Content-Length")
     if (declared is not None and declared.isdigit() and not resp.headers.get("Content-Encoding")
             and resp.request.method != "HEAD" and len(body) != int(declared)):

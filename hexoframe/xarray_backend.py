@@ -261,7 +261,7 @@ def dataset_from_export(
             dim = dim_names.of(dt, (first, ticks.size))
             if dim not in coords:
                 coords = coords.merge(
-                    time_coords(first, dt.step_ticks, ticks.size, dim, tick_rate)).coords
+                    time_coords(first, dt.step, ticks.size, dim, tick_rate)).coords
         data_vars[name] = xr.Variable((dim,), values, attrs=_variable_attrs(dt, units))
     attrs: dict[str, Any] = cf.dataset_attrs(source="export", units=units)
     record = export.info.get("record") or export.info.get("record_id")
@@ -394,7 +394,7 @@ class HexoskinBackendEntrypoint(BackendEntrypoint):
         "decode_coords",
     )
 
-    def open_dataset(  # type: ignore[override]
+    def open_dataset(
         self,
         filename_or_obj: Any,
         *,
@@ -428,13 +428,13 @@ class HexoskinBackendEntrypoint(BackendEntrypoint):
             drop_variables=drop_variables,
         )
 
-    def open_groups_as_dict(  # type: ignore[override]
+    def open_groups_as_dict(
         self, filename_or_obj: Any, **kwargs: Any
     ) -> dict[str, xr.Dataset]:
         """:func:`groups_of` the dataset ``open_dataset`` gives (same keywords)."""
         return groups_of(self.open_dataset(filename_or_obj, **kwargs))
 
-    def open_datatree(  # type: ignore[override]
+    def open_datatree(
         self, filename_or_obj: Any, **kwargs: Any
     ) -> xr.DataTree:
         """One group per sampling rate and one per event channel, each with one ``time``

@@ -21,7 +21,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -158,6 +158,7 @@ def heart_rate_zones(
     keys = ["heart_rate", "heart_rate_quality"] if mask else ["heart_rate"]
     df = read_hexoskin(record=record, range=range, start=start, end=end, user=user,
                        datatypes=keys, client=client, progress=False)
+    df = cast(pd.DataFrame, df)
     masked = 0
     if mask:
         df = mask_quality(df)

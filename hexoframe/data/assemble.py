@@ -154,6 +154,8 @@ def channel_series(
             if index_cache is not None:
                 index_cache[key] = index  # channels on one grid share one (immutable) index
     else:
+        if ticks is None:
+            raise ValueError("channel_series needs ticks or grid=(first, step)")
         index = time_index(ticks, tick_rate)
     series = pd.Series(vals, index=index, name=dt.name, copy=False)
     series.attrs = {

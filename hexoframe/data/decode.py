@@ -30,6 +30,7 @@ from ..binformats import read_export_csv, read_hxd, read_wav
 from ..errors import ResponseError
 from ..references import require_id
 
+_orjson: Any
 try:  # optional speed-up ("fast" extra)
     import orjson as _orjson
 except ImportError:  # pragma: no cover - exercised only without orjson
@@ -129,6 +130,7 @@ def _horner(a: np.ndarray, ends: np.ndarray, lengths: np.ndarray | None, width: 
             numbers *= 10
             numbers += digit
         else:
+            assert lengths is not None  # rows of several widths carry their lengths
             ok = lengths >= j
             if (digit[ok] > 9).any():
                 return None

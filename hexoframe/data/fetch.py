@@ -66,10 +66,17 @@ class Piece:
     def __len__(self) -> int:
         return int(self.raw.size)
 
+    def grid(self) -> tuple[int, int]:
+        """``(first tick, step)`` of a piece on a regular grid."""
+        if self.first is None or self.step is None:
+            raise ValueError("this piece carries its ticks, not a grid")
+        return self.first, self.step
+
     def tick_array(self) -> np.ndarray:
         if self.ticks is not None:
             return self.ticks
-        return self.first + np.arange(self.raw.size, dtype=np.int64) * np.int64(self.step)
+        first, step = self.grid()
+        return first + np.arange(self.raw.size, dtype=np.int64) * np.int64(step)
 
 
 @dataclass
@@ -153,14 +160,14 @@ def _decode(plan: Plan, req: Request, body: bytes,
                 continue
             got = answer.sync(dt)
             rel, raw = got if got is not None else (dt.first_offset, np.empty(0, np.int16))
-            step = dt.step_ticks
+            step = dt.step
             t0 = start + rel
             k0 = max(0, -(-(lo - t0) // step))
             k1 = min(raw.size, max(0, -(-(hi - t0) // step)))
             piece = Piece(lo, raw[k0:k1], first=t0 + k0 * step, step=step)
             dest = None if into is None else into.get(i)
             if dest is not None and dest.dtype == piece.raw.dtype and piece.raw.size:
-                at = (piece.first - ch.first) // step
+                at = (t0 + k0 * step - ch.first) // step
                 if 0 <= at and at + piece.raw.size <= dest.size:
                     dest[at : at + piece.raw.size] = piece.raw
                     piece.raw = dest[at : at + piece.raw.size]
@@ -216,7 +223,8 @@ def _verdict(ch: ChannelPlan, lo: int, hi: int, piece: Piece, state: _State,
         return "incomplete"  # more samples than the grid holds: not a plain answer
     if piece.ticks is None:  # grid answer: never subsampled; short = channel ends early
         return "ok"
-    step = dt.step_ticks
+    step = dt.step
+    assert piece.ticks is not None  # pieces from JSON/CSV answers carry their ticks
     diffs = np.diff(piece.ticks) if n > 1 else np.empty(0, np.int64)
     if diffs.size == 0 or (diffs == step).all():
         if n:  # a regular run: keep it as a grid, the ticks are implied
@@ -378,21 +386,21 @@ def stitch_grid(pieces: list[Piece], into: np.ndarray | None = None
     pieces = sorted((p for p in pieces if len(p)), key=lambda p: p.lo)
     if not pieces or any(p.ticks is not None for p in pieces):
         return None
-    step = pieces[0].step
-    expect = pieces[0].first
+    first, step = pieces[0].grid()
+    expect = first
     for p in pieces:
-        if p.step != step or p.first != expect:
+        if p.grid() != (expect, step):
             return None
-        expect = p.first + len(p) * step
+        expect += len(p) * step
     raws = [p.raw for p in pieces]
-    total = expect - pieces[0].first
+    total = expect - first
     if (into is not None and total // step == into.size and all(r.base is into for r in raws)
             and raws[0].__array_interface__["data"][0] == into.__array_interface__["data"][0]):
-        return pieces[0].first, step, into  # every piece was copied to its place already
+        return first, step, into  # every piece was copied to its place already
     kinds = {r.dtype for r in raws}
     raw = raws[0] if len(raws) == 1 else np.concatenate(
         raws if len(kinds) == 1 else [r.astype(np.float64) for r in raws])
-    return pieces[0].first, step, raw
+    return first, step, raw
 
 
 def stitch(pieces: list[Piece]) -> tuple[np.ndarray, np.ndarray]:

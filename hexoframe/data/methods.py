@@ -79,14 +79,15 @@ class _EdfAnswer:
 
     def __init__(self, contents: Any) -> None:
         self.contents = contents
-        self.start = int(contents.start)
+        self.start: int | None = int(contents.start)
 
     def sync(self, dt: Datatype) -> tuple[int, np.ndarray] | None:
         got = self.contents.channels.get(dt.name)
         if got is None:
             return None
         ticks, raw = got
-        return (int(ticks[0]) - self.start if ticks.size else dt.first_offset), raw
+        start = int(self.contents.start)
+        return (int(ticks[0]) - start if ticks.size else dt.first_offset), raw
 
     def events(self, dt: Datatype) -> tuple[np.ndarray, np.ndarray]:
         return self.contents.events.get(dt.name, _NO_EVENTS)

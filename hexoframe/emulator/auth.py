@@ -182,7 +182,7 @@ class Authenticator:
         failure: AuthError | None = None
         if all(signed):
             try:
-                return self._signed(*signed, url)
+                return self._signed(signed[0], signed[1], signed[2], url)
             except AuthError as exc:  # another scheme may still accept the request
                 failure = exc
         if authz:

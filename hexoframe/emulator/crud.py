@@ -124,6 +124,7 @@ class WritableView(ResourceView):
             fdef = fields.get(key)
             settable = fdef is not None and (not fdef.get("readonly")
                                              or (self.name, key) in WRITABLE_EXTRA)
+            fdef = fdef or {}
             if key in ("id", "user") or not settable:
                 new[key] = value
             elif key in defaults:

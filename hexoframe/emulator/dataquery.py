@@ -360,7 +360,7 @@ def edf_people(view: ResourceView, segs: list[tuple]) -> dict[int, dict[str, Any
     out: dict[int, dict[str, Any]] = {}
     for uid in {int(s[0]) for s in segs}:
         user = store.get("user", uid) or {}
-        profile = store.get("profile", user.get("profile")) if user.get("profile") else None
+        profile = store.get("profile", int(user["profile"])) if user.get("profile") else None
         name = " ".join(str(user.get(k) or "") for k in ("first_name", "last_name")).strip()
         devices = user.get("devices") or []
         out[uid] = {

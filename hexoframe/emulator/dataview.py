@@ -37,6 +37,7 @@ import numpy as np
 from .. import binformats, catalog
 from ..catalog import Datatype
 
+_orjson: Any
 try:  # optional speed-up
     import orjson as _orjson
 except ImportError:  # pragma: no cover - exercised where orjson is absent
@@ -361,7 +362,8 @@ def _render_binary(
         if dt.kind == "annotation":
             continue
         if dt.is_async:
-            ts, raw = collect(live, dt, b_start, end).get(user, (np.zeros(0), np.zeros(0)))
+            ts, raw = collect(live, dt, b_start, end).get(user,  # type: ignore[arg-type]
+                                                          (np.zeros(0), np.zeros(0)))
             files[f"{dt.stem}.hxd"] = binformats.hxd_bytes(ts, raw)
             continue
         files[f"{dt.stem}.wav"] = _wav_for(live, dt, user, b_start, end)
@@ -379,15 +381,15 @@ def _wav_for(live: Sequence[Segment], dt: Datatype, user: int | None, b_start: i
              end: int) -> bytes:
     """The WAV of a sync datatype: samples whose interval starts in [b_start, end),
     encoded piece by piece so a week of ECG never sits in memory as int64."""
-    step = int(dt.step_ticks)  # type: ignore[arg-type]
+    step = dt.step
     shift = step if dt.end_stamped else 0
     expected = b_start + shift
-    pieces = []
+    pieces: list[bytes] = []
     span = step * _BINARY_CHUNK
     for a in range(b_start, max(end, b_start), span):
         b = min(end, a + span)
         ts, raw = collect(live, dt, a, b, shift=shift).get(
-            user, (np.zeros(0, np.int64), np.zeros(0, np.int64))
+            user, (np.zeros(0, np.int64), np.zeros(0, np.int64))  # type: ignore[arg-type]
         )
         if ts.size == 0:
             continue

@@ -28,7 +28,7 @@ from . import physiology as ph
 __all__ = ["METRICS", "compute_report", "metric_by_id"]
 
 
-def _m(mid: int, name: str, title: str, unit: str, zones: list[float], kind: str = "value",
+def _m(mid: int, name: str, title: str, unit: str, zones: Sequence[float], kind: str = "value",
        description: str = "", kpi: bool = False) -> dict[str, Any]:
     return {
         "id": mid,
@@ -36,7 +36,7 @@ def _m(mid: int, name: str, title: str, unit: str, zones: list[float], kind: str
         "title": title,
         "unit": unit,
         "type": kind,
-        "zones": zones,
+        "zones": list(zones),
         "description": description or title,
         "is_kpi": kpi,
         "writable": False,
@@ -112,7 +112,7 @@ class _Span:
     def states(self, name: str) -> list[tuple[int, int, int]]:
         """(start, end, code) intervals of a position-like event channel within the span,
         including the code already active at each segment's start."""
-        out = []
+        out: list[tuple[int, int, int]] = []
         for _, src, s0, s1 in self.segments:
             ts, raw = src.samples(name, getattr(src, "start", s0), s1)
             if ts.size == 0:

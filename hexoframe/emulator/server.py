@@ -122,7 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
             parts = urlsplit(target)
             target = parts.path + ("?" + parts.query if parts.query else "")
         path, _, query = target.partition("?")
-        host, port = self.server.server_address[:2]
+        host, port = self.server.server_address[:2]  # type: ignore[index,str-unpack]
         env: dict[str, Any] = {
             "REQUEST_METHOD": self.command,
             "SCRIPT_NAME": "",
@@ -166,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
             captured["headers"] = headers
             return lambda data: None
 
-        result = self.server.app(env, start_response)
+        result = self.server.app(env, start_response)  # type: ignore[attr-defined]
         try:
             payload = b"".join(result)
         finally:
@@ -191,7 +191,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         buffer = getattr(self, "_headers_buffer", [])
         head = b"".join(buffer) + b"\r\n" if buffer else b""
-        self._headers_buffer = []
+        self._headers_buffer: list[bytes] = []
         if fault and body:
             self.wfile.write(head + body[: len(body) // 2])
             self.wfile.flush()

@@ -293,11 +293,11 @@ def _seed_objects() -> list[tuple[str, dict[str, Any]]]:
             "last_modified": SEED_MODIFIED,
         })))
         aid += 1
-    for user, rec, text in [(1512, 37710, "friend warmup"), (1512, 37710, "friend cooldown"),
-                            (1514, 37720, "athlete2 note")]:
-        start = next(r["start"] for r in records if r["id"] == rec) + 60 * TICKS
+    for owner, rec_id, text in [(1512, 37710, "friend warmup"),
+                                (1512, 37710, "friend cooldown"), (1514, 37720, "athlete2 note")]:
+        start = next(r["start"] for r in records if r["id"] == rec_id) + 60 * TICKS
         objs.append(("annotation", derive("annotation", {
-            "id": aid, "user": user, "record": rec, "datatype": 4096, "start": start,
+            "id": aid, "user": owner, "record": rec_id, "datatype": 4096, "start": start,
             "annotation": text, "last_modified": SEED_MODIFIED,
         })))
         aid += 1

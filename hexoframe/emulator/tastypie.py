@@ -300,12 +300,12 @@ class ResourceView(Request):
             out["freq"] = int(freq) if isinstance(freq, (int, float)) and freq >= 1 \
                 and float(freq).is_integer() else None
         if name == "record":
-            user = self.app.store.get("user", obj.get("user"))
+            user = self.app.store.get("user", int(obj.get("user") or 0))
             if user is not None:
                 nested = self.render(user, "user")
                 out["user"] = {k: nested[k] for k in USER_NESTED_FIELDS if k in nested}
         if name == "account":
-            profile = self.app.store.get("profile", obj.get("profile"))
+            profile = self.app.store.get("profile", int(obj.get("profile") or 0))
             if profile is not None:
                 out["profile"] = self.render(profile, "profile")
         return conform(name, fields, out)
@@ -347,7 +347,7 @@ class ResourceView(Request):
 
             present = [o for o in objs if value_of(o) is not None]
             missing = [o for o in objs if value_of(o) is None]
-            present.sort(key=lambda o, f=value_of: _sort_key(f(o)), reverse=desc)
+            present.sort(key=lambda o: _sort_key(value_of(o)), reverse=desc)
             objs = present + missing if not desc else missing + present  # as PostgreSQL
         total = len(objs)
         page = objs[offset:offset + limit]
@@ -546,8 +546,10 @@ class ResourceView(Request):
             return {**rendered, "metrics": []}
         from . import metrics
 
-        kind = {self.name: rendered}
-        items = metrics.compute_report(segs, ids, **kind)["data"][0]
+        if self.name == "record":
+            items = metrics.compute_report(segs, ids, record=rendered)["data"][0]
+        else:
+            items = metrics.compute_report(segs, ids, range=rendered)["data"][0]
         if short:
             items = [{k: item[k] for k in ("metric", "value", "data1", "data2") if k in item}
                      for item in items]
