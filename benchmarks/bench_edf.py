@@ -40,8 +40,13 @@ def _ids() -> str:
 def fetch(url: str, accept: str) -> bytes:
     import requests
 
-    r = requests.get(url + "/api/v1/data/", params={"datatype__in": _ids(), "record": REC_24H},
-                     headers={"Accept": accept}, auth=AUTH, timeout=900)
+    r = requests.get(
+        url + "/api/v1/data/",
+        params={"datatype__in": _ids(), "record": REC_24H},
+        headers={"Accept": accept},
+        auth=AUTH,
+        timeout=900,
+    )
     r.raise_for_status()
     return r.content
 
@@ -93,14 +98,22 @@ def libraries(zdec: dict[str, Any], start: int, repeat: int) -> None:
             heads = []
             for dt in dts:
                 shift = 0 if dt.signed else 32768
-                heads.append({"label": edf.edf_label(dt), "dimension": edf.edf_unit(dt),
-                              "sample_frequency": dt.freq,
-                              "physical_min": float(dt.to_physical(-32768 + shift)),
-                              "physical_max": float(dt.to_physical(32767 + shift)),
-                              "digital_min": -32768, "digital_max": 32767})
+                heads.append(
+                    {
+                        "label": edf.edf_label(dt),
+                        "dimension": edf.edf_unit(dt),
+                        "sample_frequency": dt.freq,
+                        "physical_min": float(dt.to_physical(-32768 + shift)),
+                        "physical_max": float(dt.to_physical(32767 + shift)),
+                        "digital_min": -32768,
+                        "digital_max": 32767,
+                    }
+                )
             f.setSignalHeaders(heads)
-            f.writeSamples([np.asarray(sync[dt.name], np.int32) - (0 if dt.signed else 32768)
-                            for dt in dts], digital=True)
+            f.writeSamples(
+                [np.asarray(sync[dt.name], np.int32) - (0 if dt.signed else 32768) for dt in dts],
+                digital=True,
+            )
 
     try:
         t_w2, _ = _timed(w2, repeat)
@@ -132,11 +145,13 @@ def main() -> None:
     from hexoframe import edf
 
     with EmulatorProcess() as server:
-        for label, accept, dec in (("binary", "application/octet-stream", decode_zip),
-                                   ("edf", "application/x-edf",
-                                    lambda b: edf.read_edf(b).channels)):
-            t, (body, decoded) = _timed(lambda a=accept, d=dec: (lambda b: (b, d(b)))(
-                fetch(server.url, a)), args.repeat)
+        for label, accept, dec in (
+            ("binary", "application/octet-stream", decode_zip),
+            ("edf", "application/x-edf", lambda b: edf.read_edf(b).channels),
+        ):
+            t, (body, decoded) = _timed(
+                lambda a=accept, d=dec: (lambda b: (b, d(b)))(fetch(server.url, a)), args.repeat
+            )
             n = sum(len(v[1] if isinstance(v, tuple) else v) for v in decoded.values())
             print(f"{label:7s} {len(body) / 1e6:8.1f} MB  {t:7.2f} s  ({n:,} samples)")
             if label == "binary":

@@ -94,8 +94,9 @@ def bench(base: str, hours: int, fmt: str, sess: requests.Session) -> dict[str, 
         t = start
         while t < end:
             hi = min(end, t + span)
-            elapsed, body = _get(sess, url, {"datatype": dt.id, "start": t, "end": hi,
-                                             "user": 1511}, False)
+            elapsed, body = _get(
+                sess, url, {"datatype": dt.id, "start": t, "end": hi, "user": 1511}, False
+            )
             row[0] += 1
             row[1] += len(json.loads(body)[0]["data"][str(dt.id)])
             row[2] += len(body)
@@ -107,8 +108,7 @@ def bench(base: str, hours: int, fmt: str, sess: requests.Session) -> dict[str, 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=int, nargs="+", default=[1, 24], choices=[1, 24])
-    ap.add_argument("--formats", nargs="+", default=["binary", "json"],
-                    choices=["binary", "json"])
+    ap.add_argument("--formats", nargs="+", default=["binary", "json"], choices=["binary", "json"])
     ap.add_argument("--url", help="use a running emulator at this root URL instead")
     args = ap.parse_args(argv)
     with contextlib.ExitStack() as stack:
@@ -118,21 +118,28 @@ def main(argv: list[str] | None = None) -> int:
         # warm-up: another record, every format, a few channels
         for fmt in ("json", "binary"):
             for dt in (4113, 4129, 19, 18, 271):
-                _get(sess, base + "/api/v1/data/", {"datatype": dt, "record": 37750},
-                     fmt == "binary")
-        print(f"{'record':>7} {'format':>6}  {'channels':<26}{'requests':>9}"
-              f"{'samples':>13}{'MB':>9}{'seconds':>9}{'samples/s':>13}")
+                _get(
+                    sess, base + "/api/v1/data/", {"datatype": dt, "record": 37750}, fmt == "binary"
+                )
+        print(
+            f"{'record':>7} {'format':>6}  {'channels':<26}{'requests':>9}"
+            f"{'samples':>13}{'MB':>9}{'seconds':>9}{'samples/s':>13}"
+        )
         for hours in args.hours:
             for fmt in args.formats:
                 rows = bench(base, hours, fmt, sess)
                 tot = np.zeros(4)
                 for name, (n_req, n, size, secs) in rows.items():
                     tot += (n_req, n, size, secs)
-                    print(f"{hours:>5} h {fmt:>6}  {name:<26}{n_req:>9}{n:>13,}"
-                          f"{size / 1e6:>9.1f}{secs:>9.2f}{n / secs:>13,.0f}")
-                print(f"{hours:>5} h {fmt:>6}  {'ALL':<26}{int(tot[0]):>9}"
-                      f"{int(tot[1]):>13,}{tot[2] / 1e6:>9.1f}{tot[3]:>9.2f}"
-                      f"{tot[1] / tot[3]:>13,.0f}")
+                    print(
+                        f"{hours:>5} h {fmt:>6}  {name:<26}{n_req:>9}{n:>13,}"
+                        f"{size / 1e6:>9.1f}{secs:>9.2f}{n / secs:>13,.0f}"
+                    )
+                print(
+                    f"{hours:>5} h {fmt:>6}  {'ALL':<26}{int(tot[0]):>9}"
+                    f"{int(tot[1]):>13,}{tot[2] / 1e6:>9.1f}{tot[3]:>9.2f}"
+                    f"{tot[1] / tot[3]:>13,.0f}"
+                )
                 sys.stdout.flush()
     return 0
 

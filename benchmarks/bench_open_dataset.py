@@ -22,8 +22,9 @@ URL = "hexoskin://record/37702"
 TEN_MINUTES = slice("2024-05-12T12:00", "2024-05-12T12:10")
 
 
-def _timed(server: EmulatorProcess, fn: Any, repeat: int, setup: Any = None
-           ) -> tuple[float, int, int, Any]:
+def _timed(
+    server: EmulatorProcess, fn: Any, repeat: int, setup: Any = None
+) -> tuple[float, int, int, Any]:
     times, result, counts = [], None, (0, 0)
     for _ in range(repeat):
         arg = setup() if setup is not None else None
@@ -43,8 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     import xarray as xr
 
     with EmulatorProcess() as server:
-        so = {"base_url": server.url, "username": "athlete@hexoskin.com",
-              "password": "hexoskin"}
+        so = {"base_url": server.url, "username": "athlete@hexoskin.com", "password": "hexoskin"}
 
         def open_lazy() -> Any:
             return xr.open_dataset(URL, engine="hexoskin", storage_options=so)
@@ -61,25 +61,32 @@ def main(argv: list[str] | None = None) -> None:
         t, req, data, _ = _timed(server, open_chunked, args.repeat)
         rows.append(("open_dataset 7 days, chunks={}", t, req, data))
         t, req, data, got = _timed(
-            server, lambda d: d["ecg_i"].sel(time_256hz=TEN_MINUTES).load(), args.repeat,
-            setup=open_lazy)
+            server,
+            lambda d: d["ecg_i"].sel(time_256hz=TEN_MINUTES).load(),
+            args.repeat,
+            setup=open_lazy,
+        )
         rows.append((f"load ECG 10 min ({got.size} samples)", t, req, data))
         t, req, data, got = _timed(
-            server, lambda d: d["ecg_i"].sel(time_256hz=TEN_MINUTES).load(), args.repeat,
-            setup=lambda: xr.open_dataset(URL, engine="hexoskin", storage_options=so,
-                                          method="json"))
+            server,
+            lambda d: d["ecg_i"].sel(time_256hz=TEN_MINUTES).load(),
+            args.repeat,
+            setup=lambda: xr.open_dataset(
+                URL, engine="hexoskin", storage_options=so, method="json"
+            ),
+        )
         rows.append((f"load ECG 10 min, method='json' ({got.size})", t, req, data))
         hour = slice("2024-05-12T12:00", "2024-05-12T12:59:59.99609375")  # last tick of the hour
         t, req, data, got = _timed(
-            server, lambda d: d["ecg_i"].sel(time_256hz=hour).load(), args.repeat,
-            setup=open_lazy)
+            server, lambda d: d["ecg_i"].sel(time_256hz=hour).load(), args.repeat, setup=open_lazy
+        )
         rows.append((f"load ECG 1 hour ({got.size} samples)", t, req, data))
-        t, req, data, got = _timed(server, lambda d: d["heart_rate"].load(), args.repeat,
-                                   setup=open_lazy)
+        t, req, data, got = _timed(
+            server, lambda d: d["heart_rate"].load(), args.repeat, setup=open_lazy
+        )
         rows.append((f"load heart_rate 7 days ({got.size} samples)", t, req, data))
         ten = dict.fromkeys(["time_256hz", "time_128hz", "time_64hz", "time_1hz"], TEN_MINUTES)
-        t, req, data, _ = _timed(server, lambda d: d.sel(ten).load(), args.repeat,
-                                 setup=open_lazy)
+        t, req, data, _ = _timed(server, lambda d: d.sel(ten).load(), args.repeat, setup=open_lazy)
         rows.append(("load all 14 channels 10 min", t, req, data))
 
     print(f"{'step':44s} {'median s':>9s} {'requests':>9s} {'data req':>9s}")

@@ -50,9 +50,21 @@ EMAIL, PASSWORD = "athlete@hexoskin.com", "hexoskin"
 REC_1H, REC_24H = 37700, 37701
 START_1H = 438926745600
 START_24H = 438939648000  # 2024-05-02T00:00Z
-ALL = ["ecg_i", "respiration_thoracic", "respiration_abdominal", "acceleration_x",
-       "acceleration_y", "acceleration_z", "heart_rate", "breathing_rate",
-       "heart_rate_quality", "breathing_rate_quality", "activity", "cadence", "rr_interval"]
+ALL = [
+    "ecg_i",
+    "respiration_thoracic",
+    "respiration_abdominal",
+    "acceleration_x",
+    "acceleration_y",
+    "acceleration_z",
+    "heart_rate",
+    "breathing_rate",
+    "heart_rate_quality",
+    "breathing_rate_quality",
+    "activity",
+    "cadence",
+    "rr_interval",
+]
 
 
 # --------------------------------------------------------------------------- contenders
@@ -65,15 +77,31 @@ def _data_url(url: str) -> str:
 def binary_ours(url: str) -> Any:
     from hexoframe import read_hexoskin
 
-    return read_hexoskin(record=REC_24H, datatypes=ALL, method="binary", how="dict",
-                         base_url=url, username=EMAIL, password=PASSWORD, progress=False)
+    return read_hexoskin(
+        record=REC_24H,
+        datatypes=ALL,
+        method="binary",
+        how="dict",
+        base_url=url,
+        username=EMAIL,
+        password=PASSWORD,
+        progress=False,
+    )
 
 
 def edf_ours(url: str) -> Any:
     from hexoframe import read_hexoskin
 
-    return read_hexoskin(record=REC_24H, datatypes=ALL, method="edf", how="dict",
-                         base_url=url, username=EMAIL, password=PASSWORD, progress=False)
+    return read_hexoskin(
+        record=REC_24H,
+        datatypes=ALL,
+        method="edf",
+        how="dict",
+        base_url=url,
+        username=EMAIL,
+        password=PASSWORD,
+        progress=False,
+    )
 
 
 def wire_bytes(url: str, accept: str) -> int:
@@ -87,9 +115,12 @@ def wire_bytes(url: str, accept: str) -> int:
     with requests.Session() as session:
         session.auth = (EMAIL, PASSWORD)
         for a, b in _binary_chunks(url):
-            resp = session.get(_data_url(url), params={"datatype__in": ids, "record": REC_24H,
-                                                       "start": a, "end": b},
-                               headers={"Accept": accept}, timeout=300)
+            resp = session.get(
+                _data_url(url),
+                params={"datatype__in": ids, "record": REC_24H, "start": a, "end": b},
+                headers={"Accept": accept},
+                timeout=300,
+            )
             resp.raise_for_status()
             total += len(resp.content)
     return total
@@ -118,9 +149,12 @@ def binary_limit(url: str) -> Any:
     session.auth = (EMAIL, PASSWORD)
 
     def get(window: tuple[int, int]) -> dict[str, Any]:
-        resp = session.get(_data_url(url), params={"datatype__in": ids, "record": REC_24H,
-                                                   "start": window[0], "end": window[1]},
-                           headers={"Accept": "application/octet-stream"}, timeout=300)
+        resp = session.get(
+            _data_url(url),
+            params={"datatype__in": ids, "record": REC_24H, "start": window[0], "end": window[1]},
+            headers={"Accept": "application/octet-stream"},
+            timeout=300,
+        )
         resp.raise_for_status()
         out = {}
         with zipfile.ZipFile(io.BytesIO(resp.content)) as z:
@@ -143,8 +177,16 @@ def _ecg_windows() -> list[tuple[int, int]]:
 def json_ours(url: str) -> Any:
     from hexoframe import read_hexoskin
 
-    return read_hexoskin(record=REC_1H, datatypes="ecg_i", method="json", how="dict",
-                         base_url=url, username=EMAIL, password=PASSWORD, progress=False)
+    return read_hexoskin(
+        record=REC_1H,
+        datatypes="ecg_i",
+        method="json",
+        how="dict",
+        base_url=url,
+        username=EMAIL,
+        password=PASSWORD,
+        progress=False,
+    )
 
 
 def json_naive(url: str) -> Any:
@@ -153,9 +195,12 @@ def json_naive(url: str) -> Any:
 
     frames = []
     for a, b in _ecg_windows():
-        resp = requests.get(_data_url(url), params={"datatype": 4113, "record": REC_1H,
-                                                    "start": a, "end": b},
-                            auth=(EMAIL, PASSWORD), timeout=300)
+        resp = requests.get(
+            _data_url(url),
+            params={"datatype": 4113, "record": REC_1H, "start": a, "end": b},
+            auth=(EMAIL, PASSWORD),
+            timeout=300,
+        )
         resp.raise_for_status()
         frames.append(pd.DataFrame(resp.json()[0]["data"]["4113"], columns=["ts", "ecg"]))
     return pd.concat(frames, ignore_index=True)
@@ -170,9 +215,11 @@ def json_download(url: str) -> Any:
     session.auth = (EMAIL, PASSWORD)
 
     def get(window: tuple[int, int]) -> bytes:
-        resp = session.get(_data_url(url), params={"datatype": 4113, "record": REC_1H,
-                                                   "start": window[0], "end": window[1]},
-                           timeout=300)
+        resp = session.get(
+            _data_url(url),
+            params={"datatype": 4113, "record": REC_1H, "start": window[0], "end": window[1]},
+            timeout=300,
+        )
         resp.raise_for_status()
         return resp.content
 
@@ -183,8 +230,16 @@ def json_download(url: str) -> Any:
 def json_24h(url: str) -> Any:
     from hexoframe import read_hexoskin
 
-    return read_hexoskin(record=REC_24H, datatypes="ecg_i", method="json", how="dict",
-                         base_url=url, username=EMAIL, password=PASSWORD, progress=False)
+    return read_hexoskin(
+        record=REC_24H,
+        datatypes="ecg_i",
+        method="json",
+        how="dict",
+        base_url=url,
+        username=EMAIL,
+        password=PASSWORD,
+        progress=False,
+    )
 
 
 CONTENDERS: dict[str, Callable[[str], Any]] = {
@@ -238,8 +293,12 @@ def _memory_child(name: str, url: str) -> None:
 def memory(name: str, url: str) -> tuple[int, int, int]:
     """(baseline, peak, result size) in bytes, from a fresh interpreter (subprocess, so its
     ``ru_maxrss`` starts from nothing rather than from a fork of this process)."""
-    out = subprocess.run([sys.executable, __file__, "--memory-child", name, url],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory-child", name, url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     base, peak, size = json.loads(out.strip().splitlines()[-1])
     return base, peak, size
 
@@ -263,8 +322,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-24h-json", action="store_true")
-    parser.add_argument("--memory-child", nargs=2, metavar=("CONTENDER", "URL"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--memory-child", nargs=2, metavar=("CONTENDER", "URL"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.memory_child:
         _memory_child(*args.memory_child)
@@ -274,8 +334,10 @@ def main(argv: list[str] | None = None) -> None:
         url = server.url
         print(f"emulator at {url} (own process)", flush=True)
 
-        print("\n1. Binary, full resolution, 24 h record 37701, 13 channels "
-              f"({len(_binary_chunks(url))} zips; the emulator caches answers < 16 MB)")
+        print(
+            "\n1. Binary, full resolution, 24 h record 37701, 13 channels "
+            f"({len(_binary_chunks(url))} zips; the emulator caches answers < 16 MB)"
+        )
         # Warm the emulator's cache from a child: this process stays small, and children
         # inherit the parent's ru_maxrss high-water mark at fork/exec.
         memory("binary_ours", url)
@@ -288,23 +350,35 @@ def main(argv: list[str] | None = None) -> None:
         for name in ("binary_ours", "binary_limit"):
             base, peak, size = mem[name]
             extra = peak - base
-            print(f"   peak memory {name:<14} {_mb(peak)} (baseline {_mb(base)}, +{_mb(extra)});"
-                  f" result {_mb(size)}; (peak - baseline) / result = {extra / size:.2f}"
-                  + ("   (bar <= 2)" if name == "binary_ours" else ""))
+            print(
+                f"   peak memory {name:<14} {_mb(peak)} (baseline {_mb(base)}, +{_mb(extra)});"
+                f" result {_mb(size)}; (peak - baseline) / result = {extra / size:.2f}"
+                + ("   (bar <= 2)" if name == "binary_ours" else "")
+            )
 
-        print("\n1b. The same 24 h with method='edf' beside method='binary' (both answers do "
-              "not fit the emulator's 128 MB cache together: times include building them)")
+        print(
+            "\n1b. The same 24 h with method='edf' beside method='binary' (both answers do "
+            "not fit the emulator's 128 MB cache together: times include building them)"
+        )
         edf_ours(url)  # warm the emulator's cache for the EDF pieces
         med = timed_rounds(url, ["binary_ours", "edf_ours"], args.repeat)
-        sizes = {m: wire_bytes(url, a) for m, a in (("binary", "application/octet-stream"),
-                                                     ("edf", "application/x-edf"))}
-        print(f"   read_hexoskin(method='binary')      {med['binary_ours']:.3f} s, "
-              f"{_mb(sizes['binary'])} on the wire")
-        print(f"   read_hexoskin(method='edf')         {med['edf_ours']:.3f} s, "
-              f"{_mb(sizes['edf'])} on the wire")
+        sizes = {
+            m: wire_bytes(url, a)
+            for m, a in (("binary", "application/octet-stream"), ("edf", "application/x-edf"))
+        }
+        print(
+            f"   read_hexoskin(method='binary')      {med['binary_ours']:.3f} s, "
+            f"{_mb(sizes['binary'])} on the wire"
+        )
+        print(
+            f"   read_hexoskin(method='edf')         {med['edf_ours']:.3f} s, "
+            f"{_mb(sizes['edf'])} on the wire"
+        )
         ratio = med["edf_ours"] / med["binary_ours"]
-        print(f"   ratio edf/binary                    time {ratio:.2f}x,"
-              f" bytes {sizes['edf'] / sizes['binary']:.2f}x")
+        print(
+            f"   ratio edf/binary                    time {ratio:.2f}x,"
+            f" bytes {sizes['edf'] / sizes['binary']:.2f}x"
+        )
 
         print("\n2. JSON, full resolution, 1 h of ECG (record 37700, 15 windows)")
         for name in ("json_ours", "json_naive", "json_download"):
@@ -313,10 +387,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"   read_hexoskin(method='json')        {med['json_ours']:.3f} s")
         print(f"   naive (sequential get/.json/DataFrame) {med['json_naive']:.3f} s")
         print(f"   download only, same concurrency     {med['json_download']:.3f} s")
-        print(f"   speed-up over naive                 {med['json_naive'] / med['json_ours']:.2f}x"
-              "   (bar >= 3x, aim 5x)")
-        print(f"   ratio ours/download                 "
-              f"{med['json_ours'] / med['json_download']:.2f}x   (bar <= 1.5x, aim 1.3x)")
+        print(
+            f"   speed-up over naive                 {med['json_naive'] / med['json_ours']:.2f}x"
+            "   (bar >= 3x, aim 5x)"
+        )
+        print(
+            f"   ratio ours/download                 "
+            f"{med['json_ours'] / med['json_download']:.2f}x   (bar <= 1.5x, aim 1.3x)"
+        )
 
         if not args.skip_24h_json:
             print("\n3. 24 h of ECG with method='json' (record 37701)")
@@ -325,9 +403,11 @@ def main(argv: list[str] | None = None) -> None:
             ecg = json_24h(url)["ecg_i"]
             took = time.perf_counter() - t0
             requests_sent = server.stats()[1] - before
-            print(f"   samples {len(ecg):,} (expected 22,118,400: "
-                  f"{'OK' if len(ecg) == 22_118_400 else 'WRONG'}); {requests_sent} data "
-                  f"requests; {took:.1f} s (cache cold for these windows)")
+            print(
+                f"   samples {len(ecg):,} (expected 22,118,400: "
+                f"{'OK' if len(ecg) == 22_118_400 else 'WRONG'}); {requests_sent} data "
+                f"requests; {took:.1f} s (cache cold for these windows)"
+            )
 
 
 if __name__ == "__main__":

@@ -59,8 +59,9 @@ def fuzz(cases: int, seed: int) -> Counter:
         return out
     clean = read_export(EXPORT)
     rng = random.Random(seed)
-    files = sorted(p for p in EXPORT.iterdir() if p.suffix in (".wav", ".csv")
-                   and p.name != "statistics.csv")
+    files = sorted(
+        p for p in EXPORT.iterdir() if p.suffix in (".wav", ".csv") and p.name != "statistics.csv"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(cases):
             copy = Path(tmp) / f"c{i}"
@@ -73,8 +74,12 @@ def fuzz(cases: int, seed: int) -> Counter:
             target.write_bytes(damaged)
             # an event CSV cut right after a row is a valid, shorter file: the export
             # format has no row count to check it against
-            row_end_cut = (victim.suffix == ".csv" and len(damaged) < len(original)
-                           and original.startswith(damaged) and damaged.endswith(b"\n"))
+            row_end_cut = (
+                victim.suffix == ".csv"
+                and len(damaged) < len(original)
+                and original.startswith(damaged)
+                and damaged.endswith(b"\n")
+            )
             try:
                 got = read_export(copy)
             except ExportFormatError:
@@ -111,8 +116,14 @@ def main() -> None:
     t0 = time.perf_counter()
     with Emulator() as emu:
         for seed in range(args.seeds):
-            run(emu, creds, mixed_faults(1000 + seed), rounds=1, outcomes=outcomes,
-                injected=injected)
+            run(
+                emu,
+                creds,
+                mixed_faults(1000 + seed),
+                rounds=1,
+                outcomes=outcomes,
+                injected=injected,
+            )
         for cap in (1000, 97):
             run(emu, creds, FaultConfig(subsample_cap=cap), rounds=2, outcomes=outcomes)
             injected[f"cap {cap}: passes of every read"] += 2

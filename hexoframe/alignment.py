@@ -94,8 +94,9 @@ def _grid_rate(target_ns: np.ndarray) -> float:
     return 1e9 / float(np.median(np.diff(target_ns)))
 
 
-def _asof(times: np.ndarray, values: np.ndarray, target: np.ndarray,
-          hold: int | None) -> np.ndarray:
+def _asof(
+    times: np.ndarray, values: np.ndarray, target: np.ndarray, hold: int | None
+) -> np.ndarray:
     """The last value at or before each target time (held at most ``hold`` ns)."""
     pos = np.searchsorted(times, target, side="right") - 1
     out = np.full(target.size, np.nan)
@@ -122,8 +123,7 @@ def _mean(times: np.ndarray, values: np.ndarray, target: np.ndarray) -> np.ndarr
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
-def _covering(times: np.ndarray, values: np.ndarray, target: np.ndarray, step: int
-              ) -> np.ndarray:
+def _covering(times: np.ndarray, values: np.ndarray, target: np.ndarray, step: int) -> np.ndarray:
     """End-stamped samples: the sample ``s`` with ``target`` in ``[s - step, s)``, else the
     last one at most one ``step`` before (the record's end, a gap)."""
     n = times.size
@@ -154,8 +154,14 @@ def _rule(how: str, rate: float | None, target_rate: float) -> str:
     return "mean" if rate is not None and rate > target_rate * (1 + 1e-9) else "asof"
 
 
-def _one(name: str, times: np.ndarray, values: np.ndarray, target: np.ndarray, how: str,
-         target_rate: float) -> np.ndarray:
+def _one(
+    name: str,
+    times: np.ndarray,
+    values: np.ndarray,
+    target: np.ndarray,
+    how: str,
+    target_rate: float,
+) -> np.ndarray:
     rate = _rate_of(name, times)
     if _rule(how, rate, target_rate) == "mean":
         return _mean(times, values, target)
@@ -165,28 +171,40 @@ def _one(name: str, times: np.ndarray, values: np.ndarray, target: np.ndarray, h
     return _asof(times, values, target, hold)
 
 
-def _target(to: Any, rate: float | None, start: Any, end: Any, channels: dict[str, Any],
-            span: tuple[Any, Any]) -> pd.DatetimeIndex:
+def _target(
+    to: Any,
+    rate: float | None,
+    start: Any,
+    end: Any,
+    channels: dict[str, Any],
+    span: tuple[Any, Any],
+) -> pd.DatetimeIndex:
     if (to is None) == (rate is None):
-        raise InvalidQueryError("Give exactly one of to=<channel name or datetime index> "
-                                "or rate=<samples per second>.")
+        raise InvalidQueryError(
+            "Give exactly one of to=<channel name or datetime index> or rate=<samples per second>."
+        )
     if rate is not None:
         if start is None and span[0] is not None:  # whole steps since the epoch
             step = round(1e9 / float(rate)) if rate and rate > 0 else 1
-            start = pd.Timestamp(pd.Timestamp(span[0]).value // step * step, unit="ns",
-                                 tz="UTC")
+            start = pd.Timestamp(pd.Timestamp(span[0]).value // step * step, unit="ns", tz="UTC")
         return grid(start, span[1] if end is None else end, rate)
     if isinstance(to, str):
         if to not in channels:
-            raise InvalidQueryError(f"to={to!r} is not one of the channels: "
-                                    f"{', '.join(channels)}.")
+            raise InvalidQueryError(f"to={to!r} is not one of the channels: {', '.join(channels)}.")
         return channels[to]
     index = pd.DatetimeIndex(to)
     return index if index.tz is not None else index.tz_localize("UTC")
 
 
-def align(obj: Any, to: Any = None, *, rate: float | None = None, start: Any = None,
-          end: Any = None, how: str = "auto") -> Any:
+def align(
+    obj: Any,
+    to: Any = None,
+    *,
+    rate: float | None = None,
+    start: Any = None,
+    end: Any = None,
+    how: str = "auto",
+) -> Any:
     """Channels of different rates on one time grid (see the module's rules).
 
     Parameters
@@ -221,20 +239,27 @@ def align(obj: Any, to: Any = None, *, rate: float | None = None, start: Any = N
     series = _series_of(obj)
     channels = {name: s.dropna().index for name, s in series.items()}
     nonempty = [s.dropna().index for s in series.values() if s.notna().any()]
-    span = ((min(i[0] for i in nonempty), max(i[-1] for i in nonempty) + pd.Timedelta(1, "ns"))
-            if nonempty else (None, None))
+    span = (
+        (min(i[0] for i in nonempty), max(i[-1] for i in nonempty) + pd.Timedelta(1, "ns"))
+        if nonempty
+        else (None, None)
+    )
     target = _target(to, rate, start, end, channels, span)
     target_ns = _ns(target)
     target_rate = float(rate) if rate is not None else _grid_rate(target_ns)
     out = {}
     for name, s in series.items():
         s = s.dropna()
-        out[name] = _one(name, _ns(s.index), s.to_numpy(dtype=np.float64), target_ns, how,
-                         target_rate)
+        out[name] = _one(
+            name, _ns(s.index), s.to_numpy(dtype=np.float64), target_ns, how, target_rate
+        )
     frame = pd.DataFrame(out, index=pd.DatetimeIndex(target, name="time"))
-    frame.attrs = {"hexoskin": {**_meta(obj), "aligned": {"how": how, "rate": rate,
-                                                          "to": to if isinstance(to, str)
-                                                          else None}}}
+    frame.attrs = {
+        "hexoskin": {
+            **_meta(obj),
+            "aligned": {"how": how, "rate": rate, "to": to if isinstance(to, str) else None},
+        }
+    }
     return frame
 
 
@@ -248,20 +273,24 @@ def _series_of(obj: Any) -> dict[str, pd.Series]:
         return {str(obj.name): obj}
     if isinstance(obj, pd.DataFrame):
         if isinstance(obj.index, pd.MultiIndex):
-            raise InvalidQueryError("align() takes one user's channels; select a user first "
-                                    "(df.xs(user, level='user')).")
+            raise InvalidQueryError(
+                "align() takes one user's channels; select a user first "
+                "(df.xs(user, level='user'))."
+            )
         if "datatype" in obj.columns and "value" in obj.columns:
-            raise InvalidQueryError("align() takes wide frames (how='outer') or dicts; "
-                                    "this one is long.")
+            raise InvalidQueryError(
+                "align() takes wide frames (how='outer') or dicts; this one is long."
+            )
         return {str(c): obj[c] for c in obj.columns}
     if isinstance(obj, dict):
         return {str(k): v for k, v in obj.items()}
-    raise InvalidQueryError(f"Cannot align a {type(obj).__name__}: give a DataFrame, a "
-                            "Series, a dict of Series or an xarray Dataset.")
+    raise InvalidQueryError(
+        f"Cannot align a {type(obj).__name__}: give a DataFrame, a "
+        "Series, a dict of Series or an xarray Dataset."
+    )
 
 
-def _align_dataset(ds: Any, to: Any, rate: float | None, start: Any, end: Any,
-                   how: str) -> Any:
+def _align_dataset(ds: Any, to: Any, rate: float | None, start: Any, end: Any, how: str) -> Any:
     import xarray as xr
 
     from .timeaxis import TimeAxisIndex
@@ -278,16 +307,18 @@ def _align_dataset(ds: Any, to: Any, rate: float | None, start: Any, end: Any,
             if isinstance(index, TimeAxisIndex):
                 t = index.transform
                 lows.append(pd.Timestamp(t.start_ns, unit="ns", tz="UTC"))
-                highs.append(pd.Timestamp(t.start_ns + (t.size - 1) * t.step_ns, unit="ns",
-                                          tz="UTC"))
+                highs.append(
+                    pd.Timestamp(t.start_ns + (t.size - 1) * t.step_ns, unit="ns", tz="UTC")
+                )
             else:
                 lows.append(times(dim)[0])
                 highs.append(times(dim)[-1])
     span = (min(lows), max(highs) + pd.Timedelta(1, "ns")) if lows else (None, None)
     if isinstance(to, str):
         if to not in channels:
-            raise InvalidQueryError(f"to={to!r} is not one of the variables: "
-                                    f"{', '.join(channels)}.")
+            raise InvalidQueryError(
+                f"to={to!r} is not one of the variables: {', '.join(channels)}."
+            )
         target = times(channels[to])
     else:
         target = _target(to, rate, start, end, {}, span)
@@ -322,10 +353,17 @@ def _align_dataset(ds: Any, to: Any, rate: float | None, start: Any, end: Any,
                 edges = np.array([target_ns[0], target_ns[-1] + step]).view("datetime64[ns]")
                 lo, hi = index.positions(edges, "bfill")
                 size = ds.sizes[dim]
-                var = var.isel({dim: slice(int(lo) if lo >= 0 else size,
-                                           int(hi) if hi >= 0 else size)})
-            values = _one(name, _ns(var[dim].values), var.values.astype(np.float64),
-                          target_ns, rule, target_rate)
+                var = var.isel(
+                    {dim: slice(int(lo) if lo >= 0 else size, int(hi) if hi >= 0 else size)}
+                )
+            values = _one(
+                name,
+                _ns(var[dim].values),
+                var.values.astype(np.float64),
+                target_ns,
+                rule,
+                target_rate,
+            )
         data_vars[name] = ("time", values, dict(var.attrs))
     time = xr.Variable("time", target_ns.view("datetime64[ns]"), dict(cf.TIME_ATTRS))
     attrs = {**ds.attrs, "aligned_how": how}

@@ -193,8 +193,9 @@ class OAuth2Auth(AuthBase):
         self.token_requests += 1
         failure = None
         try:  # same-host redirects only: the password never goes anywhere else
-            resp = send_following(self._session, "POST", self.token_url, data=data, auth=auth,
-                                  timeout=self._timeout)
+            resp = send_following(
+                self._session, "POST", self.token_url, data=data, auth=auth, timeout=self._timeout
+            )
         except requests.RequestException as exc:
             failure = type(exc).__name__
         if failure is not None:  # raised outside the except block: nothing chained

@@ -198,9 +198,7 @@ def read_hxd(data: bytes | memoryview) -> tuple[np.ndarray, np.ndarray]:
     """
     view = memoryview(data)
     if len(view) % HXD_DTYPE.itemsize:
-        raise ResponseError(
-            f"Truncated .hxd file: {len(view)} bytes is not a multiple of 16."
-        )
+        raise ResponseError(f"Truncated .hxd file: {len(view)} bytes is not a multiple of 16.")
     rec = np.frombuffer(view, dtype=HXD_DTYPE)
     return rec["ts"].astype(np.int64), rec["value"].astype(np.int64)
 
@@ -219,8 +217,11 @@ def export_csv_bytes(column: str, seconds: np.ndarray, values: np.ndarray) -> by
     """
     out = io.StringIO()
     out.write(f"time [s],{column}\n")
-    for t, v in zip(np.asarray(seconds, np.float64).tolist(),
-                    np.asarray(values, np.float64).tolist(), strict=True):
+    for t, v in zip(
+        np.asarray(seconds, np.float64).tolist(),
+        np.asarray(values, np.float64).tolist(),
+        strict=True,
+    ):
         value = "nan" if v != v else (str(int(v)) if float(v).is_integer() else repr(v))
         out.write(f"{t!r},{value}\n")
     return out.getvalue().encode()
@@ -252,8 +253,11 @@ def read_export_csv(data: bytes | str) -> tuple[str, np.ndarray, np.ndarray]:
         raise ResponseError(f"Export CSV header {first[:80]!r} is not UTF-8 text.") from None
     header = text.split(",")
     # exactly two columns of printable text: a damaged line end would join the first row
-    if (len(header) != 2 or not header[0].startswith("time")
-            or any(not c.isprintable() for c in text)):
+    if (
+        len(header) != 2
+        or not header[0].startswith("time")
+        or any(not c.isprintable() for c in text)
+    ):
         raise ResponseError(f"Unexpected export CSV header {first[:80]!r}.")
     if not rest.strip():
         return header[1], np.empty(0, np.int64), np.empty(0, np.float64)
@@ -273,7 +277,6 @@ def read_export_csv(data: bytes | str) -> tuple[str, np.ndarray, np.ndarray]:
         raise ResponseError("Malformed export CSV: a time is out of range.")
     offsets = np.rint(pairs[:, 0] * 256).astype(np.int64)
     return header[1], offsets, np.ascontiguousarray(pairs[:, 1])
-
 
 
 def zip_bytes(files: Mapping[str, bytes]) -> bytes:

@@ -41,8 +41,10 @@ def _require(module: str, extra: str = "analysis") -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise ImportError(f"This bridge needs {module}: pip install {module} "
-                          f"(or pip install 'hexoframe[{extra}]').") from exc
+        raise ImportError(
+            f"This bridge needs {module}: pip install {module} "
+            f"(or pip install 'hexoframe[{extra}]')."
+        ) from exc
 
 
 def _frame(obj: pd.Series | pd.DataFrame) -> pd.DataFrame:
@@ -51,9 +53,13 @@ def _frame(obj: pd.Series | pd.DataFrame) -> pd.DataFrame:
         attrs = dict(obj.attrs)
         col = {k: attrs[k] for k in ("id", "rate", "unit") if k in attrs}
         col["units"] = attrs.get("hexoskin_units", "api")
-        frame.attrs = {"hexoskin": {"units": attrs.get("hexoskin_units", "api"),
-                                    "tick_rate": attrs.get("tick_rate"),
-                                    "columns": {str(obj.name): col}}}
+        frame.attrs = {
+            "hexoskin": {
+                "units": attrs.get("hexoskin_units", "api"),
+                "tick_rate": attrs.get("tick_rate"),
+                "columns": {str(obj.name): col},
+            }
+        }
         return frame
     if isinstance(obj, pd.DataFrame):
         return obj
@@ -76,8 +82,10 @@ def _sync_channels(df: pd.DataFrame, channels: Iterable[str] | None) -> tuple[li
             continue
         if dt.is_async:
             if channels is not None:
-                raise InvalidQueryError(f"{name} is an event channel; only sampled channels "
-                                        "go into a continuous record.")
+                raise InvalidQueryError(
+                    f"{name} is an event channel; only sampled channels "
+                    "go into a continuous record."
+                )
             continue
         found.append(name)
         rates[name] = dt.freq
@@ -86,8 +94,9 @@ def _sync_channels(df: pd.DataFrame, channels: Iterable[str] | None) -> tuple[li
         raise InvalidQueryError("No sampled Hexoskin channel in the frame.")
     if len(distinct) != 1:
         by = {r: [n for n, v in rates.items() if v == r] for r in distinct}
-        raise InvalidQueryError(f"Channels of several rates {by}: pass channels= of one rate "
-                                "(or resample first).")
+        raise InvalidQueryError(
+            f"Channels of several rates {by}: pass channels= of one rate (or resample first)."
+        )
     return found, float(distinct[0])
 
 
@@ -110,8 +119,9 @@ def _converted(df: pd.DataFrame, names: list[str], units: str) -> pd.DataFrame:
     return sub.hexo.convert(units)
 
 
-def to_neurokit(obj: pd.Series | pd.DataFrame, *, channel: str | None = None,
-                **clean: Any) -> dict[str, Any]:
+def to_neurokit(
+    obj: pd.Series | pd.DataFrame, *, channel: str | None = None, **clean: Any
+) -> dict[str, Any]:
     """ECG or RR intervals as neurokit2 takes them.
 
     Parameters
@@ -159,10 +169,12 @@ def to_neurokit(obj: pd.Series | pd.DataFrame, *, channel: str | None = None,
 
     per = ns_per_tick(rate)
     ns = pd.DatetimeIndex(nn.index).as_unit("ns").asi8
-    origin = int(meta["start"]) * per if meta.get("start") is not None else \
-        (int(ns[0]) if ns.size else 0)
-    return {"RRI": nn["nn"].to_numpy(dtype=np.float64) * 1000.0,
-            "RRI_Time": (ns - origin) / 1e9}
+    origin = (
+        int(meta["start"]) * per
+        if meta.get("start") is not None
+        else (int(ns[0]) if ns.size else 0)
+    )
+    return {"RRI": nn["nn"].to_numpy(dtype=np.float64) * 1000.0, "RRI_Time": (ns - origin) / 1e9}
 
 
 def _mne_type(name: str) -> str:
@@ -194,8 +206,12 @@ def to_mne(df: pd.DataFrame | pd.Series, *, channels: Iterable[str] | None = Non
     rows = _rows(frame, names)
     phys = _converted(rows, names, "physical")
     kinds = [_mne_type(n) for n in names]
-    data = np.vstack([phys[n].to_numpy(dtype=np.float64) * (1e-3 if k == "ecg" else 1.0)
-                      for n, k in zip(names, kinds, strict=True)])
+    data = np.vstack(
+        [
+            phys[n].to_numpy(dtype=np.float64) * (1e-3 if k == "ecg" else 1.0)
+            for n, k in zip(names, kinds, strict=True)
+        ]
+    )
     info = mne.create_info(ch_names=names, sfreq=rate, ch_types=kinds)
     raw = mne.io.RawArray(data, info, verbose="error")
     start = _start(rows.index)
@@ -210,8 +226,12 @@ def _wfdb_layout(dt: catalog.Datatype) -> tuple[float, int, int, str]:
     return 1.0 / scale, int(round(dt.physical_offset)) + shift, shift, dt.physical_unit
 
 
-def to_wfdb(df: pd.DataFrame | pd.Series, *, channels: Iterable[str] | None = None,
-            record_name: str | None = None) -> Any:
+def to_wfdb(
+    df: pd.DataFrame | pd.Series,
+    *,
+    channels: Iterable[str] | None = None,
+    record_name: str | None = None,
+) -> Any:
     """Sampled channels of one rate as a ``wfdb.Record`` (format 16).
 
     The digital signal is the device's raw value (unsigned channels shifted by -32768 to
@@ -249,13 +269,22 @@ def to_wfdb(df: pd.DataFrame | pd.Series, *, channels: Iterable[str] | None = No
         raise InvalidQueryError(f"WFDB record names are letters, digits, '_' and '-': {name!r}.")
     d_signal = np.column_stack(cols) if cols else np.empty((0, 0), dtype=np.int64)
     return wfdb.Record(
-        record_name=name, n_sig=len(names), fs=rate, sig_len=int(d_signal.shape[0]),
-        d_signal=d_signal, fmt=["16"] * len(names),
-        file_name=[f"{name}.dat"] * len(names), adc_gain=gains, baseline=baselines,
-        units=units, sig_name=names, adc_res=[16] * len(names), adc_zero=[0] * len(names),
+        record_name=name,
+        n_sig=len(names),
+        fs=rate,
+        sig_len=int(d_signal.shape[0]),
+        d_signal=d_signal,
+        fmt=["16"] * len(names),
+        file_name=[f"{name}.dat"] * len(names),
+        adc_gain=gains,
+        baseline=baselines,
+        units=units,
+        sig_name=names,
+        adc_res=[16] * len(names),
+        adc_zero=[0] * len(names),
         init_value=[int(v) for v in d_signal[0]] if d_signal.size else None,
         checksum=[int(v) for v in np.sum(d_signal, axis=0) % 65536] if d_signal.size else None,
-        block_size=[0] * len(names), base_date=start.date(), base_time=start.time(),
+        block_size=[0] * len(names),
+        base_date=start.date(),
+        base_time=start.time(),
     )
-
-

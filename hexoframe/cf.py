@@ -34,25 +34,47 @@ from typing import Any
 
 from .catalog import CODE_MEANINGS, FLAG_BITS, Datatype
 
-__all__ = ["CONVENTIONS", "TIME_ATTRS", "cf_units", "variable_attrs", "dataset_attrs",
-           "unit_label"]
+__all__ = ["CONVENTIONS", "TIME_ATTRS", "cf_units", "variable_attrs", "dataset_attrs", "unit_label"]
 
 CONVENTIONS = "CF-1.10"
 #: Attributes of every time coordinate (values are UTC datetimes).
-TIME_ATTRS: dict[str, str] = {"standard_name": "time", "axis": "T", "long_name": "time",
-                              "timezone": "UTC"}
+TIME_ATTRS: dict[str, str] = {
+    "standard_name": "time",
+    "axis": "T",
+    "long_name": "time",
+    "timezone": "UTC",
+}
 
 # The service's unit names -> UDUNITS/CF strings. A name with a scale factor
 # ("13.28 mL", "1/256 s") is absent: its values are dimensionless counts ("1").
 _CF = {
-    "ADC": "1", "a.u.": "1", "g/256": "1", "bitmask": "1", "code": "1", "event": "1",
-    "steps": "1", "": "1",
-    "bpm": "min-1", "rpm": "min-1", "steps/min": "min-1",
-    "mL/min": "mL min-1", "mL": "mL", "mV": "mV", "g": "gravity", "W": "W", "%": "percent",
-    "mmHg": "mmHg", "degC": "degC", "s": "s", "ms^2": "ms2",
+    "ADC": "1",
+    "a.u.": "1",
+    "g/256": "1",
+    "bitmask": "1",
+    "code": "1",
+    "event": "1",
+    "steps": "1",
+    "": "1",
+    "bpm": "min-1",
+    "rpm": "min-1",
+    "steps/min": "min-1",
+    "mL/min": "mL min-1",
+    "mL": "mL",
+    "mV": "mV",
+    "g": "gravity",
+    "W": "W",
+    "%": "percent",
+    "mmHg": "mmHg",
+    "degC": "degC",
+    "s": "s",
+    "ms^2": "ms2",
 }
-_PER_MINUTE = {"bpm": "beats per minute", "rpm": "breaths per minute",
-               "steps/min": "steps per minute"}
+_PER_MINUTE = {
+    "bpm": "beats per minute",
+    "rpm": "breaths per minute",
+    "steps/min": "steps per minute",
+}
 
 
 def unit_label(dt: Datatype, units: str) -> str:

@@ -128,19 +128,35 @@ class Client:
         require_auth: bool = True,
     ) -> None:
         creds = discover(
-            base_url, username=username, password=password, api_key=api_key,
-            api_secret=api_secret, token=token, client_id=client_id,
-            client_secret=client_secret, refresh_token=refresh_token,
+            base_url,
+            username=username,
+            password=password,
+            api_key=api_key,
+            api_secret=api_secret,
+            token=token,
+            client_id=client_id,
+            client_secret=client_secret,
+            refresh_token=refresh_token,
         )
         settings = RetrySettings(
-            retries=retries, backoff_factor=backoff_factor, backoff_jitter=backoff_jitter,
-            max_retry_time=max_retry_time, retry_after_max=retry_after_max, timeout=timeout,
+            retries=retries,
+            backoff_factor=backoff_factor,
+            backoff_jitter=backoff_jitter,
+            max_retry_time=max_retry_time,
+            retry_after_max=retry_after_max,
+            timeout=timeout,
             pool_size=pool_size,
         )
         self._setup(creds, settings, tick_rate, api_version, require_auth)
 
-    def _setup(self, creds: Credentials, settings: RetrySettings, tick_rate: int | None,
-               api_version: str | None, require_auth: bool) -> None:
+    def _setup(
+        self,
+        creds: Credentials,
+        settings: RetrySettings,
+        tick_rate: int | None,
+        api_version: str | None,
+        require_auth: bool,
+    ) -> None:
         self.base_url = creds.base_url
         self.api_root = creds.api_root
         if tick_rate is None:
@@ -168,16 +184,19 @@ class Client:
         kind = creds.auth_kind
         if kind == "oauth2":
             return OAuth2Auth(
-                self.base_url + TOKEN_PATH, self._transport.session,
-                token=creds.token, refresh_token=creds.refresh_token,
-                client_id=creds.client_id, client_secret=creds.client_secret,
-                username=creds.username, password=creds.password,
+                self.base_url + TOKEN_PATH,
+                self._transport.session,
+                token=creds.token,
+                refresh_token=creds.refresh_token,
+                client_id=creds.client_id,
+                client_secret=creds.client_secret,
+                username=creds.username,
+                password=creds.password,
                 timeout=self._settings.timeout,
             )
         if kind == "apikey":
             assert creds.api_key and creds.api_secret
-            basic = (creds.username, creds.password) if creds.username and creds.password \
-                else None
+            basic = (creds.username, creds.password) if creds.username and creds.password else None
             return ApiKeyAuth(creds.api_key, creds.api_secret, basic=basic)
         if kind == "basic":
             assert creds.username and creds.password
@@ -186,9 +205,14 @@ class Client:
 
     # -- OAuth2 authorization-code grant (see hexoframe.oauth_flow) ---------------------------
     @staticmethod
-    def authorization_url(base_url: str | None = None, *, client_id: str | None = None,
-                          redirect_uri: str, state: str | None = None,
-                          scope: str | None = None) -> tuple[str, str]:
+    def authorization_url(
+        base_url: str | None = None,
+        *,
+        client_id: str | None = None,
+        redirect_uri: str,
+        state: str | None = None,
+        scope: str | None = None,
+    ) -> tuple[str, str]:
         """The login page URL and its ``state``: :func:`hexoframe.oauth_flow.authorization_url`.
 
         Examples
@@ -203,10 +227,17 @@ class Client:
         return authorization_url(base_url, client_id, redirect_uri, state=state, scope=scope)
 
     @classmethod
-    def from_authorization_code(cls, base_url: str | None = None, *, code: str,
-                                client_id: str | None = None, client_secret: str | None = None,
-                                redirect_uri: str, expected_state: str | None = None,
-                                **kwargs: Any) -> Client:
+    def from_authorization_code(
+        cls,
+        base_url: str | None = None,
+        *,
+        code: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        redirect_uri: str,
+        expected_state: str | None = None,
+        **kwargs: Any,
+    ) -> Client:
         """A client signed in with an authorization code (or the whole redirect URL):
         :func:`hexoframe.oauth_flow.client_from_code`.
 
@@ -221,9 +252,15 @@ class Client:
         """
         from .oauth_flow import client_from_code
 
-        return client_from_code(base_url, code, client_id=client_id,
-                                client_secret=client_secret, redirect_uri=redirect_uri,
-                                expected_state=expected_state, **kwargs)
+        return client_from_code(
+            base_url,
+            code,
+            client_id=client_id,
+            client_secret=client_secret,
+            redirect_uri=redirect_uri,
+            expected_state=expected_state,
+            **kwargs,
+        )
 
     # -- object protocol ----------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -250,8 +287,9 @@ class Client:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         creds = discover(state["base_url"])
-        self._setup(creds, state["settings"], state["tick_rate"], state["api_version"],
-                    require_auth=False)
+        self._setup(
+            creds, state["settings"], state["tick_rate"], state["api_version"], require_auth=False
+        )
         if self.auth is None:
             self._deferred_error = errors.ConfigurationError(
                 "This Client was unpickled without credentials (pickles never hold secrets) "
@@ -341,13 +379,19 @@ class Client:
         ...                params={"datatype": 19, "record": 37700})
         <Response [200]>
         """
-        return self._send(method, path, params=params, json=json, headers=headers,
-                          stream=stream)[0]
+        return self._send(method, path, params=params, json=json, headers=headers, stream=stream)[0]
 
-    def _send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-              json: Any = None, headers: Mapping[str, str] | None = None,
-              stream: bool = False, decode: Callable[[requests.Response], Any] | None = None
-              ) -> tuple[requests.Response, Any]:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+        decode: Callable[[requests.Response], Any] | None = None,
+    ) -> tuple[requests.Response, Any]:
         """URL, query and headers for ``path``, sent by the transport (one retry policy)."""
         if self._deferred_error is not None:
             raise self._deferred_error
@@ -355,16 +399,24 @@ class Client:
         query: Any = params
         if isinstance(params, Mapping):  # strings are sent as given; other values encoded
             encoded = encode_filters(
-                None, {k: v for k, v in params.items() if not isinstance(v, str)},
-                self.tick_rate, validate=False,
+                None,
+                {k: v for k, v in params.items() if not isinstance(v, str)},
+                self.tick_rate,
+                validate=False,
             )
             query = {k: v if isinstance(v, str) else encoded[k] for k, v in params.items()}
         send_headers = dict(headers or {})
         if self.api_version:
             send_headers.setdefault("X-HexoAPIVersion", str(self.api_version))
-        return self._transport.send_decoded(method, url, params=query or None, json=json,
-                                            headers=send_headers or None, stream=stream,
-                                            decode=decode)
+        return self._transport.send_decoded(
+            method,
+            url,
+            params=query or None,
+            json=json,
+            headers=send_headers or None,
+            stream=stream,
+            decode=decode,
+        )
 
     def _decode_json(self, resp: requests.Response) -> Any:
         try:
@@ -374,7 +426,8 @@ class Client:
                 "The service answered with a body that is not valid JSON "
                 f"({len(resp.content)} bytes, Content-Type "
                 f"{resp.headers.get('Content-Type', '?')!r}).",
-                status=resp.status_code, method=resp.request.method,
+                status=resp.status_code,
+                method=resp.request.method,
                 url=self._safe(resp.url),
             ) from None
 
@@ -388,8 +441,7 @@ class Client:
         """
         return self._request_json("GET", path, params=params)[0]
 
-    def _request_json(self, method: str, path: str,
-                      **kwargs: Any) -> tuple[Any, requests.Response]:
+    def _request_json(self, method: str, path: str, **kwargs: Any) -> tuple[Any, requests.Response]:
         """Send a request and decode its JSON body; a body that is not JSON is refetched
         under the transport's retry policy, then raises
         :class:`~hexoframe.errors.ResponseError`."""
@@ -419,8 +471,9 @@ class Client:
         """Create an object: ``client.create("annotation", {...})`` (returns it with ``id``)."""
         return self.resource(resource).create(data)
 
-    def update(self, resource: str, ident: int | str, data: Mapping[str, Any], *,
-               partial: bool = True) -> ApiObject | None:
+    def update(
+        self, resource: str, ident: int | str, data: Mapping[str, Any], *, partial: bool = True
+    ) -> ApiObject | None:
         """PATCH (or PUT, ``partial=False``): ``client.update("range", 58979, {...})``."""
         return self.resource(resource).update(ident, data, partial=partial)
 
@@ -432,8 +485,9 @@ class Client:
         """The authenticated user's account (the single object of ``/api/v1/account/``)."""
         objects = self.resource("account").list_raw()
         if not objects:
-            raise errors.ResponseError("The account list is empty.", method="GET",
-                                       url=self.api_root + "account/")
+            raise errors.ResponseError(
+                "The account list is empty.", method="GET", url=self.api_root + "account/"
+            )
         obj = ApiObject(objects[0])
         obj.cached_at = objects.cached_at
         return obj
@@ -469,8 +523,11 @@ class Client:
         >>> client.refresh_catalog()
         0
         """
-        units = {str(u["id"]): str(u["si_short"]) for u in self.resource("unit").list_raw()
-                 if u.get("id") is not None and u.get("si_short") is not None}
+        units = {
+            str(u["id"]): str(u["si_short"])
+            for u in self.resource("unit").list_raw()
+            if u.get("id") is not None and u.get("si_short") is not None
+        }
         return catalog.refresh_from_service(self.resource("datatype").list_raw(), units)
 
     def metrics(self, **filters: Any) -> pd.DataFrame:
@@ -493,9 +550,13 @@ class Client:
         """GPS points with ``longitude``/``latitude`` columns: ``client.trackpoints(track=80)``."""
         return self.resource("trackpoint").list(**filters)
 
-    def _report_json(self, record: Any, range: Any,  # noqa: A002 - the filter name
-                     metrics: Iterable[Any] | None,
-                     params: Mapping[str, Any]) -> Any:
+    def _report_json(
+        self,
+        record: Any,
+        range: Any,  # noqa: A002 - the filter name
+        metrics: Iterable[Any] | None,
+        params: Mapping[str, Any],
+    ) -> Any:
         if (record is None) == (range is None):
             raise errors.InvalidQueryError("report() needs exactly one of record= or range=.")
         query: dict[str, Any] = dict(params)
@@ -522,8 +583,14 @@ class Client:
                 )
         return [by_name[m] if m in by_name else int(m) for m in items]
 
-    def report(self, *, record: Any = None, range: Any = None,  # noqa: A002
-               metrics: Iterable[Any] | None = None, **params: Any) -> pd.DataFrame:
+    def report(
+        self,
+        *,
+        record: Any = None,
+        range: Any = None,  # noqa: A002
+        metrics: Iterable[Any] | None = None,
+        **params: Any,
+    ) -> pd.DataFrame:
         """Metrics of a record or range, one row per metric.
 
         Columns: ``metric_id``, ``name``, ``title``, ``unit``, ``value``, ``zone``,
@@ -547,8 +614,14 @@ class Client:
         body = self._report_json(record, range, metrics, params)
         return report_metrics_frame(body, tick_rate=self.tick_rate)
 
-    def report_histograms(self, *, record: Any = None, range: Any = None,  # noqa: A002
-                          metrics: Iterable[Any] | None = None, **params: Any) -> pd.DataFrame:
+    def report_histograms(
+        self,
+        *,
+        record: Any = None,
+        range: Any = None,  # noqa: A002
+        metrics: Iterable[Any] | None = None,
+        **params: Any,
+    ) -> pd.DataFrame:
         """Histogram metrics of a record or range in long form, one row per bin.
 
         Examples
@@ -564,8 +637,9 @@ class Client:
         return report_histograms_frame(body, tick_rate=self.tick_rate)
 
 
-def obtain_client(client: Client | None = None, options: Mapping[str, Any] | None = None
-                  ) -> tuple[Client, bool]:
+def obtain_client(
+    client: Client | None = None, options: Mapping[str, Any] | None = None
+) -> tuple[Client, bool]:
     """The client a front door uses, and whether it owns it (and so must close it).
 
     ``client`` itself (not owned), or a new ``Client(**options)`` (owned). ``options``
@@ -588,8 +662,7 @@ def obtain_client(client: Client | None = None, options: Mapping[str, Any] | Non
     if client is not None:
         if options:
             raise errors.InvalidQueryError(
-                f"Give client=... or client settings ({', '.join(sorted(options))}), "
-                "not both."
+                f"Give client=... or client settings ({', '.join(sorted(options))}), not both."
             )
         return client, False
     opts = dict(options or {})
@@ -599,8 +672,7 @@ def obtain_client(client: Client | None = None, options: Mapping[str, Any] | Non
     unknown = set(opts) - accepted
     if unknown:
         raise errors.InvalidQueryError(
-            f"Unknown client option(s) {sorted(unknown)}; "
-            f"accepted: {', '.join(sorted(accepted))}."
+            f"Unknown client option(s) {sorted(unknown)}; accepted: {', '.join(sorted(accepted))}."
         )
     return Client(**opts), True
 

@@ -87,15 +87,32 @@ def cohort_records(
 
 
 def _partition(
-    client: Any, record: int, user: Any, start: int, end: int, datatypes: list[int],
-    units: str, method: str, columns: list[str],
+    client: Any,
+    record: int,
+    user: Any,
+    start: int,
+    end: int,
+    datatypes: list[int],
+    units: str,
+    method: str,
+    columns: list[str],
 ) -> pd.DataFrame:
     """One partition: one record, one window, wide and float64 (module-level: picklable)."""
     from .data.reader import read_hexoskin
 
-    df = cast(pd.DataFrame, read_hexoskin(
-        record=record, start=int(start), end=int(end), datatypes=datatypes, units=units,
-        method=method, client=client, how="outer"))
+    df = cast(
+        pd.DataFrame,
+        read_hexoskin(
+            record=record,
+            start=int(start),
+            end=int(end),
+            datatypes=datatypes,
+            units=units,
+            method=method,
+            client=client,
+            how="outer",
+        ),
+    )
     df = df.reindex(columns=columns).astype(np.float64)
     df.attrs = {}
     df.insert(0, "user", np.int64(user if user is not None else -1))
@@ -118,9 +135,12 @@ def _windows(plan: Any, per_partition: int) -> list[tuple[int, int]]:
     if not sync:
         return []
     finest = max(sync, key=lambda c: len(c.windows))
-    return group_windows(finest.windows, per_partition,
-                         lo=min(int(c.start) for c in plan.channels),
-                         hi=max(int(c.end) for c in plan.channels))
+    return group_windows(
+        finest.windows,
+        per_partition,
+        lo=min(int(c.start) for c in plan.channels),
+        hi=max(int(c.end) for c in plan.channels),
+    )
 
 
 def read_cohort(
@@ -184,15 +204,15 @@ def read_cohort(
 
     cl, owned = obtain_client(client, storage_options)
     try:
-        recs = cohort_records(cl, require_ids(records, "records"),
-                              require_ids(users, "users"), start, end)
+        recs = cohort_records(
+            cl, require_ids(records, "records"), require_ids(users, "users"), start, end
+        )
         if not recs:
             raise InvalidQueryError("The cohort holds no record in that span.")
         if output == "dataset":
             result = _cohort_dataset(cl, recs, dts, start, end, units, method)
         else:
-            result = _cohort_frame(cl, recs, dts, start, end, units, method,
-                                   windows_per_partition)
+            result = _cohort_frame(cl, recs, dts, start, end, units, method, windows_per_partition)
     except BaseException:
         if owned:
             cl.close()
@@ -204,8 +224,16 @@ def read_cohort(
     return result
 
 
-def _cohort_frame(client: Any, recs: list[dict[str, Any]], dts: list[Any], start: Any,
-                  end: Any, units: str, method: str, per_partition: int) -> Any:
+def _cohort_frame(
+    client: Any,
+    recs: list[dict[str, Any]],
+    dts: list[Any],
+    start: Any,
+    end: Any,
+    units: str,
+    method: str,
+    per_partition: int,
+) -> Any:
     import dask
     import dask.dataframe as dd
 
@@ -218,13 +246,23 @@ def _cohort_frame(client: Any, recs: list[dict[str, Any]], dts: list[Any], start
         plan = plan_query(client, dts, record=int(rec["id"]), start=start, end=end)
         user = plan.users[0] if plan.users else None
         for a, b in _windows(plan, max(1, int(per_partition))):
-            parts.append(dask.delayed(_partition, pure=True)(
-                client, int(rec["id"]), user, a, b, ids, units, method, columns))
+            parts.append(
+                dask.delayed(_partition, pure=True)(
+                    client, int(rec["id"]), user, a, b, ids, units, method, columns
+                )
+            )
     return dd.from_delayed(parts, meta=_meta(columns), verify_meta=False)
 
 
-def _cohort_dataset(client: Any, recs: list[dict[str, Any]], dts: list[Any], start: Any,
-                    end: Any, units: str, method: str) -> Any:
+def _cohort_dataset(
+    client: Any,
+    recs: list[dict[str, Any]],
+    dts: list[Any],
+    start: Any,
+    end: Any,
+    units: str,
+    method: str,
+) -> Any:
     import dask.array as da
     import xarray as xr
 
@@ -237,11 +275,18 @@ def _cohort_dataset(client: Any, recs: list[dict[str, Any]], dts: list[Any], sta
         )
     opened = []
     for rec in recs:
-        ds = open_hexoskin_dataset(f"hexoskin://record/{int(rec['id'])}", datatypes=dts,
-                                   units=units, method=method, start=start, end=end,
-                                   client=client)
-        opened.append(ds.chunk({d: ds[d].encoding.get("preferred_chunks", {}).get(d, -1)
-                                for d in ds.dims}))
+        ds = open_hexoskin_dataset(
+            f"hexoskin://record/{int(rec['id'])}",
+            datatypes=dts,
+            units=units,
+            method=method,
+            start=start,
+            end=end,
+            client=client,
+        )
+        opened.append(
+            ds.chunk({d: ds[d].encoding.get("preferred_chunks", {}).get(d, -1) for d in ds.dims})
+        )
     names = [dt.name for dt in dts]
     dims = {n: opened[0][n].dims[0] for n in names}
     sizes = {d: max(ds.sizes[d] for ds in opened) for d in set(dims.values())}
@@ -260,12 +305,19 @@ def _cohort_dataset(client: Any, recs: list[dict[str, Any]], dts: list[Any], sta
     coords: dict[str, Any] = {"record": [int(r["id"]) for r in recs]}
     coords["user"] = ("record", [int(ds.attrs.get("user_id", -1)) for ds in opened])
     for dim in sizes:
-        firsts = [d[dim].values[0] if d.sizes[dim] else np.datetime64("NaT", "ns")
-                  for d in (ds.isel({dim: slice(0, 1)}) for ds in opened)]
+        firsts = [
+            d[dim].values[0] if d.sizes[dim] else np.datetime64("NaT", "ns")
+            for d in (ds.isel({dim: slice(0, 1)}) for ds in opened)
+        ]
         two = opened[0][dim].isel({dim: slice(0, 2)}).values
         step_ns = int((two[1] - two[0]).astype(np.int64)) if two.size > 1 else 0
-        coords[f"start_{dim}"] = ("record", np.array(firsts, dtype="datetime64[ns]"),
-                                  {"timezone": "UTC", "step_ns": step_ns})
-    return xr.Dataset(data_vars, coords=coords,
-                      attrs={"units": units, "timezone": "UTC",
-                             "records": [int(r["id"]) for r in recs]})
+        coords[f"start_{dim}"] = (
+            "record",
+            np.array(firsts, dtype="datetime64[ns]"),
+            {"timezone": "UTC", "step_ns": step_ns},
+        )
+    return xr.Dataset(
+        data_vars,
+        coords=coords,
+        attrs={"units": units, "timezone": "UTC", "records": [int(r["id"]) for r in recs]},
+    )

@@ -33,18 +33,25 @@ def _plot_section(out: TextIO, client: object, plot_path: str | os.PathLike[str]
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        print("matplotlib is not installed: pip install 'hexoframe[plot]' to get the "
-              "overview figure (ECG with beats, heart and breathing rate, activity).", file=out)
+        print(
+            "matplotlib is not installed: pip install 'hexoframe[plot]' to get the "
+            "overview figure (ECG with beats, heart and breathing rate, activity).",
+            file=out,
+        )
         return
     from hexoframe.plotting import plot_record
 
     plot_record(37700, end="2024-05-01T10:30:00Z", client=client, path=plot_path)
-    print(f"ECG strip with beats, heart and breathing rate, activity of record 37700 "
-          f"saved to {Path(plot_path).resolve()}", file=out)
+    print(
+        f"ECG strip with beats, heart and breathing rate, activity of record 37700 "
+        f"saved to {Path(plot_path).resolve()}",
+        file=out,
+    )
 
 
-def run_demo(seed: int = 0, out: TextIO | None = None,
-             plot_path: str | os.PathLike[str] | None = None) -> int:
+def run_demo(
+    seed: int = 0, out: TextIO | None = None, plot_path: str | os.PathLike[str] | None = None
+) -> int:
     """Run the tour, printing to ``out``; returns a process exit code.
 
     Parameters
@@ -88,13 +95,18 @@ def run_demo(seed: int = 0, out: TextIO | None = None,
 
         _section(out, "Vitals of record 37700 (pd.read_hexoskin)")
         vitals = pd.read_hexoskin(
-            record=37700, datatypes=["heart_rate", "breathing_rate"], client=client,
+            record=37700,
+            datatypes=["heart_rate", "breathing_rate"],
+            client=client,
             progress=False,
         )
         print(vitals.describe().round(1).to_string(), file=out)
         how = vitals.attrs.get("hexoskin", {})
-        print(f"fetched by {how.get('method')} ({how.get('reason')}), "
-              f"{how.get('requests')} request(s)", file=out)
+        print(
+            f"fetched by {how.get('method')} ({how.get('reason')}), "
+            f"{how.get('requests')} request(s)",
+            file=out,
+        )
 
         _section(out, "Full-resolution ECG, 10 minutes, fetched two ways")
         span = {"start": "2024-05-01T10:00:00Z", "end": "2024-05-01T10:10:00Z"}
@@ -103,47 +115,72 @@ def run_demo(seed: int = 0, out: TextIO | None = None,
             emu.reset_stats()
             t0 = time.perf_counter()
             frames[method] = hexoframe.read_hexoskin(
-                record=37700, datatypes="ecg", method=method, client=client, progress=False,
+                record=37700,
+                datatypes="ecg",
+                method=method,
+                client=client,
+                progress=False,
                 **span,
             )
-            print(f"{method + ':':<7} {len(frames[method]):,} samples in "
-                  f"{emu.stats['data_requests']} request(s), "
-                  f"{time.perf_counter() - t0:.2f} s{notes.get(method, '')}", file=out)
+            print(
+                f"{method + ':':<7} {len(frames[method]):,} samples in "
+                f"{emu.stats['data_requests']} request(s), "
+                f"{time.perf_counter() - t0:.2f} s{notes.get(method, '')}",
+                file=out,
+            )
         ecg_bin, ecg_json = frames["binary"], frames["json"]
-        print(f"identical frames: {ecg_bin.equals(ecg_json)}; expected 600 s x 256 Hz = "
-              f"{600 * 256:,} samples", file=out)
+        print(
+            f"identical frames: {ecg_bin.equals(ecg_json)}; expected 600 s x 256 Hz = "
+            f"{600 * 256:,} samples",
+            file=out,
+        )
         print(ecg_bin.head(3).to_string(), file=out)
 
         _section(out, "RR intervals and heart rate agree")
-        rr = hexoframe.read_hexoskin(record=37700, datatypes=["rr"], client=client,
-                                     progress=False, **span)
+        rr = hexoframe.read_hexoskin(
+            record=37700, datatypes=["rr"], client=client, progress=False, **span
+        )
         rr_s = rr.iloc[:, 0]
         rr_s = rr_s[rr_s > 0]
-        hr = hexoframe.read_hexoskin(record=37700, datatypes=["hr"], client=client,
-                                     progress=False, **span).iloc[:, 0]
-        print(f"{len(rr_s)} beats; 60 / mean RR = {60 / rr_s.mean():.1f} bpm; "
-              f"mean heart_rate = {hr.mean():.1f} bpm ({len(hr)} samples)", file=out)
+        hr = hexoframe.read_hexoskin(
+            record=37700, datatypes=["hr"], client=client, progress=False, **span
+        ).iloc[:, 0]
+        print(
+            f"{len(rr_s)} beats; 60 / mean RR = {60 / rr_s.mean():.1f} bpm; "
+            f"mean heart_rate = {hr.mean():.1f} bpm ({len(hr)} samples)",
+            file=out,
+        )
 
         _section(out, "A 7-day record as a lazy xarray Dataset")
         import xarray as xr
 
         emu.reset_stats()
         ds = xr.open_dataset(
-            "hexoskin://record/37702", engine="hexoskin", datatypes=["ecg", "hr"],
-            storage_options={"base_url": emu.url, "username": athlete["email"],
-                             "password": athlete["password"]},
+            "hexoskin://record/37702",
+            engine="hexoskin",
+            datatypes=["ecg", "hr"],
+            storage_options={
+                "base_url": emu.url,
+                "username": athlete["email"],
+                "password": athlete["password"],
+            },
         )
         print(ds, file=out)
         print(f"data requests made to open it: {emu.stats['data_requests']}", file=out)
         one_minute = ds["heart_rate"].isel(time_1hz=slice(0, 60)).values
-        print(f"first minute of heart rate loaded on demand: mean {one_minute.mean():.1f} bpm, "
-              f"{emu.stats['data_requests']} data request(s) so far", file=out)
+        print(
+            f"first minute of heart rate loaded on demand: mean {one_minute.mean():.1f} bpm, "
+            f"{emu.stats['data_requests']} data request(s) so far",
+            file=out,
+        )
 
         _section(out, "The hexoskin:// filesystem")
         import fsspec
 
         fs = fsspec.filesystem(
-            "hexoskin", base_url=emu.url, username=athlete["email"],
+            "hexoskin",
+            base_url=emu.url,
+            username=athlete["email"],
             password=athlete["password"],
         )
         for entry in fs.ls("record/37700", detail=True)[:6]:
@@ -152,6 +189,9 @@ def run_demo(seed: int = 0, out: TextIO | None = None,
 
         _plot_section(out, client, DEFAULT_PLOT if plot_path is None else plot_path)
 
-    print("\nDone. Point hexoframe.Client at https://api.hexoskin.com with your own "
-          "credentials to do the same with real data.", file=out)
+    print(
+        "\nDone. Point hexoframe.Client at https://api.hexoskin.com with your own "
+        "credentials to do the same with real data.",
+        file=out,
+    )
     return 0

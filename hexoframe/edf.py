@@ -37,16 +37,31 @@ from .catalog import Datatype
 from .errors import HexoskinError
 from .timestamps import TICKS_PER_SECOND
 
-__all__ = ["EdfError", "EdfContents", "edf_label", "edf_unit", "edf_bytes", "write_edf", "read_edf",
-           "check_size"]
+__all__ = [
+    "EdfError",
+    "EdfContents",
+    "edf_label",
+    "edf_unit",
+    "edf_bytes",
+    "write_edf",
+    "read_edf",
+    "check_size",
+]
 
 _END_TEXT = "hexoframe end"
 _SPAN_TEXT = "hexoframe samples "
 _TRANSDUCER = "Hexoskin datatype "
 # Shortenings applied in order so every catalogue stem fits EDF's 16-character label.
-_SHORT = (("respiration", "resp"), ("minute_ventilation", "min_vent"), ("_adjusted", "_adj"),
-          ("_quality", "_qual"), ("systolic_pressure", "systolic"), ("temperature", "temp"),
-          ("energy_mifflin_keytel", "energy_mk"), ("acceleration", "accel"))
+_SHORT = (
+    ("respiration", "resp"),
+    ("minute_ventilation", "min_vent"),
+    ("_adjusted", "_adj"),
+    ("_quality", "_qual"),
+    ("systolic_pressure", "systolic"),
+    ("temperature", "temp"),
+    ("energy_mifflin_keytel", "energy_mk"),
+    ("acceleration", "accel"),
+)
 
 
 # Physical dimensions longer than EDF's 8 characters.
@@ -145,10 +160,16 @@ def _field(text: str | None) -> str:
     return "X" if not text else "_".join(str(text).split())[:40]
 
 
-def _build(channels: Mapping[str, Any], start: int, end: int | None,
-           events: Mapping[str, tuple[Any, Any]] | None, patient: str | Mapping[str, Any] | None,
-           recording: str | None, first: Mapping[str, int] | None = None,
-           equipment: str | None = None) -> Any:
+def _build(
+    channels: Mapping[str, Any],
+    start: int,
+    end: int | None,
+    events: Mapping[str, tuple[Any, Any]] | None,
+    patient: str | Mapping[str, Any] | None,
+    recording: str | None,
+    first: Mapping[str, int] | None = None,
+    equipment: str | None = None,
+) -> Any:
     edfio = _edfio()
 
     start = int(start)
@@ -159,8 +180,10 @@ def _build(channels: Mapping[str, Any], start: int, end: int | None,
             raise EdfError(f"{dt.name} is an event channel: pass it in events=, not channels=.")
         values = np.asarray(raw)
         if values.size and not np.all(np.equal(np.mod(values, 1), 0)):
-            raise EdfError(f"{dt.name}: EDF holds raw integers; convert the values to raw units "
-                           "first (frame.hexo.convert('raw')).")
+            raise EdfError(
+                f"{dt.name}: EDF holds raw integers; convert the values to raw units "
+                "first (frame.hexo.convert('raw'))."
+            )
         dts[dt] = values.astype(np.int64)
     lead = {catalog.lookup(k).name: int(v) for k, v in (first or {}).items() if v}
     if end is None:
@@ -184,10 +207,15 @@ def _build(channels: Mapping[str, Any], start: int, end: int | None,
             raise EdfError(f"{dt.name}: raw values {v.min()}..{v.max()} do not fit EDF's 16 bits.")
         lo, hi = -32768 + shift, 32767 + shift
         pmin, pmax = float(dt.to_physical(lo)), float(dt.to_physical(hi))
-        sig = edfio.EdfSignal(np.zeros(n), spr / float(dur), label=edf_label(dt),
-                              transducer_type=f"{_TRANSDUCER}{dt.id}",
-                              physical_dimension=edf_unit(dt),
-                              physical_range=(pmin, pmax), digital_range=(-32768, 32767))
+        sig = edfio.EdfSignal(
+            np.zeros(n),
+            spr / float(dur),
+            label=edf_label(dt),
+            transducer_type=f"{_TRANSDUCER}{dt.id}",
+            physical_dimension=edf_unit(dt),
+            physical_range=(pmin, pmax),
+            digital_range=(-32768, 32767),
+        )
         k0 = lead.get(dt.name, 0)
         if k0 + len(v) > n:
             raise EdfError(f"{dt.name}: {len(v)} samples do not fit a span ending at {end}.")
@@ -195,13 +223,15 @@ def _build(channels: Mapping[str, Any], start: int, end: int | None,
             spans.append(edfio.EdfAnnotation(0, None, f"{_SPAN_TEXT}{dt.name} {k0} {len(v)}"))
         pad = np.full(n, digital[-1] if len(digital) else 0, dtype=np.int16)
         pad[:k0] = digital[0] if len(digital) else 0
-        pad[k0: k0 + len(digital)] = digital
+        pad[k0 : k0 + len(digital)] = digital
         sig.digital[:] = pad
         signals.append(sig)
     secs, frac = divmod(start, TICKS_PER_SECOND)
     if not 473_385_600 <= secs < 3_629_059_200:
-        raise EdfError("EDF holds start dates from 1985 to 2084 only; this record starts "
-                       f"at unix second {secs}.")
+        raise EdfError(
+            "EDF holds start dates from 1985 to 2084 only; this record starts "
+            f"at unix second {secs}."
+        )
     when = _dt.datetime.fromtimestamp(secs, _dt.timezone.utc).replace(tzinfo=None)
     micro = round(frac * 1_000_000 / TICKS_PER_SECOND)
     notes = [edfio.EdfAnnotation((int(end) - start) / TICKS_PER_SECOND, None, _END_TEXT)]
@@ -212,28 +242,46 @@ def _build(channels: Mapping[str, Any], start: int, end: int | None,
             text = f"{dt.name} {r:g}" if isinstance(r, float) else f"{dt.name} {r}"
             notes.append(edfio.EdfAnnotation((int(t) - start) / TICKS_PER_SECOND, None, text))
     person = dict(patient) if isinstance(patient, Mapping) else {"code": patient}
-    rec = edfio.Recording(startdate=when.date(), hospital_administration_code=_field(recording),
-                          investigator_technician_code="X",
-                          equipment_code=_field(equipment or "Hexoskin"))
+    rec = edfio.Recording(
+        startdate=when.date(),
+        hospital_administration_code=_field(recording),
+        investigator_technician_code="X",
+        equipment_code=_field(equipment or "Hexoskin"),
+    )
     born = person.get("birthdate")
     try:
         born = _dt.date.fromisoformat(str(born)[:10]) if born else None
     except ValueError:
         born = None  # an unparseable birth date is left out ("X"), not guessed
     sex = str(person.get("sex") or "X").upper()[:1]
-    pat = edfio.Patient(code=_field(person.get("code")), sex=sex if sex in "FM" else "X",
-                        birthdate=born, name=_field(person.get("name")))
-    return edfio.Edf(signals, patient=pat, recording=rec,
-                     starttime=when.time().replace(microsecond=micro),
-                     # annotation-only: edfio sets EDF+'s zero record duration itself
-                     data_record_duration=float(dur) if signals else None,
-                     annotations=notes)
+    pat = edfio.Patient(
+        code=_field(person.get("code")),
+        sex=sex if sex in "FM" else "X",
+        birthdate=born,
+        name=_field(person.get("name")),
+    )
+    return edfio.Edf(
+        signals,
+        patient=pat,
+        recording=rec,
+        starttime=when.time().replace(microsecond=micro),
+        # annotation-only: edfio sets EDF+'s zero record duration itself
+        data_record_duration=float(dur) if signals else None,
+        annotations=notes,
+    )
 
 
-def edf_bytes(channels: Mapping[str, Any], start: int, *, end: int | None = None,
-              events: Mapping[str, tuple[Any, Any]] | None = None,
-              patient: str | Mapping[str, Any] | None = None, recording: str | None = None,
-              first: Mapping[str, int] | None = None, equipment: str | None = None) -> bytes:
+def edf_bytes(
+    channels: Mapping[str, Any],
+    start: int,
+    *,
+    end: int | None = None,
+    events: Mapping[str, tuple[Any, Any]] | None = None,
+    patient: str | Mapping[str, Any] | None = None,
+    recording: str | None = None,
+    first: Mapping[str, int] | None = None,
+    equipment: str | None = None,
+) -> bytes:
     """An EDF+C file, as bytes, from raw integer arrays per datatype.
 
     Parameters
@@ -271,8 +319,9 @@ def edf_bytes(channels: Mapping[str, Any], start: int, *, end: int | None = None
     return buf.getvalue()
 
 
-def write_edf(path: str | os.PathLike[str], channels: Mapping[str, Any], start: int,
-              **kwargs: Any) -> Path:
+def write_edf(
+    path: str | os.PathLike[str], channels: Mapping[str, Any], start: int, **kwargs: Any
+) -> Path:
     """Write :func:`edf_bytes` atomically (temp file in the same folder, then rename).
 
     Examples
@@ -317,14 +366,18 @@ def check_size(head: bytes, size: int) -> None:
         records = int(head[236:244].decode("ascii"))
         signals = int(head[252:256].decode("ascii"))
         at = 256 + signals * 216
-        spr = [int(head[at + 8 * k: at + 8 * k + 8].decode("ascii")) for k in range(signals)]
+        spr = [int(head[at + 8 * k : at + 8 * k + 8].decode("ascii")) for k in range(signals)]
     except (ValueError, UnicodeDecodeError):
-        raise EdfError("This is not an EDF file (its header fields are not numbers); check "
-                       "that the download completed and the file is EDF or EDF+.") from None
+        raise EdfError(
+            "This is not an EDF file (its header fields are not numbers); check "
+            "that the download completed and the file is EDF or EDF+."
+        ) from None
     record_bytes = 2 * sum(spr)
     if header_bytes != 256 * (signals + 1) or signals < 1 or min(spr) < 0:
-        raise EdfError(f"The EDF header is inconsistent ({signals} signal(s) in "
-                       f"{header_bytes} header bytes); the file is damaged.")
+        raise EdfError(
+            f"The EDF header is inconsistent ({signals} signal(s) in "
+            f"{header_bytes} header bytes); the file is damaged."
+        )
     data = size - header_bytes
     whole = records >= 0 and data == records * record_bytes
     unknown = records == -1 and record_bytes > 0 and data >= 0 and data % record_bytes == 0
@@ -332,7 +385,8 @@ def check_size(head: bytes, size: int) -> None:
         raise EdfError(
             f"The EDF is damaged: its header says {records} data record(s) ({record_bytes} "
             f"bytes each after {header_bytes} header bytes) but the file has {size} bytes. "
-            "Download or copy it again.")
+            "Download or copy it again."
+        )
 
 
 def read_edf(source: str | os.PathLike[str] | bytes) -> EdfContents:
@@ -350,7 +404,7 @@ def read_edf(source: str | os.PathLike[str] | bytes) -> EdfContents:
     edfio = _edfio()
 
     if isinstance(source, (bytes, bytearray)):
-        check_size(bytes(source[:256 * 257]), len(source))
+        check_size(bytes(source[: 256 * 257]), len(source))
         edf = _parse(edfio, io.BytesIO(bytes(source)))
     else:
         path = Path(source)
@@ -362,14 +416,21 @@ def read_edf(source: str | os.PathLike[str] | bytes) -> EdfContents:
     try:
         date = edf.startdate
     except edfio.AnonymizedDateError:
-        raise EdfError("This EDF's start date is anonymized ('Startdate X'): its samples "
-                       "cannot be placed in time; ask for a copy with the real date.") from None
+        raise EdfError(
+            "This EDF's start date is anonymized ('Startdate X'): its samples "
+            "cannot be placed in time; ask for a copy with the real date."
+        ) from None
     base = _dt.datetime.combine(date, edf.starttime.replace(microsecond=0), _dt.timezone.utc)
     start = int(base.timestamp()) * TICKS_PER_SECOND + round(
-        edf.starttime.microsecond * TICKS_PER_SECOND / 1_000_000)
+        edf.starttime.microsecond * TICKS_PER_SECOND / 1_000_000
+    )
     end = start + round(edf.duration * TICKS_PER_SECOND)
-    out = EdfContents(start=start, end=end, patient=str(edf.patient._to_str()),
-                      recording=str(edf.recording._to_str()))
+    out = EdfContents(
+        start=start,
+        end=end,
+        patient=str(edf.patient._to_str()),
+        recording=str(edf.recording._to_str()),
+    )
     events: dict[str, list[tuple[int, float]]] = {}
     lead: dict[str, tuple[int, int]] = {}
     for ann in edf.annotations:
@@ -378,7 +439,7 @@ def read_edf(source: str | os.PathLike[str] | bytes) -> EdfContents:
         if text == _END_TEXT:
             out.end = tick
             continue
-        parts = text[len(_SPAN_TEXT):].split(" ")
+        parts = text[len(_SPAN_TEXT) :].split(" ")
         if text.startswith(_SPAN_TEXT) and len(parts) == 3 and "".join(parts[1:]).isdigit():
             lead[parts[0]] = (int(parts[1]), int(parts[2]))
             continue
@@ -402,8 +463,11 @@ def read_edf(source: str | os.PathLike[str] | bytes) -> EdfContents:
         digital = np.asarray(sig.digital, dtype=np.int64)
         if dt is None or dt.freq is None:
             out.unknown.append(sig.label)
-            warnings.warn(f"EDF label {sig.label!r} is not a Hexoskin datatype; kept as "
-                          "digital values under its label.", stacklevel=2)
+            warnings.warn(
+                f"EDF label {sig.label!r} is not a Hexoskin datatype; kept as "
+                "digital values under its label.",
+                stacklevel=2,
+            )
             step = TICKS_PER_SECOND / sig.sampling_frequency
             ticks = start + np.round(np.arange(len(digital)) * step).astype(np.int64)
             out.channels[sig.label] = (ticks, digital)
@@ -421,14 +485,15 @@ def _parse(edfio: Any, source: Any) -> Any:
     try:
         return edfio.read_edf(source)
     except (ValueError, UnicodeDecodeError, IndexError) as exc:
-        raise EdfError(f"The EDF could not be read ({exc}); the file is damaged or not "
-                       "EDF/EDF+.") from None
+        raise EdfError(
+            f"The EDF could not be read ({exc}); the file is damaged or not EDF/EDF+."
+        ) from None
 
 
 def _catalog_for(label: str, transducer: str, labels: dict[str, Datatype]) -> Datatype | None:
     if transducer.startswith(_TRANSDUCER):
         try:
-            return catalog.lookup(int(transducer[len(_TRANSDUCER):]))
+            return catalog.lookup(int(transducer[len(_TRANSDUCER) :]))
         except (HexoskinError, ValueError):
             pass
     if label in labels:
@@ -460,9 +525,13 @@ def read_edf_export(path: str | os.PathLike[str] | bytes) -> Any:
     from .exports import Export
 
     contents = read_edf(path)
-    info: dict[str, Any] = {"start": contents.start, "timestamp": contents.start / 256.0,
-                            "format": "edf", "edf_patient": contents.patient,
-                            "edf_recording": contents.recording}
+    info: dict[str, Any] = {
+        "start": contents.start,
+        "timestamp": contents.start / 256.0,
+        "format": "edf",
+        "edf_patient": contents.patient,
+        "edf_recording": contents.recording,
+    }
     user = None
     for token in contents.patient.split():
         if token.startswith("hexoskin_user_") and token[14:].isdigit():
@@ -481,8 +550,16 @@ def read_edf_export(path: str | os.PathLike[str] | bytes) -> Any:
             dt = catalog.lookup(name)
         except HexoskinError:
             rate = TICKS_PER_SECOND / float(np.median(np.diff(ticks))) if len(ticks) > 1 else 1.0
-            dt = Datatype(id=0, name=name, stem=name, api_name=name, freq=rate, unit="",
-                          unit_raw="", info="EDF signal outside the Hexoskin catalogue")
+            dt = Datatype(
+                id=0,
+                name=name,
+                stem=name,
+                api_name=name,
+                freq=rate,
+                unit="",
+                unit_raw="",
+                info="EDF signal outside the Hexoskin catalogue",
+            )
         export.channels[dt.name] = (dt, ticks, raw)
     for name, (ticks, raw) in contents.events.items():
         dt = catalog.lookup(name)
@@ -496,14 +573,17 @@ def _grid(dt: Datatype, ticks: np.ndarray, start: int) -> int:
     k = np.asarray(ticks, dtype=np.int64) - start - dt.first_offset
     k0 = int(k[0]) // step if k.size else 0
     if k.size and (np.any(k % step) or not np.array_equal(k // step, k0 + np.arange(k.size))):
-        raise EdfError(f"{dt.name}: samples are not one gap-free run on the record's grid from "
-                       f"tick {start}; EDF+C holds continuous signals: write each continuous "
-                       "part to its own file.")
+        raise EdfError(
+            f"{dt.name}: samples are not one gap-free run on the record's grid from "
+            f"tick {start}; EDF+C holds continuous signals: write each continuous "
+            "part to its own file."
+        )
     return k0
 
 
-def _write_items(path: str | os.PathLike[str], items: list[tuple[Datatype, Any, Any]],
-                 kwargs: dict[str, Any]) -> Path:
+def _write_items(
+    path: str | os.PathLike[str], items: list[tuple[Datatype, Any, Any]], kwargs: dict[str, Any]
+) -> Path:
     from .units import convert  # the one unit rule
 
     sync = [(dt, np.asarray(t, np.int64)) for dt, t, _ in items if not dt.is_async]
@@ -564,8 +644,7 @@ def frame_to_edf(frame: Any, path: str | os.PathLike[str], **kwargs: Any) -> Pat
             continue
         values = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
         keep = ~np.isnan(values)
-        items.append((dt, ticks[keep], (values[keep], info.get("units", meta.get("units",
-                                                                                 "api")))))
+        items.append((dt, ticks[keep], (values[keep], info.get("units", meta.get("units", "api")))))
     if meta.get("user") is not None:
         kwargs.setdefault("patient", f"hexoskin_user_{meta['user']}")
     return _write_items(path, items, kwargs)

@@ -84,8 +84,14 @@ class Export:
         ['heart_rate', 'rr_interval']
         """
         if datatypes is None:
-            return sorted(self.channels, key=lambda n: (self.channels[n][0].freq is None,
-                                                        -(self.channels[n][0].freq or 0), n))
+            return sorted(
+                self.channels,
+                key=lambda n: (
+                    self.channels[n][0].freq is None,
+                    -(self.channels[n][0].freq or 0),
+                    n,
+                ),
+            )
         wanted = catalog.resolve(datatypes)
         missing = [dt.name for dt in wanted if dt.name not in self.channels]
         if missing:
@@ -95,8 +101,7 @@ class Export:
             )
         return [dt.name for dt in wanted]
 
-    def series(self, name: str, units: str = "api", index_cache: dict | None = None
-               ) -> pd.Series:
+    def series(self, name: str, units: str = "api", index_cache: dict | None = None) -> pd.Series:
         """One channel as a Series in ``units``.
 
         Examples
@@ -110,8 +115,15 @@ class Export:
         if step is not None and ticks.size and ticks[-1] - ticks[0] == (ticks.size - 1) * step:
             grid = (int(ticks[0]), step)  # WAV channels: first + k*step by construction
         return assemble.channel_series(
-            dt, ticks, raw, source="raw", units=units, tick_rate=self.tick_rate, user=self.user,
-            grid=grid, index_cache=index_cache,
+            dt,
+            ticks,
+            raw,
+            source="raw",
+            units=units,
+            tick_rate=self.tick_rate,
+            user=self.user,
+            grid=grid,
+            index_cache=index_cache,
         )
 
 
@@ -119,15 +131,19 @@ def _record_start(info: dict[str, Any]) -> int:
     for key in ("start", "start_timestamp"):
         value = info.get(key)
         if value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-                0 <= value < 2**53 and float(value).is_integer()
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not (0 <= value < 2**53 and float(value).is_integer())
             ):
                 raise ResponseError(f"info.json {key!r} is {value!r}, not a tick count.")
             return int(value)
     value = info.get("timestamp")
     if value is not None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-            0 <= value < 2**33
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not (0 <= value < 2**33)
         ):
             raise ResponseError(f"info.json 'timestamp' is {value!r}, not Unix seconds.")
         return unix_seconds_to_ticks(float(value))
@@ -170,10 +186,19 @@ def _datatype_for(stem: str, rate_field: int | None = None, column: str = "") ->
     except InvalidQueryError:
         pass
     freq = None if rate_field is None else float(rate_field)
-    logger.warning("Export channel %r is not in the datatype catalogue; read with rate %s", stem,
-                   freq)
-    return Datatype(id=0, name=stem.lower(), stem=stem, api_name=stem, freq=freq, unit="",
-                    unit_raw="", kind="sync" if freq else "async")
+    logger.warning(
+        "Export channel %r is not in the datatype catalogue; read with rate %s", stem, freq
+    )
+    return Datatype(
+        id=0,
+        name=stem.lower(),
+        stem=stem,
+        api_name=stem,
+        freq=freq,
+        unit="",
+        unit_raw="",
+        kind="sync" if freq else "async",
+    )
 
 
 def read_statistics(data: bytes | str | Path) -> pd.DataFrame:
@@ -219,6 +244,7 @@ def open_export(path: str | os.PathLike[str] | bytes | Any) -> Export:
     """
     if isinstance(path, (str, os.PathLike)) and Path(path).suffix.lower() == ".edf":
         from . import edf  # EDF+ files (issue 11)
+
         return edf.read_edf_export(path)
     if isinstance(path, (str, os.PathLike)):
         p = Path(path)
@@ -232,9 +258,20 @@ def open_export(path: str | os.PathLike[str] | bytes | Any) -> Export:
         return _decode(p, path)
     except ExportFormatError:
         raise
-    except (ResponseError, ValueError, TypeError, KeyError, AttributeError, EOFError, OSError,
-            zipfile.BadZipFile, zlib.error, struct.error, OverflowError,
-            NotImplementedError) as exc:
+    except (
+        ResponseError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        EOFError,
+        OSError,
+        zipfile.BadZipFile,
+        zlib.error,
+        struct.error,
+        OverflowError,
+        NotImplementedError,
+    ) as exc:
         if isinstance(exc, (FileNotFoundError, PermissionError, InvalidQueryError)):
             raise
         problem = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"

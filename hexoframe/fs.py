@@ -62,8 +62,13 @@ from .urls import parse_url
 __all__ = ["HexoskinFileSystem", "DEFAULT_EVENT_DATATYPES"]
 
 #: Event channels listed in a record folder.
-DEFAULT_EVENT_DATATYPES: tuple[str, ...] = ("rr_interval", "qrs", "inspiration",
-                                            "expiration", "step")
+DEFAULT_EVENT_DATATYPES: tuple[str, ...] = (
+    "rr_interval",
+    "qrs",
+    "inspiration",
+    "expiration",
+    "step",
+)
 WAV_HEADER = 44
 # Credentials stay with the client: a copy of the filesystem (pickle, to_json) keeps the
 # URL only and discovers credentials where it is rebuilt, as an unpickled Client does (the
@@ -84,8 +89,9 @@ def _hxd(ticks: np.ndarray, raw: np.ndarray) -> bytes:
     return hxd_bytes(ticks, np.nan_to_num(raw).astype(np.int64))
 
 
-def _event_csv(dt: Datatype, start: int, ticks: np.ndarray, raw: np.ndarray,
-               tick_rate: int = 256) -> bytes:
+def _event_csv(
+    dt: Datatype, start: int, ticks: np.ndarray, raw: np.ndarray, tick_rate: int = 256
+) -> bytes:
     """The export's text form: ``time [s],<stem> [<unit_raw>](/api/datatype/<id>/)``."""
     secs = (np.asarray(ticks, np.int64) - start) / float(tick_rate)
     return export_csv_bytes(f"{dt.stem} [{dt.unit_raw}](/api/datatype/{dt.id}/)", secs, raw)
@@ -101,12 +107,19 @@ class HexoskinFile(AbstractBufferedFile):
     ...     one_second = f.read(512)
     """
 
-    def __init__(self, fs: HexoskinFileSystem, path: str, reader: ChannelReader,
-                 size: int, **kwargs: Any) -> None:
+    def __init__(
+        self, fs: HexoskinFileSystem, path: str, reader: ChannelReader, size: int, **kwargs: Any
+    ) -> None:
         self.reader = reader
         self._header = _wav_header(reader.datatype, reader.count)
-        super().__init__(fs, path, mode="rb", size=size, cache_options=kwargs.pop(
-            "cache_options", None), **kwargs)
+        super().__init__(
+            fs,
+            path,
+            mode="rb",
+            size=size,
+            cache_options=kwargs.pop("cache_options", None),
+            **kwargs,
+        )
 
     def _fetch_range(self, start: int, end: int) -> bytes:
         return self.fs._wav_range(self.reader, self._header, start, end)
@@ -149,13 +162,14 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
     # secrets never enter the instance token nor storage_options (see storage_options)
     _strip_tokenize_options = tuple(sorted(SECRET_KEYS)) + ("client",)
 
-    def __init__(self, client: Any = None, method: str = "auto", **storage_options: Any
-                 ) -> None:
-        secrets = {k: storage_options.pop(k) for k in list(storage_options)
-                   if k in SECRET_KEYS}
-        fs_options = {k: storage_options.pop(k) for k in list(storage_options)
-                      if k in ("use_listings_cache", "listings_expiry_time", "max_paths",
-                               "skip_instance_cache")}
+    def __init__(self, client: Any = None, method: str = "auto", **storage_options: Any) -> None:
+        secrets = {k: storage_options.pop(k) for k in list(storage_options) if k in SECRET_KEYS}
+        fs_options = {
+            k: storage_options.pop(k)
+            for k in list(storage_options)
+            if k
+            in ("use_listings_cache", "listings_expiry_time", "max_paths", "skip_instance_cache")
+        }
         super().__init__(**fs_options)
         self.method = methods.check(method)
         self._client_options = {**storage_options, **secrets}
@@ -163,7 +177,8 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
         self._client_lock = threading.Lock()
         self._sources: dict[str, Source] = {}
         self._base_url = getattr(client, "base_url", None) or storage_options.get(
-            "base_url", storage_options.get("url"))
+            "base_url", storage_options.get("url")
+        )
 
     # -- secrets stay out of what fsspec serialises ---------------------------------------
     @property
@@ -177,8 +192,7 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
 
     @storage_options.setter
     def storage_options(self, value: dict[str, Any]) -> None:
-        self._storage_options = {k: v for k, v in dict(value).items()
-                                 if k not in _NOT_STORED}
+        self._storage_options = {k: v for k, v in dict(value).items() if k not in _NOT_STORED}
 
     def __reduce__(self) -> Any:
         return _rebuild_fs, (type(self), self.storage_options)
@@ -211,8 +225,9 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
                     self._closer = weakref.finalize(self, self._client.close)
                 self._base_url = getattr(self._client, "base_url", self._base_url)
                 # the client holds the credentials from here on
-                self._client_options = {k: v for k, v in self._client_options.items()
-                                        if k not in SECRET_KEYS}
+                self._client_options = {
+                    k: v for k, v in self._client_options.items() if k not in SECRET_KEYS
+                }
             return self._client
 
     # -- paths --------------------------------------------------------------------------------
@@ -222,7 +237,7 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
             return [cls._strip_protocol(p) for p in path]  # type: ignore[return-value]
         path = str(path)
         if path.startswith("hexoskin://"):
-            path = path[len("hexoskin://"):]
+            path = path[len("hexoskin://") :]
         head, sep, tail = path.partition("/")
         if "@" in head:  # never keep (nor echo) credentials written into a path
             path = head.rsplit("@", 1)[1] + sep + tail
@@ -288,19 +303,38 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
         src = self._source(kind, ident)
         base = f"{kind}/{ident}"
         modified = src.last_modified
-        out = [{"name": f"{base}/info.json", "size": len(self._info_json(src)),
-                "type": "file", "last_modified": modified}]
+        out = [
+            {
+                "name": f"{base}/info.json",
+                "size": len(self._info_json(src)),
+                "type": "file",
+                "last_modified": modified,
+            }
+        ]
         for r in src.channels:
             dt = r.datatype
             if dt.is_async:
                 for ext in ("hxd", "csv"):
-                    out.append({"name": f"{base}/{dt.stem}.{ext}", "size": None,
-                                "type": "file", "last_modified": modified,
-                                "datatype_id": dt.id})
+                    out.append(
+                        {
+                            "name": f"{base}/{dt.stem}.{ext}",
+                            "size": None,
+                            "type": "file",
+                            "last_modified": modified,
+                            "datatype_id": dt.id,
+                        }
+                    )
             else:
-                out.append({"name": f"{base}/{dt.stem}.wav", "size": WAV_HEADER + 2 * r.count,
-                            "type": "file", "last_modified": modified,
-                            "datatype_id": dt.id, "rate_hz": dt.freq})
+                out.append(
+                    {
+                        "name": f"{base}/{dt.stem}.wav",
+                        "size": WAV_HEADER + 2 * r.count,
+                        "type": "file",
+                        "last_modified": modified,
+                        "datatype_id": dt.id,
+                        "rate_hz": dt.freq,
+                    }
+                )
         return out
 
     def _list_ids(self, resource: str, **filters: Any) -> list[dict[str, Any]]:
@@ -312,21 +346,34 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
             return [{"name": k, "size": 0, "type": "directory"} for k in _KINDS]
         if ident is None:
             objs = self._list_ids(kind)
-            return [{"name": f"{kind}/{o['id']}", "size": 0, "type": "directory",
-                     "last_modified": o.get("last_modified")} for o in objs]
+            return [
+                {
+                    "name": f"{kind}/{o['id']}",
+                    "size": 0,
+                    "type": "directory",
+                    "last_modified": o.get("last_modified"),
+                }
+                for o in objs
+            ]
         if kind == "user" and not rest:
             recs = self._list_ids("record", user=ident)
-            return [{"name": f"user/{ident}/{r['id']}", "size": 0, "type": "directory",
-                     "last_modified": r.get("last_modified"), "record_id": r["id"]}
-                    for r in recs]
+            return [
+                {
+                    "name": f"user/{ident}/{r['id']}",
+                    "size": 0,
+                    "type": "directory",
+                    "last_modified": r.get("last_modified"),
+                    "record_id": r["id"],
+                }
+                for r in recs
+            ]
         rkind, rid, rrest = self._resolve(path)
         if rrest:
             raise NotADirectoryError(f"hexoskin://{path} is a file.")
         entries = self._entries(rkind, rid)  # type: ignore[arg-type]
         if kind == "user":
             prefix = f"user/{ident}/{rid}"
-            entries = [{**e, "name": prefix + "/" + e["name"].rsplit("/", 1)[1]}
-                       for e in entries]
+            entries = [{**e, "name": prefix + "/" + e["name"].rsplit("/", 1)[1]} for e in entries]
         return entries
 
     def ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
@@ -376,8 +423,13 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
         src = self._source_with(rkind, rid, dt)  # type: ignore[arg-type]
         r = self._reader(src, dt)
         size = WAV_HEADER + 2 * r.count if not dt.is_async else None
-        return {"name": path, "size": size, "type": "file",
-                "last_modified": src.last_modified, "datatype_id": dt.id}
+        return {
+            "name": path,
+            "size": size,
+            "type": "file",
+            "last_modified": src.last_modified,
+            "datatype_id": dt.id,
+        }
 
     def invalidate_cache(self, path: str | None = None) -> None:
         """Forget listings and planned sources (all, or those under ``path``)."""
@@ -396,8 +448,14 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
             for key in [k for k in self._sources if k.startswith(f"{kind}/{ident}")]:
                 self._sources.pop(key, None)
 
-    def du(self, path: str, total: bool = True, maxdepth: int | None = None,
-           withdirs: bool = False, **kwargs: Any) -> Any:
+    def du(
+        self,
+        path: str,
+        total: bool = True,
+        maxdepth: int | None = None,
+        withdirs: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         """Space used; event files (size unknown until read) count as 0."""
         found = self.find(path, maxdepth=maxdepth, withdirs=withdirs, detail=True, **kwargs)
         sizes = {name: int(info.get("size") or 0) for name, info in found.items()}
@@ -434,8 +492,13 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
         key = f"{kind}/{ident}/{dt.id}"
         extra = self._sources.get(key)
         if extra is None:
-            extra = open_source(parse_url(f"{kind}/{ident}"), [dt], client=self.client,
-                                method=self.method, meta=src.meta)
+            extra = open_source(
+                parse_url(f"{kind}/{ident}"),
+                [dt],
+                client=self.client,
+                method=self.method,
+                meta=src.meta,
+            )
             self._sources[key] = extra
         return extra
 
@@ -461,8 +524,7 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
             )
         return self._source_with(kind, ident, dt), name, dt
 
-    def _wav_range(self, reader: ChannelReader, header: bytes, start: int, end: int
-                   ) -> bytes:
+    def _wav_range(self, reader: ChannelReader, header: bytes, start: int, end: int) -> bytes:
         size = len(header) + 2 * reader.count
         start, end = max(0, start), min(size, end)
         if end <= start:
@@ -474,7 +536,7 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
             i0, i1 = b0 // 2, -(-b1 // 2)
             raw = reader.read(i0, i1, "raw")
             pcm = _pcm(reader.datatype, raw)
-            out += pcm[b0 - 2 * i0: b1 - 2 * i0]
+            out += pcm[b0 - 2 * i0 : b1 - 2 * i0]
         return out
 
     def _whole(self, src: Source, name: str, dt: Datatype | None) -> bytes:
@@ -489,8 +551,9 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
             return _hxd(ticks, raw)
         return _event_csv(dt, src.start, ticks, raw, src.tick_rate)
 
-    def cat_file(self, path: str, start: int | None = None, end: int | None = None,
-                 **kwargs: Any) -> bytes:
+    def cat_file(
+        self, path: str, start: int | None = None, end: int | None = None, **kwargs: Any
+    ) -> bytes:
         """Bytes of a file (``start``/``end`` as in Python slices; negatives from the end).
 
         For WAV files only the samples in the range are fetched.
@@ -507,18 +570,30 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
         data = self._whole(src, name, dt)
         return data[start:end] if start is not None or end is not None else data
 
-    def _open(self, path: str, mode: str = "rb", block_size: Any = None,
-              autocommit: bool = True, cache_options: Any = None, **kwargs: Any) -> Any:
+    def _open(
+        self,
+        path: str,
+        mode: str = "rb",
+        block_size: Any = None,
+        autocommit: bool = True,
+        cache_options: Any = None,
+        **kwargs: Any,
+    ) -> Any:
         if mode != "rb":
             raise PermissionError("hexoskin:// is read-only.")
         path = self._strip_protocol(path)
         src, name, dt = self._target(path)
         if dt is not None and not dt.is_async:
             r = self._reader(src, dt)
-            return HexoskinFile(self, path, r, WAV_HEADER + 2 * r.count,
-                                block_size=block_size or 2 * 65535,
-                                cache_type=kwargs.get("cache_type", "readahead"),
-                                cache_options=cache_options)
+            return HexoskinFile(
+                self,
+                path,
+                r,
+                WAV_HEADER + 2 * r.count,
+                block_size=block_size or 2 * 65535,
+                cache_type=kwargs.get("cache_type", "readahead"),
+                cache_options=cache_options,
+            )
         from fsspec.implementations.memory import MemoryFile
 
         return MemoryFile(self, path, self._whole(src, name, dt))

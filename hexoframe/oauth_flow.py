@@ -40,8 +40,14 @@ from .transport import RetrySettings, error_detail, make_session
 if TYPE_CHECKING:  # pragma: no cover
     from .client import Client
 
-__all__ = ["AUTHORIZE_PATH", "TokenSet", "authorization_url", "client_from_code",
-           "code_from_redirect", "exchange_code"]
+__all__ = [
+    "AUTHORIZE_PATH",
+    "TokenSet",
+    "authorization_url",
+    "client_from_code",
+    "code_from_redirect",
+    "exchange_code",
+]
 
 logger = logging.getLogger("hexoframe")
 
@@ -64,8 +70,9 @@ class TokenSet:
     scope: str | None = None
 
 
-def _base(base_url: str | None, client_id: str | None,
-          client_secret: str | None = None) -> tuple[str, str, str | None]:
+def _base(
+    base_url: str | None, client_id: str | None, client_secret: str | None = None
+) -> tuple[str, str, str | None]:
     creds = discover(base_url, client_id=client_id, client_secret=client_secret)
     if not creds.client_id:
         raise errors.ConfigurationError(
@@ -75,9 +82,15 @@ def _base(base_url: str | None, client_id: str | None,
     return creds.base_url, creds.client_id, creds.client_secret
 
 
-def authorization_url(base_url: str | None, client_id: str | None, redirect_uri: str, *,
-                      state: str | None = None, scope: str | None = None,
-                      response_type: str = "code") -> tuple[str, str]:
+def authorization_url(
+    base_url: str | None,
+    client_id: str | None,
+    redirect_uri: str,
+    *,
+    state: str | None = None,
+    scope: str | None = None,
+    response_type: str = "code",
+) -> tuple[str, str]:
     """The URL of the service's login page for the authorization-code grant.
 
     Parameters
@@ -124,8 +137,12 @@ def authorization_url(base_url: str | None, client_id: str | None, redirect_uri:
     if response_type not in ("code", "token"):
         raise errors.InvalidQueryError("response_type must be 'code' or 'token'.")
     state = state or secrets.token_urlsafe(16)
-    query = {"response_type": response_type, "client_id": cid, "redirect_uri": redirect_uri,
-             "state": state}
+    query = {
+        "response_type": response_type,
+        "client_id": cid,
+        "redirect_uri": redirect_uri,
+        "state": state,
+    }
     if scope:
         query["scope"] = scope
     return f"{base}{AUTHORIZE_PATH}?{urlencode(query)}", state
@@ -169,9 +186,15 @@ def code_from_redirect(redirected_to: str, expected_state: str | None) -> str:
     return params["code"]
 
 
-def exchange_code(base_url: str | None, code: str, *, client_id: str | None,
-                  client_secret: str | None, redirect_uri: str,
-                  timeout: float | tuple[float, float] = (10.0, 30.0)) -> TokenSet:
+def exchange_code(
+    base_url: str | None,
+    code: str,
+    *,
+    client_id: str | None,
+    client_secret: str | None,
+    redirect_uri: str,
+    timeout: float | tuple[float, float] = (10.0, 30.0),
+) -> TokenSet:
     """Exchange an authorization code for tokens at ``base_url``'s token endpoint.
 
     Parameters
@@ -221,12 +244,14 @@ def exchange_code(base_url: str | None, code: str, *, client_id: str | None,
     logger.debug("POST %s (grant_type=authorization_code)", url)
     try:
         with session:
-            resp = session.post(url, data=data, auth=(cid, secret), allow_redirects=False,
-                                timeout=timeout)
+            resp = session.post(
+                url, data=data, auth=(cid, secret), allow_redirects=False, timeout=timeout
+            )
     except requests.RequestException as exc:
         raise errors.ConnectionFailed(
             f"Could not reach the OAuth2 token endpoint ({type(exc).__name__}).",
-            method="POST", url=url,
+            method="POST",
+            url=url,
         ) from None
     return _tokens(resp, url)
 
@@ -237,13 +262,18 @@ def _tokens(resp: requests.Response, url: str) -> TokenSet:
         raise errors.ResponseError(
             f"HTTP {status}: the token endpoint answered with a redirect; hexoframe never "
             "follows redirects with credentials. Check the service URL.",
-            status=status, method="POST", url=url,
+            status=status,
+            method="POST",
+            url=url,
         )
     if status in (400, 401, 403):
         raise errors.AuthenticationError(
             f"HTTP {status}: the authorization code was refused; codes are single-use and "
             "short-lived, so log in again (check client id/secret and redirect_uri).",
-            status=status, method="POST", url=url, detail=error_detail(resp, 200),
+            status=status,
+            method="POST",
+            url=url,
+            detail=error_detail(resp, 200),
         )
     if status >= 400:
         raise errors.error_for_status(status, "POST", url, error_detail(resp, 200))
@@ -253,16 +283,26 @@ def _tokens(resp: requests.Response, url: str) -> TokenSet:
     except (ValueError, KeyError, TypeError):
         raise errors.ResponseError(
             "The OAuth2 token endpoint answered without an access_token.",
-            status=status, method="POST", url=url,
+            status=status,
+            method="POST",
+            url=url,
         ) from None
     refresh = body.get("refresh_token")
-    return TokenSet(access, str(refresh) if refresh else None, body.get("expires_in"),
-                    body.get("scope"))
+    return TokenSet(
+        access, str(refresh) if refresh else None, body.get("expires_in"), body.get("scope")
+    )
 
 
-def client_from_code(base_url: str | None, code: str, *, client_id: str | None,
-                     client_secret: str | None, redirect_uri: str,
-                     expected_state: str | None = None, **client_kwargs: Any) -> Client:
+def client_from_code(
+    base_url: str | None,
+    code: str,
+    *,
+    client_id: str | None,
+    client_secret: str | None,
+    redirect_uri: str,
+    expected_state: str | None = None,
+    **client_kwargs: Any,
+) -> Client:
     """A :class:`~hexoframe.client.Client` signed in with an authorization code.
 
     Parameters
@@ -297,9 +337,20 @@ def client_from_code(base_url: str | None, code: str, *, client_id: str | None,
 
     if "://" in code:
         code = code_from_redirect(code, expected_state)
-    tokens = exchange_code(base_url, code, client_id=client_id, client_secret=client_secret,
-                           redirect_uri=redirect_uri, timeout=client_kwargs.get("timeout",
-                                                                                (10.0, 30.0)))
+    tokens = exchange_code(
+        base_url,
+        code,
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
+        timeout=client_kwargs.get("timeout", (10.0, 30.0)),
+    )
     base, cid, secret = _base(base_url, client_id, client_secret)
-    return Client(base, token=tokens.access_token, refresh_token=tokens.refresh_token,
-                  client_id=cid, client_secret=secret, **client_kwargs)
+    return Client(
+        base,
+        token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        client_id=cid,
+        client_secret=secret,
+        **client_kwargs,
+    )

@@ -58,8 +58,11 @@ def register() -> bool:
     if ours:
         pd.read_hexoskin = _read_hexoskin
     else:
-        warnings.warn("pd.read_hexoskin is already defined by another package; left as is. "
-                      "Use hexoframe.read_hexoskin.", stacklevel=2)
+        warnings.warn(
+            "pd.read_hexoskin is already defined by another package; left as is. "
+            "Use hexoframe.read_hexoskin.",
+            stacklevel=2,
+        )
     for cls, accessor in ((pd.Series, HexoSeriesAccessor), (pd.DataFrame, HexoFrameAccessor)):
         existing = getattr(cls, "hexo", None)
         if existing is accessor:
@@ -110,7 +113,8 @@ def _storable(attrs: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, (int, float, str, np.integer, np.floating)):
             out[key] = value
         elif isinstance(value, (list, tuple)) and all(
-                isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in value):
+            isinstance(v, (int, float, str)) and not isinstance(v, bool) for v in value
+        ):
             out[key] = list(value)
     return out
 
@@ -120,7 +124,6 @@ def _datatype(attrs: dict[str, Any], name: Any) -> catalog.Datatype:
     if key is None:
         raise InvalidQueryError("No datatype known for this object: set attrs['id'] or name it.")
     return catalog.lookup(key)
-
 
 
 class HexoSeriesAccessor:
@@ -159,8 +162,7 @@ class HexoSeriesAccessor:
     def to_ticks(self, tick_rate: int | None = None) -> pd.Series:
         """Datetime values to HexoTimestamp integers (floored)."""
         rate = _tick_rate(self._obj, tick_rate)
-        return pd.Series(_dt_to_ticks(self._obj, rate), index=self._obj.index,
-                         name=self._obj.name)
+        return pd.Series(_dt_to_ticks(self._obj, rate), index=self._obj.index, name=self._obj.name)
 
     def index_ticks(self, tick_rate: int | None = None) -> np.ndarray:
         """The DatetimeIndex as HexoTimestamp integers."""
@@ -186,8 +188,11 @@ class HexoSeriesAccessor:
         src = self._obj.attrs.get("hexoskin_units", "api")
         vals = convert(dt, self._obj.to_numpy(), source=src, units=units)
         out = pd.Series(vals, index=self._obj.index, name=self._obj.name)
-        out.attrs = {**self._obj.attrs, **cf.variable_attrs(dt, units),
-                     "unit": assemble.unit_of(dt, units)}
+        out.attrs = {
+            **self._obj.attrs,
+            **cf.variable_attrs(dt, units),
+            "unit": assemble.unit_of(dt, units),
+        }
         return out
 
     def to_physical(self) -> pd.Series:
@@ -201,8 +206,13 @@ class HexoSeriesAccessor:
     def info(self) -> dict[str, Any]:
         """Datatype id, name, rate and unit."""
         dt = self.datatype
-        return {"id": dt.id, "name": dt.name, "rate": dt.freq, "unit": self.unit,
-                "units": self._obj.attrs.get("hexoskin_units", "api")}
+        return {
+            "id": dt.id,
+            "name": dt.name,
+            "rate": dt.freq,
+            "unit": self.unit,
+            "units": self._obj.attrs.get("hexoskin_units", "api"),
+        }
 
     def to_xarray(self) -> Any:
         """A DataArray with the flat CF attributes (pandas' own ``to_xarray()`` drops
@@ -219,9 +229,13 @@ class HexoSeriesAccessor:
         import xarray as xr
 
         index = _naive_utc(self._obj.index)
-        da = xr.DataArray(self._obj.to_numpy(), dims=(index.name or "time",),
-                          coords={index.name or "time": index}, name=self._obj.name,
-                          attrs=_storable(self._obj.attrs))
+        da = xr.DataArray(
+            self._obj.to_numpy(),
+            dims=(index.name or "time",),
+            coords={index.name or "time": index},
+            name=self._obj.name,
+            attrs=_storable(self._obj.attrs),
+        )
         da[index.name or "time"].attrs.update(cf.TIME_ATTRS)
         return da
 
@@ -315,8 +329,11 @@ class HexoFrameAccessor:
                 continue
             src = cols.get(str(name), {}).get("units", src_default)
             out[name] = convert(dt, self._obj[name].to_numpy(), source=src, units=units)
-            new_cols[str(name)] = {**cols.get(str(name), {}), "units": units,
-                                   "unit": assemble.unit_of(dt, units)}
+            new_cols[str(name)] = {
+                **cols.get(str(name), {}),
+                "units": units,
+                "unit": assemble.unit_of(dt, units),
+            }
         out.attrs = {**self._obj.attrs, "hexoskin": {**meta, "units": units, "columns": new_cols}}
         return out
 
@@ -329,15 +346,19 @@ class HexoFrameAccessor:
         /``end``) to tz-aware UTC datetimes."""
         rate = _tick_rate(self._obj, tick_rate)
         if columns is None:
-            columns = [c for c in self._obj.columns
-                       if str(c) in ("ts", "timestamp", "start", "end", "device_start")
-                       and pd.api.types.is_integer_dtype(self._obj[c])]
+            columns = [
+                c
+                for c in self._obj.columns
+                if str(c) in ("ts", "timestamp", "start", "end", "device_start")
+                and pd.api.types.is_integer_dtype(self._obj[c])
+            ]
         elif isinstance(columns, str):
             columns = [columns]
         out = self._obj.copy()
         for col in columns:
-            out[col] = pd.Series(_ticks_to_dt(self._obj[col].to_numpy(), rate),
-                                 index=out.index).dt.tz_localize("UTC")
+            out[col] = pd.Series(
+                _ticks_to_dt(self._obj[col].to_numpy(), rate), index=out.index
+            ).dt.tz_localize("UTC")
         return out
 
     def to_edf(self, path: Any, **kwargs: Any) -> Any:
@@ -387,9 +408,12 @@ class HexoFrameAccessor:
         frame = self._obj.copy()
         frame.attrs = {}
         if isinstance(frame.index, pd.MultiIndex):
-            levels = [_naive_utc(frame.index.get_level_values(k))
-                      if isinstance(frame.index.get_level_values(k), pd.DatetimeIndex)
-                      else frame.index.get_level_values(k) for k in range(frame.index.nlevels)]
+            levels = [
+                _naive_utc(frame.index.get_level_values(k))
+                if isinstance(frame.index.get_level_values(k), pd.DatetimeIndex)
+                else frame.index.get_level_values(k)
+                for k in range(frame.index.nlevels)
+            ]
             frame.index = pd.MultiIndex.from_arrays(levels, names=frame.index.names)
         else:
             frame.index = _naive_utc(frame.index)
@@ -400,13 +424,16 @@ class HexoFrameAccessor:
                 dt = catalog.lookup(col.get("id") or str(name))
             except InvalidQueryError:
                 continue
-            ds[name].attrs = _storable({**cf.variable_attrs(dt, col.get("units") or meta.get(
-                "units", "api")), "user": meta.get("user")})
+            ds[name].attrs = _storable(
+                {
+                    **cf.variable_attrs(dt, col.get("units") or meta.get("units", "api")),
+                    "user": meta.get("user"),
+                }
+            )
         for coord in ds.coords:
             if np.issubdtype(ds[coord].dtype, np.datetime64):
                 ds[coord].attrs.update(cf.TIME_ATTRS)
-        ds.attrs = _storable(cf.dataset_attrs(**{k: v for k, v in meta.items()
-                                                 if k != "columns"}))
+        ds.attrs = _storable(cf.dataset_attrs(**{k: v for k, v in meta.items() if k != "columns"}))
         return ds
 
     def plot(self, **kwargs: Any) -> Any:

@@ -85,10 +85,11 @@ def _panels(obj: Any) -> list[tuple[str, Any, np.ndarray, str | None]]:
         unit = obj.attrs.get("hexoskin_unit") or obj.attrs.get("units") or obj.attrs.get("unit")
         return [(str(obj.name), obj[dim].values, np.asarray(obj.values), unit)]
     if isinstance(obj, xr.Dataset):
-        return [p for name in obj.data_vars for p in _panels(obj[name])
-                if obj[name].ndim == 1]
-    raise InvalidQueryError(f"Cannot plot a {type(obj).__name__}: give a pandas Series or "
-                            "DataFrame or an xarray DataArray or Dataset.")
+        return [p for name in obj.data_vars for p in _panels(obj[name]) if obj[name].ndim == 1]
+    raise InvalidQueryError(
+        f"Cannot plot a {type(obj).__name__}: give a pandas Series or "
+        "DataFrame or an xarray DataArray or Dataset."
+    )
 
 
 def plot(obj: Any, *, ax: Any = None, **kwargs: Any) -> Any:
@@ -113,8 +114,9 @@ def plot(obj: Any, *, ax: Any = None, **kwargs: Any) -> Any:
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, axes = plt.subplots(len(panels), 1, sharex=True, squeeze=False,
-                               figsize=(10, 2.2 * len(panels) + 0.6))
+        _, axes = plt.subplots(
+            len(panels), 1, sharex=True, squeeze=False, figsize=(10, 2.2 * len(panels) + 0.6)
+        )
         axes = axes[:, 0]
     else:
         axes = np.atleast_1d(np.asarray(ax, dtype=object))
@@ -190,18 +192,36 @@ def plot_record(
     from .timestamps import ticks_to_timestamp, to_ticks
 
     client = client if client is not None else Client()
-    where = {"record": record, "range": range, "start": start, "end": end, "user": user,
-             "client": client, "progress": False}
-    vitals = read_hexoskin(datatypes=["heart_rate", "heart_rate_quality", "breathing_rate",
-                                      "breathing_rate_quality", "activity"], **where)
+    where = {
+        "record": record,
+        "range": range,
+        "start": start,
+        "end": end,
+        "user": user,
+        "client": client,
+        "progress": False,
+    }
+    vitals = read_hexoskin(
+        datatypes=[
+            "heart_rate",
+            "heart_rate_quality",
+            "breathing_rate",
+            "breathing_rate_quality",
+            "activity",
+        ],
+        **where,
+    )
     vitals = mask_quality(vitals)
     meta = vitals.attrs["hexoskin"]
     rate = int(meta.get("tick_rate") or 256)
     t0 = int(to_ticks(ecg_start, rate)) if ecg_start is not None else int(meta["start"])
     t1 = min(t0 + int(round(ecg_seconds * rate)), int(meta["end"]))
     strip = {**where, "start": ticks_to_timestamp(t0, rate), "end": ticks_to_timestamp(t1, rate)}
-    ecg = cast(pd.DataFrame, read_hexoskin(datatypes=["ecg_i"], **strip)
-               ).hexo.to_physical()["ecg_i"].dropna()
+    ecg = (
+        cast(pd.DataFrame, read_hexoskin(datatypes=["ecg_i"], **strip))
+        .hexo.to_physical()["ecg_i"]
+        .dropna()
+    )
     beats = read_hexoskin(datatypes=["rr_interval"], **strip)["rr_interval"].dropna().index
 
     fig = Figure(figsize=(11, 8), layout="constrained")
@@ -209,8 +229,9 @@ def plot_record(
     ax_ecg.plot(ecg.index, ecg.to_numpy(), lw=0.8, color="tab:red")
     if len(ecg) and len(beats):
         pos = np.clip(ecg.index.searchsorted(beats), 0, len(ecg) - 1)
-        ax_ecg.plot(beats, ecg.to_numpy()[pos], "v", color="black", ms=5,
-                    label="beats (rr_interval events)")
+        ax_ecg.plot(
+            beats, ecg.to_numpy()[pos], "v", color="black", ms=5, label="beats (rr_interval events)"
+        )
         ax_ecg.legend(loc="upper right", fontsize="small")
     ax_ecg.set_ylabel(label_of("ecg_i", "mV"))
     ax_ecg.set_title(f"ECG strip, {ecg_seconds:g} s")
@@ -226,10 +247,16 @@ def plot_record(
     ax_act.set_ylabel(label_of("activity"))
     ax_act.set_xlabel(_TIME_LABEL)
     ax_act.sharex(ax_hr)
-    what = f"record {record}" if record is not None else (
-        f"range {range}" if range is not None else "span")
-    fig.suptitle(f"Hexoskin {what}: {vitals.index[0]:%Y-%m-%d %H:%M} to "
-                 f"{vitals.index[-1]:%H:%M} UTC" if len(vitals) else f"Hexoskin {what}")
+    what = (
+        f"record {record}"
+        if record is not None
+        else (f"range {range}" if range is not None else "span")
+    )
+    fig.suptitle(
+        f"Hexoskin {what}: {vitals.index[0]:%Y-%m-%d %H:%M} to {vitals.index[-1]:%H:%M} UTC"
+        if len(vitals)
+        else f"Hexoskin {what}"
+    )
     if path is not None:
         save_png(fig, path)
     return fig

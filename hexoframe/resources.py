@@ -52,10 +52,14 @@ _TICK_NAMES = frozenset({"start", "end", "timestamp", "device_start", "last_upda
 
 #: Integer fields of the real schema that hold HexoTimestamps (its help texts do not say).
 _TICK_FIELDS: dict[str, tuple[str, ...]] = {
-    "activityattributevalue": ("start",), "annotation": ("start",),
-    "data": ("start", "end", "timestamp"), "datafile": ("start", "end", "timestamp"),
-    "distribution": ("start", "end"), "range": ("start", "end"),
-    "record": ("start", "end", "device_start"), "report": ("start", "end"),
+    "activityattributevalue": ("start",),
+    "annotation": ("start",),
+    "data": ("start", "end", "timestamp"),
+    "datafile": ("start", "end", "timestamp"),
+    "distribution": ("start", "end"),
+    "range": ("start", "end"),
+    "record": ("start", "end", "device_start"),
+    "report": ("start", "end"),
 }
 
 
@@ -105,8 +109,11 @@ def _count_param(key: str, value: Any) -> str:
     """``limit``/``offset``: a whole number >= 0 (an int or a string of digits)."""
     if isinstance(value, str) and value.strip().isdigit():
         return str(int(value))
-    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) \
-            and value >= 0:
+    if (
+        isinstance(value, (int, np.integer))
+        and not isinstance(value, (bool, np.bool_))
+        and value >= 0
+    ):
         return str(int(value))
     raise errors.InvalidQueryError(
         f"{key}={value!r} is not a count: pass a whole number >= 0 (e.g. {key}=20)."
@@ -116,8 +123,11 @@ def _count_param(key: str, value: Any) -> str:
 def _order_list(value: Any) -> list[str]:
     """``order_by``: a field name, ``-field`` for descending, or a list of them."""
     items = [value] if isinstance(value, str) else value
-    if isinstance(items, (list, tuple)) and items and all(
-            isinstance(v, str) and v.strip("-") for v in items):
+    if (
+        isinstance(items, (list, tuple))
+        and items
+        and all(isinstance(v, str) and v.strip("-") for v in items)
+    ):
         return list(items)
     raise errors.InvalidQueryError(
         f"order_by={value!r} is not an ordering: pass a field name, '-name' for descending, "
@@ -228,8 +238,9 @@ def encode_filters(
     return params
 
 
-def _check_filter(resource: str, filtering: Mapping[str, Any], field: str, op: str,
-                  key: str) -> None:
+def _check_filter(
+    resource: str, filtering: Mapping[str, Any], field: str, op: str, key: str
+) -> None:
     if field not in filtering:
         names = ", ".join(sorted(filtering)) or "none"
         raise errors.InvalidQueryError(
@@ -351,12 +362,14 @@ class Resource:
         )
 
     def _params(self, filters: Mapping[str, Any], validate: bool) -> dict[str, str]:
-        return encode_filters(self.schema, filters, self.client.tick_rate,
-                              validate=validate, resource=self.name)
+        return encode_filters(
+            self.schema, filters, self.client.tick_rate, validate=validate, resource=self.name
+        )
 
     # -- reading ------------------------------------------------------------------------------
-    def iter_pages(self, *, page_size: int = MAX_PAGE, validate: bool = True,
-                   **filters: Any) -> Iterator[tuple[list[dict], dict, float | None]]:
+    def iter_pages(
+        self, *, page_size: int = MAX_PAGE, validate: bool = True, **filters: Any
+    ) -> Iterator[tuple[list[dict], dict, float | None]]:
         """Yield ``(objects, meta, cached_at)`` for each page, following ``meta.next``."""
         self._require("GET", "list", self.path)
         params = self._params(filters, validate)
@@ -370,7 +383,9 @@ class Resource:
             if not isinstance(body, dict) or not isinstance(body.get("objects"), list):
                 raise errors.ResponseError(
                     f"{self.name} list answer has no 'objects' list.",
-                    status=resp.status_code, method="GET", url=self.client._safe(resp.url),
+                    status=resp.status_code,
+                    method="GET",
+                    url=self.client._safe(resp.url),
                 )
             meta = body.get("meta") or {}
             yield body["objects"], meta, cache_time(resp.headers)
@@ -380,13 +395,15 @@ class Resource:
             if nxt in seen:
                 raise errors.ResponseError(
                     f"{self.name} pagination loops: meta.next repeats.",
-                    method="GET", url=self.client._safe(resp.url),
+                    method="GET",
+                    url=self.client._safe(resp.url),
                 )
             seen.add(nxt)
             path, query = nxt, None
 
-    def list_raw(self, *, page_size: int = MAX_PAGE, validate: bool = True,
-                 **filters: Any) -> ApiList:
+    def list_raw(
+        self, *, page_size: int = MAX_PAGE, validate: bool = True, **filters: Any
+    ) -> ApiList:
         """Every object matching *filters*, as dicts (all pages fetched).
 
         Parameters
@@ -410,8 +427,9 @@ class Resource:
         """
         out = ApiList()
         total: int | None = None
-        for objects, meta, cached in self.iter_pages(page_size=page_size, validate=validate,
-                                                     **filters):
+        for objects, meta, cached in self.iter_pages(
+            page_size=page_size, validate=validate, **filters
+        ):
             out.extend(objects)
             if meta.get("total_count") is not None:
                 total = int(meta["total_count"])
@@ -423,12 +441,14 @@ class Resource:
                 f"{self.name} list: the service announced total_count={total} but its pages "
                 f"held {len(out)} objects (data changed while paging, or pages were lost); "
                 "retry.",
-                method="GET", url=self.client.api_root + self.path,
+                method="GET",
+                url=self.client.api_root + self.path,
             )
         return out
 
-    def list(self, *, page_size: int = MAX_PAGE, validate: bool = True,
-             **filters: Any) -> pd.DataFrame:
+    def list(
+        self, *, page_size: int = MAX_PAGE, validate: bool = True, **filters: Any
+    ) -> pd.DataFrame:
         """Every object matching *filters* as a DataFrame (see :mod:`hexoframe.tables`).
 
         Examples
@@ -444,8 +464,9 @@ class Resource:
         from .tables import objects_to_frame
 
         objects = self.list_raw(page_size=page_size, validate=validate, **filters)
-        frame = objects_to_frame(objects, self.schema, tick_rate=self.client.tick_rate,
-                                 resource=self.name)
+        frame = objects_to_frame(
+            objects, self.schema, tick_rate=self.client.tick_rate, resource=self.name
+        )
         frame.attrs["hexoskin_resource"] = self.name
         frame.attrs["hexoskin_cached_at"] = objects.cached_at
         return frame
@@ -460,11 +481,15 @@ class Resource:
         """
         path = self.detail_path(ident)
         self._require("GET", "detail", path)
-        body, resp = self.client._request_json("GET", path,
-                                               params=self._params(params, False) or None)
+        body, resp = self.client._request_json(
+            "GET", path, params=self._params(params, False) or None
+        )
         if not isinstance(body, dict):
-            raise errors.ResponseError(f"{self.name} detail answer is not an object.",
-                                       method="GET", url=self.client._safe(resp.url))
+            raise errors.ResponseError(
+                f"{self.name} detail answer is not an object.",
+                method="GET",
+                url=self.client._safe(resp.url),
+            )
         obj = ApiObject(body)
         obj.cached_at = cache_time(resp.headers)
         return obj
@@ -511,15 +536,19 @@ class Resource:
             raise errors.ResponseError(
                 f"{self.name} was created (HTTP {resp.status_code}) but the answer names no "
                 "id (no Location header, no id in the body).",
-                status=resp.status_code, method="POST", url=self.client._safe(resp.url),
+                status=resp.status_code,
+                method="POST",
+                url=self.client._safe(resp.url),
             )
         obj.setdefault("id", ident)
-        obj.setdefault("resource_uri", urlsplit(location).path if location
-                       else f"/api/v1/{self.name}/{ident}/")
+        obj.setdefault(
+            "resource_uri", urlsplit(location).path if location else f"/api/v1/{self.name}/{ident}/"
+        )
         return obj
 
-    def update(self, ident: int | str, data: Mapping[str, Any], *,
-               partial: bool = True) -> ApiObject | None:
+    def update(
+        self, ident: int | str, data: Mapping[str, Any], *, partial: bool = True
+    ) -> ApiObject | None:
         """Change an object: PATCH (``partial=True``, only the given fields) or PUT.
 
         Returns the updated object when the service sends it back, else ``None``.

@@ -164,6 +164,12 @@ def open_source(
         user = url.id
     if user is None and plan.channels:
         user = ref_id(plan.channels[0].user)
-    return Source(url=url, start=int(s), end=int(e), user=user, meta=meta,
-                  channels=readers, tick_rate=tick_rate)
-
+    return Source(
+        url=url,
+        start=int(s),
+        end=int(e),
+        user=user,
+        meta=meta,
+        channels=readers,
+        tick_rate=tick_rate,
+    )

@@ -105,8 +105,7 @@ def _is_point_column(name: str, spec: Mapping[str, Any] | None, values: pd.Serie
         return False
     present = [v for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
     return all(
-        isinstance(v, (list, tuple)) and len(v) == 2
-        and all(isinstance(x, (int, float)) for x in v)
+        isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) for x in v)
         for v in present
     ) and (bool(present) or name == "position")
 
@@ -121,8 +120,9 @@ def _split_point(name: str, values: pd.Series) -> dict[str, pd.Series]:
     }
 
 
-def _convert_column(name: str, values: pd.Series, spec: Mapping[str, Any] | None,
-                    tick_rate: int) -> dict[str, Any]:
+def _convert_column(
+    name: str, values: pd.Series, spec: Mapping[str, Any] | None, tick_rate: int
+) -> dict[str, Any]:
     kind = (spec or {}).get("type")
     if _is_point_column(name, spec, values):
         return _split_point(name, values)
@@ -131,7 +131,8 @@ def _convert_column(name: str, values: pd.Series, spec: Mapping[str, Any] | None
     if name == "resource_uri":
         return {name: values}
     if is_tick_field(spec, name) and all(
-        v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, bool))
+        v is None
+        or (isinstance(v, (int, np.integer)) and not isinstance(v, bool))
         or (isinstance(v, float) and np.isnan(v))
         for v in values
     ):
@@ -143,8 +144,10 @@ def _convert_column(name: str, values: pd.Series, spec: Mapping[str, Any] | None
             return {name: iso_to_utc(values)}
         except (ValueError, TypeError):
             return {name: values}
-    if kind == "related" or _looks(values, _URI) or (
-        kind is None and values.map(lambda v: isinstance(v, Mapping)).any()
+    if (
+        kind == "related"
+        or _looks(values, _URI)
+        or (kind is None and values.map(lambda v: isinstance(v, Mapping)).any())
     ):
         if (spec or {}).get("related_type") == "to_many" or values.map(
             lambda v: isinstance(v, list)
@@ -165,8 +168,10 @@ def _settle(col: pd.Series) -> pd.Series:
         return col.astype("boolean" if nulls else bool)
     if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in present):
         return col.astype("Int64" if nulls else np.int64)
-    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-           for v in present):
+    if all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        for v in present
+    ):
         return pd.to_numeric(col.astype(object).where(col.notna(), np.nan)).astype(np.float64)
     if any(isinstance(v, (dict, list, tuple)) for v in present):
         return col
@@ -269,10 +274,37 @@ def _finish(rows: list[dict[str, Any]], columns: list[str], tick_rate: int) -> p
     return frame
 
 
-_METRIC_COLUMNS = ["metric_id", "name", "title", "unit", "value", "zone", "start", "end",
-                   "user", "record_id", "range_id", "zones"]
-_HISTO_COLUMNS = ["metric_id", "name", "title", "bin", "bin_start", "bin_end", "bin_center",
-                  "count", "x_unit", "y_unit", "start", "end", "user", "record_id", "range_id"]
+_METRIC_COLUMNS = [
+    "metric_id",
+    "name",
+    "title",
+    "unit",
+    "value",
+    "zone",
+    "start",
+    "end",
+    "user",
+    "record_id",
+    "range_id",
+    "zones",
+]
+_HISTO_COLUMNS = [
+    "metric_id",
+    "name",
+    "title",
+    "bin",
+    "bin_start",
+    "bin_end",
+    "bin_center",
+    "count",
+    "x_unit",
+    "y_unit",
+    "start",
+    "end",
+    "user",
+    "record_id",
+    "range_id",
+]
 
 
 def report_metrics_frame(report: Any, *, tick_rate: int = TICKS_PER_SECOND) -> pd.DataFrame:
@@ -296,13 +328,13 @@ def report_metrics_frame(report: Any, *, tick_rate: int = TICKS_PER_SECOND) -> p
         if "data1" in m or "data2" in m:
             continue
         row = _context(m)
-        row.update(unit=m.get("unit"), value=m.get("value"), zone=m.get("zone"),
-                   zones=m.get("zones"))
+        row.update(
+            unit=m.get("unit"), value=m.get("value"), zone=m.get("zone"), zones=m.get("zones")
+        )
         rows.append(row)
     frame = _finish(rows, _METRIC_COLUMNS, tick_rate)
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(np.float64)
-    frame["zone"] = pd.array([None if pd.isna(z) else int(z) for z in frame["zone"]],
-                             dtype="Int64")
+    frame["zone"] = pd.array([None if pd.isna(z) else int(z) for z in frame["zone"]], dtype="Int64")
     return frame
 
 

@@ -100,11 +100,11 @@ class TimeAxisTransform(CoordinateTransform):
         return {self.dim: (ns - self.start_ns) / self.step_ns}
 
     def equals(self, other: CoordinateTransform, **kwargs: Any) -> bool:
-        return (
-            isinstance(other, TimeAxisTransform)
-            and (self.start_ns, self.step_ns, self.size)
-            == (other.start_ns, other.step_ns, other.size)
-        )
+        return isinstance(other, TimeAxisTransform) and (
+            self.start_ns,
+            self.step_ns,
+            self.size,
+        ) == (other.start_ns, other.step_ns, other.size)
 
     def slice(self, sl: slice) -> TimeAxisTransform:
         """The transform of ``positions[sl]``."""
@@ -120,9 +120,7 @@ class TimeAxisTransform(CoordinateTransform):
 
     def __repr__(self) -> str:
         first = np.datetime64(self.start_ns, "ns")
-        return (
-            f"TimeAxisTransform(start={first}, step={self.step_ns} ns, size={self.size})"
-        )
+        return f"TimeAxisTransform(start={first}, step={self.step_ns} ns, size={self.size})"
 
 
 def _to_ns(value: Any) -> Any:
@@ -200,8 +198,9 @@ class TimeAxisIndex(CoordinateTransformIndex):
         new_dim = idx.dims[0] if isinstance(idx, Variable) else self.dim
         return PandasIndex(pd.Index(values, name=self.transform.coord_name), new_dim)
 
-    def _locate(self, ns: np.ndarray, method: str | None, tolerance: Any
-                ) -> tuple[np.ndarray, np.ndarray]:
+    def _locate(
+        self, ns: np.ndarray, method: str | None, tolerance: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``(positions, unmatched)`` of int64 ns labels, by ``method`` as pandas'
         ``get_indexer`` (``"ffill"``/``"pad"``: the last time at or before; ``"bfill"``/
         ``"backfill"``: the first at or after; ``"nearest"``), from the grid alone."""
@@ -222,8 +221,10 @@ class TimeAxisIndex(CoordinateTransformIndex):
             pos = np.maximum(-np.floor_divide(-offset, t.step_ns), 0)
             bad = pos > last
         else:
-            raise ValueError(f"method={method!r} is not supported; use None, 'nearest', "
-                             "'ffill'/'pad' or 'bfill'/'backfill'.")
+            raise ValueError(
+                f"method={method!r} is not supported; use None, 'nearest', "
+                "'ffill'/'pad' or 'bfill'/'backfill'."
+            )
         if t.size == 0:
             bad = np.ones(pos.shape, dtype=bool)
         if tolerance is not None and method is not None:
@@ -237,12 +238,15 @@ class TimeAxisIndex(CoordinateTransformIndex):
         if np.any(bad):
             first = np.asarray(labels).ravel()[np.flatnonzero(np.ravel(bad))[0]]
             how = "" if method is None else f" with method={method!r}"
-            raise KeyError(f"{first!r} is not a time of {self.dim!r}{how}; use "
-                           "method='nearest', 'ffill' or 'bfill', or a slice.")
+            raise KeyError(
+                f"{first!r} is not a time of {self.dim!r}{how}; use "
+                "method='nearest', 'ffill' or 'bfill', or a slice."
+            )
         return pos
 
-    def positions(self, labels: Any, method: str | None = None, tolerance: Any = None
-                  ) -> np.ndarray:
+    def positions(
+        self, labels: Any, method: str | None = None, tolerance: Any = None
+    ) -> np.ndarray:
         """Positions of ``labels``, -1 where none matches (pandas' ``get_indexer``).
 
         Examples
@@ -255,8 +259,9 @@ class TimeAxisIndex(CoordinateTransformIndex):
         pos, bad = self._locate(ns, method, tolerance)
         return np.where(bad, -1, pos).astype(np.int64)
 
-    def sel(self, labels: dict[Any, Any], method: str | None = None, tolerance: Any = None
-            ) -> IndexSelResult:
+    def sel(
+        self, labels: dict[Any, Any], method: str | None = None, tolerance: Any = None
+    ) -> IndexSelResult:
         t = self.transform
         label = labels[t.coord_name]
         if isinstance(label, slice):
@@ -303,21 +308,24 @@ class TimeAxisIndex(CoordinateTransformIndex):
             if lo is not None and hi is not None:
                 start = a.start + (lo - a0) // a.ns_per_tick
                 size = (hi - lo) // a.step_ns
-                return type(self)(TimeAxisTransform(start, a.step, size, a.coord_name, a.dim,
-                                                    a.tick_rate))
+                return type(self)(
+                    TimeAxisTransform(start, a.step, size, a.coord_name, a.dim, a.tick_rate)
+                )
         other_pd = other._as_pandas() if isinstance(other, TimeAxisIndex) else other
         return self._as_pandas().join(other_pd, how=how)
 
-    def reindex_like(self, other: Index, method: Any = None, tolerance: Any = None
-                     ) -> dict[Hashable, Any]:
+    def reindex_like(
+        self, other: Index, method: Any = None, tolerance: Any = None
+    ) -> dict[Hashable, Any]:
         if self._same_grid(other) and method is None:
             a, b = self.transform, other.transform  # type: ignore[attr-defined]
             offset = (b.start_ns - a.start_ns) // a.step_ns
             pos = np.arange(b.size, dtype=np.int64) + offset
             pos[(pos < 0) | (pos >= a.size)] = -1
             return {self.dim: pos}
-        labels = (other.to_pandas_index() if isinstance(other, (TimeAxisIndex, PandasIndex))
-                  else None)
+        labels = (
+            other.to_pandas_index() if isinstance(other, (TimeAxisIndex, PandasIndex)) else None
+        )
         if labels is None:
             other_pd = other._as_pandas() if isinstance(other, TimeAxisIndex) else other
             return self._as_pandas().reindex_like(other_pd, method, tolerance)

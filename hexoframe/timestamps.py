@@ -216,14 +216,16 @@ def _scalar_to_ticks(value: Any, step: int) -> int:
 
 def _array_to_ticks(value: Any, step: int) -> np.ndarray:
     """Containers: the scalar rule, vectorised where the dtype says what every value is."""
-    if isinstance(value, (pd.Series, pd.Index)) and isinstance(
-        value.dtype, pd.DatetimeTZDtype
-    ):
-        value = value.tz_convert("UTC").tz_localize(None) if isinstance(value, pd.Index) \
+    if isinstance(value, (pd.Series, pd.Index)) and isinstance(value.dtype, pd.DatetimeTZDtype):
+        value = (
+            value.tz_convert("UTC").tz_localize(None)
+            if isinstance(value, pd.Index)
             else value.dt.tz_convert("UTC").dt.tz_localize(None)
+        )
     if isinstance(value, (list, tuple)):  # element by element: numpy would mix the kinds
-        return np.fromiter((_scalar_to_ticks(v, step) for v in value), dtype=np.int64,
-                           count=len(value))
+        return np.fromiter(
+            (_scalar_to_ticks(v, step) for v in value), dtype=np.int64, count=len(value)
+        )
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as exc:
@@ -252,14 +254,15 @@ def _array_to_ticks(value: Any, step: int) -> np.ndarray:
             ns = arr.astype("datetime64[ns]", casting="same_kind")
         except (ValueError, OverflowError):
             raise _out_of_range(arr) from None
-        if (arr.astype("datetime64[s]").astype(np.int64)
-                != ns.astype("datetime64[s]").astype(np.int64)).any():
+        if (
+            arr.astype("datetime64[s]").astype(np.int64)
+            != ns.astype("datetime64[s]").astype(np.int64)
+        ).any():
             raise _out_of_range(arr)
         return np.floor_divide(ns.view(np.int64), np.int64(step))
     if kind == "b":
         raise InvalidQueryError("Booleans are not times.")
-    return np.fromiter((_scalar_to_ticks(v, step) for v in arr), dtype=np.int64,
-                       count=arr.size)
+    return np.fromiter((_scalar_to_ticks(v, step) for v in arr), dtype=np.int64, count=arr.size)
 
 
 def to_ticks(value: Any, tick_rate: int = TICKS_PER_SECOND) -> Any:

@@ -59,8 +59,18 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 _SECRET_PARAMS = frozenset(
-    {"api_key", "apikey", "access_token", "token", "refresh_token", "password", "signature",
-     "client_secret", "key", "secret"}
+    {
+        "api_key",
+        "apikey",
+        "access_token",
+        "token",
+        "refresh_token",
+        "password",
+        "signature",
+        "client_secret",
+        "key",
+        "secret",
+    }
 )
 
 
@@ -102,8 +112,13 @@ class RetrySettings:
 class HexoRetry(Retry):
     """urllib3 ``Retry`` with a bounded total retry time and 429 retried on any method."""
 
-    def __init__(self, *args: Any, max_time: float | None = None,
-                 deadline: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        max_time: float | None = None,
+        deadline: float | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.max_time = max_time
         self.deadline = deadline
@@ -118,9 +133,15 @@ class HexoRetry(Retry):
             return True  # the service did not process it: safe even for POST
         return super().is_retry(method, status_code, has_retry_after)
 
-    def increment(self, method: str | None = None, url: str | None = None,
-                  response: Any = None, error: Exception | None = None,
-                  _pool: Any = None, _stacktrace: Any = None) -> HexoRetry:
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> HexoRetry:
         new = super().increment(method, url, response, error, _pool, _stacktrace)
         if self.max_time is None:
             return new
@@ -135,8 +156,13 @@ class HexoRetry(Retry):
         if now + wait > deadline:
             reason = error or _Urllib3ResponseError("retry time budget exhausted")
             raise MaxRetryError(_pool, url or "", reason)
-        logger.debug("retrying %s %s in %.3f s (%s)", method, redact_url(url or ""), wait,
-                     error or getattr(response, "status", ""))
+        logger.debug(
+            "retrying %s %s in %.3f s (%s)",
+            method,
+            redact_url(url or ""),
+            wait,
+            error or getattr(response, "status", ""),
+        )
         return new
 
 
@@ -176,15 +202,22 @@ class _SafeAdapter(HTTPAdapter):
         self._timeout = timeout
         super().__init__(**kwargs)
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False,
-             timeout: Any = None, verify: Any = True, cert: Any = None,
-             proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         if timeout is None:
             timeout = self._timeout
         if verify is False:  # a CA bundle path is fine; switching verification off is not
             verify = True
-        return super().send(request, stream=stream, timeout=timeout, verify=verify,
-                            cert=cert, proxies=proxies)
+        return super().send(
+            request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         state: dict[str, Any] = super().__getstate__()  # type: ignore[misc]
@@ -212,8 +245,13 @@ def _origin(url: str) -> tuple[str, str, int] | None:
         port = parts.port or _DEFAULT_PORTS.get(scheme)
     except ValueError:
         return None
-    if not parts.hostname or port is None or parts.username is not None \
-            or parts.password is not None or "\\" in url:
+    if (
+        not parts.hostname
+        or port is None
+        or parts.username is not None
+        or parts.password is not None
+        or "\\" in url
+    ):
         return None
     return scheme, parts.hostname.lower(), port
 
@@ -238,8 +276,9 @@ def check_same_origin(base_url: str, url: str) -> None:
         )
 
 
-def send_following(session: requests.Session, method: str, url: str,
-                   **kwargs: Any) -> requests.Response:
+def send_following(
+    session: requests.Session, method: str, url: str, **kwargs: Any
+) -> requests.Response:
     """Send with *session* and follow same-host redirects only (the module's policy).
 
     Each hop is a new request through the session, so its ``auth`` is applied afresh.
@@ -257,17 +296,26 @@ def send_following(session: requests.Session, method: str, url: str,
         target = urljoin(url, location.strip())
         resp.close()
         check_same_origin(url, target)
-        logger.debug("%s %s -> %s, following to %s", method, redact_url(url),
-                     resp.status_code, redact_url(target))
-        if resp.status_code == 303 and method != "HEAD" or (
-                resp.status_code in (301, 302) and method == "POST"):
+        logger.debug(
+            "%s %s -> %s, following to %s",
+            method,
+            redact_url(url),
+            resp.status_code,
+            redact_url(target),
+        )
+        if (
+            resp.status_code == 303
+            and method != "HEAD"
+            or (resp.status_code in (301, 302) and method == "POST")
+        ):
             method = "GET"
             kwargs = {**kwargs, "json": None, "data": None}
         kwargs["params"] = None  # the Location carries its own query
         url = target
     raise errors.ResponseError(
         f"More than {MAX_REDIRECTS} redirects; the service is misconfigured.",
-        method=method, url=redact_url(url),
+        method=method,
+        url=redact_url(url),
     )
 
 
@@ -313,8 +361,7 @@ def redact_url(url: str) -> str:
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
         if any(k.lower() in _SECRET_PARAMS for k, _ in pairs):
-            query = urlencode([(k, "***" if k.lower() in _SECRET_PARAMS else v)
-                               for k, v in pairs])
+            query = urlencode([(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs])
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
@@ -342,9 +389,13 @@ def error_detail(resp: requests.Response, limit: int = 500) -> str | None:
             if key in body and body[key]:
                 value = body[key]
                 return (value if isinstance(value, str) else repr(value))[:limit]
-        fields = [f"{res}.{name}: {' '.join(map(str, msgs))}"
-                  for res, per in body.items() if isinstance(per, dict)
-                  for name, msgs in per.items() if isinstance(msgs, list)]
+        fields = [
+            f"{res}.{name}: {' '.join(map(str, msgs))}"
+            for res, per in body.items()
+            if isinstance(per, dict)
+            for name, msgs in per.items()
+            if isinstance(msgs, list)
+        ]
         if fields:
             return "; ".join(fields)[:limit]
     return repr(body)[:limit]
@@ -407,8 +458,13 @@ def read_body(resp: requests.Response) -> bytes:
         resp._content = body  # requests' slot for a read body: .content/.json() work
         resp._content_consumed = True  # type: ignore[attr-defined]
     declared = resp.headers.get("Content-Length")
-    if (declared is not None and declared.isdigit() and not resp.headers.get("Content-Encoding")
-            and resp.request.method != "HEAD" and len(body) != int(declared)):
+    if (
+        declared is not None
+        and declared.isdigit()
+        and not resp.headers.get("Content-Encoding")
+        and resp.request.method != "HEAD"
+        and len(body) != int(declared)
+    ):
         raise _BodyProblem(f"truncated body ({len(body)} of {declared} bytes)")
     return body
 
@@ -466,8 +522,16 @@ class Transport:
             the service cannot be reached; :class:`~hexoframe.errors.ResponseError` when a
             body stays truncated after the retries.
         """
-        return self.send_decoded(method, url, params=params, json=json, data=data,
-                                 headers=headers, stream=stream, auth=auth)[0]
+        return self.send_decoded(
+            method,
+            url,
+            params=params,
+            json=json,
+            data=data,
+            headers=headers,
+            stream=stream,
+            auth=auth,
+        )[0]
 
     def send_decoded(
         self,
@@ -519,8 +583,16 @@ class Transport:
             failed: str | None = None
             try:
                 resp = send_following(
-                    self.session, method, url, params=params, json=json, data=data,
-                    headers=headers, stream=True, auth=auth, timeout=self.settings.timeout,
+                    self.session,
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    data=data,
+                    headers=headers,
+                    stream=True,
+                    auth=auth,
+                    timeout=self.settings.timeout,
                 )
             except requests.exceptions.ChunkedEncodingError as exc:
                 problem = f"truncated body ({type(exc).__name__})"
@@ -530,13 +602,18 @@ class Transport:
                 failed = (
                     f"The request timed out after the retries ({_describe(exc)}); the "
                     "service is slow or unreachable; retry later or raise the timeout."
-                    if _is_timeout(exc) else
-                    "Could not get an answer from the service after the retries "
+                    if _is_timeout(exc)
+                    else "Could not get an answer from the service after the retries "
                     f"({_describe(exc)}); check the URL and the network, or retry later."
                 )
             else:
-                logger.debug("%s %s -> %s (%.3f s)", method, redact_url(resp.url or url),
-                             resp.status_code, time.monotonic() - t0)
+                logger.debug(
+                    "%s %s -> %s (%.3f s)",
+                    method,
+                    redact_url(resp.url or url),
+                    resp.status_code,
+                    time.monotonic() - t0,
+                )
                 if resp.status_code >= 400:
                     raise_for_status(resp)
                 if stream:
@@ -560,9 +637,9 @@ class Transport:
             logger.debug("%s %s: %s; retrying in %.3f s", method, safe_url, problem, wait)
             time.sleep(wait)
         raise errors.ResponseError(
-            f"The service sent an incomplete answer ({problem}) "
-            f"{attempt} time(s); retry later.",
-            method=method, url=safe_url,
+            f"The service sent an incomplete answer ({problem}) {attempt} time(s); retry later.",
+            method=method,
+            url=safe_url,
         )
 
 

@@ -26,8 +26,7 @@ import numpy as np
 from .catalog import Datatype
 from .errors import InvalidQueryError
 
-__all__ = ["UNITS", "Units", "check_units", "raw_dtype", "api_to_raw", "physical_to_raw",
-           "convert"]
+__all__ = ["UNITS", "Units", "check_units", "raw_dtype", "api_to_raw", "physical_to_raw", "convert"]
 
 UNITS = ("api", "raw", "physical")
 Units = Literal["api", "raw", "physical"]
@@ -116,9 +115,7 @@ def physical_to_raw(dt: Datatype, values: np.ndarray) -> np.ndarray:
     return np.rint(values / dt.physical_scale + dt.physical_offset)
 
 
-def convert(
-    dt: Datatype, values: np.ndarray, *, source: str, units: str = "api"
-) -> np.ndarray:
+def convert(dt: Datatype, values: np.ndarray, *, source: str, units: str = "api") -> np.ndarray:
     """Values of one channel from ``source`` units to ``units`` (any of the three).
 
     Parameters
@@ -153,5 +150,3 @@ def convert(
     if units == "raw" or dt.api_scale == 1.0:
         return raw
     return raw.astype(np.float64) * dt.api_scale
-
-

@@ -102,8 +102,7 @@ def _variable_attrs(dt: Datatype, units: str) -> dict[str, Any]:
 
 
 def _dataset_attrs(source: Source, units: str) -> dict[str, Any]:
-    attrs: dict[str, Any] = cf.dataset_attrs(source=str(source.url).split("?")[0],
-                                             units=units)
+    attrs: dict[str, Any] = cf.dataset_attrs(source=str(source.url).split("?")[0], units=units)
     if source.url.kind == "record":
         attrs["record_id"] = source.url.id
     elif source.url.kind == "range":
@@ -187,8 +186,9 @@ def dataset_from_source(source: Source, units: str = "api") -> xr.Dataset:
         )
     all_coords = xr.Coordinates()
     for c in coords.values():
-        all_coords = all_coords.merge(c if isinstance(c, xr.Coordinates) else
-                                      xr.Coordinates(c)).coords
+        all_coords = all_coords.merge(
+            c if isinstance(c, xr.Coordinates) else xr.Coordinates(c)
+        ).coords
     ds = xr.Dataset(data_vars, coords=all_coords, attrs=_dataset_attrs(source, units))
     for r in sync:  # lazy time axes chunk like their channels under chunks={}
         ds.variables[dims[id(r)]].encoding["preferred_chunks"] = {dims[id(r)]: r.chunk_sizes()}
@@ -222,9 +222,7 @@ def groups_of(ds: xr.Dataset) -> dict[str, xr.Dataset]:
     return groups
 
 
-def dataset_from_export(
-    path: Any, datatypes: Any = None, units: str = "api"
-) -> xr.Dataset:
+def dataset_from_export(path: Any, datatypes: Any = None, units: str = "api") -> xr.Dataset:
     """A downloaded export (folder or zip) as a Dataset with lazy time axes.
 
     Channels of one rate share a dimension when they have the same start and length;
@@ -254,14 +252,16 @@ def dataset_from_export(
             end = max(end, int(ticks[-1]) + (dt.step_ticks or 1))
         if dt.is_async:
             dim = dim_name(dt)
-            coords = coords.merge(xr.Coordinates(
-                {dim: _async_coords(dim, ticks, tick_rate)})).coords
+            coords = coords.merge(
+                xr.Coordinates({dim: _async_coords(dim, ticks, tick_rate)})
+            ).coords
         else:
             first = int(ticks[0]) if ticks.size else export.start + dt.first_offset
             dim = dim_names.of(dt, (first, ticks.size))
             if dim not in coords:
                 coords = coords.merge(
-                    time_coords(first, dt.step, ticks.size, dim, tick_rate)).coords
+                    time_coords(first, dt.step, ticks.size, dim, tick_rate)
+                ).coords
         data_vars[name] = xr.Variable((dim,), values, attrs=_variable_attrs(dt, units))
     attrs: dict[str, Any] = cf.dataset_attrs(source="export", units=units)
     record = export.info.get("record") or export.info.get("record_id")
@@ -344,8 +344,7 @@ def open_hexoskin_dataset(
 
         cl, owned = obtain_client(client, storage_options)
         try:
-            source = open_source(url, datatypes, client=cl, start=start, end=end,
-                                 method=method)
+            source = open_source(url, datatypes, client=cl, start=start, end=end, method=method)
             ds = dataset_from_source(source, units)
         except BaseException:
             if owned:
@@ -413,9 +412,14 @@ class HexoskinBackendEntrypoint(BackendEntrypoint):
         concat_characters: Any = None,
         decode_coords: Any = None,
     ) -> xr.Dataset:
-        _check_cf_decoders(decode_times=decode_times, decode_timedelta=decode_timedelta,
-                           mask_and_scale=mask_and_scale, use_cftime=use_cftime,
-                           concat_characters=concat_characters, decode_coords=decode_coords)
+        _check_cf_decoders(
+            decode_times=decode_times,
+            decode_timedelta=decode_timedelta,
+            mask_and_scale=mask_and_scale,
+            use_cftime=use_cftime,
+            concat_characters=concat_characters,
+            decode_coords=decode_coords,
+        )
         return open_hexoskin_dataset(
             filename_or_obj,
             datatypes=datatypes,
@@ -428,15 +432,11 @@ class HexoskinBackendEntrypoint(BackendEntrypoint):
             drop_variables=drop_variables,
         )
 
-    def open_groups_as_dict(
-        self, filename_or_obj: Any, **kwargs: Any
-    ) -> dict[str, xr.Dataset]:
+    def open_groups_as_dict(self, filename_or_obj: Any, **kwargs: Any) -> dict[str, xr.Dataset]:
         """:func:`groups_of` the dataset ``open_dataset`` gives (same keywords)."""
         return groups_of(self.open_dataset(filename_or_obj, **kwargs))
 
-    def open_datatree(
-        self, filename_or_obj: Any, **kwargs: Any
-    ) -> xr.DataTree:
+    def open_datatree(self, filename_or_obj: Any, **kwargs: Any) -> xr.DataTree:
         """One group per sampling rate and one per event channel, each with one ``time``
         dimension, as lazy as ``open_dataset`` (see :func:`groups_of`).
 

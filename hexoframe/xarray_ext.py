@@ -58,8 +58,10 @@ def register() -> None:
     """Register the accessor on ``xr.Dataset`` and ``xr.DataArray`` (if the name is free)."""
     import xarray as xr
 
-    for cls, reg in ((xr.Dataset, xr.register_dataset_accessor),
-                     (xr.DataArray, xr.register_dataarray_accessor)):
+    for cls, reg in (
+        (xr.Dataset, xr.register_dataset_accessor),
+        (xr.DataArray, xr.register_dataarray_accessor),
+    ):
         existing = getattr(cls, "hexo", None)
         if existing is None:
             with warnings.catch_warnings():

@@ -54,8 +54,9 @@ def damage_bytes(data: bytes, kind: str, rng: random.Random) -> bytes:
     raise ValueError(f"unknown damage {kind!r}; one of {KINDS}")
 
 
-def damaged_exports(source: Path, dest: Path, seed: int, count: int
-                    ) -> Iterator[tuple[Path, str, str]]:
+def damaged_exports(
+    source: Path, dest: Path, seed: int, count: int
+) -> Iterator[tuple[Path, str, str]]:
     """Yield ``count`` damaged copies of the export folder ``source`` made under ``dest``:
     ``(folder, damaged file name, damage kind)``, one damaged file in each."""
     rng = random.Random(seed)

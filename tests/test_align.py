@@ -25,8 +25,12 @@ def client(athlete_client):
 
 @pytest.fixture(scope="module")
 def hour(so):
-    return xr.open_dataset("hexoskin://record/37700", engine="hexoskin",
-                           datatypes=["ecg", "hr", "rr"], storage_options=so).load()
+    return xr.open_dataset(
+        "hexoskin://record/37700",
+        engine="hexoskin",
+        datatypes=["ecg", "hr", "rr"],
+        storage_options=so,
+    ).load()
 
 
 def _plain(ds, dim):
@@ -35,8 +39,11 @@ def _plain(ds, dim):
 
 
 @settings(derandomize=True, max_examples=40, deadline=None)
-@given(offsets=st.lists(st.integers(-3_000, 3_600_000 + 3_000), min_size=1, max_size=8),
-       method=st.sampled_from(METHODS), tol=st.sampled_from([None, "400ms", "2s"]))
+@given(
+    offsets=st.lists(st.integers(-3_000, 3_600_000 + 3_000), min_size=1, max_size=8),
+    method=st.sampled_from(METHODS),
+    tol=st.sampled_from([None, "400ms", "2s"]),
+)
 def test_sel_with_methods_equals_a_pandas_index(hour, offsets, method, tol):
     assert isinstance(hour.xindexes["time_1hz"], TimeAxisIndex)
     plain = _plain(hour[["heart_rate"]], "time_1hz")
@@ -98,41 +105,48 @@ def test_align_pandas_heart_rate_on_the_ecg_grid(client):
 
 
 def test_align_means_faster_channels_and_matches_xarray(client, hour):
-    df = read_hexoskin(client=client, record=37700, datatypes=["ecg", "hr", "rr"],
-                       start="2024-05-01T10:00Z", end="2024-05-01T10:10Z")
+    df = read_hexoskin(
+        client=client,
+        record=37700,
+        datatypes=["ecg", "hr", "rr"],
+        start="2024-05-01T10:00Z",
+        end="2024-05-01T10:10Z",
+    )
     one_hz = hexoframe.align(df, rate=1)
     assert len(one_hz) == 600 and one_hz.index[0] == START
     ecg = df["ecg_i"].dropna().to_numpy().reshape(600, 256).mean(axis=1)
     np.testing.assert_allclose(one_hz["ecg_i"].to_numpy(), ecg, rtol=0, atol=1e-9)
     # the same through xarray, with lazy axes
-    part = hour.sel(time_256hz=slice(None, "2024-05-01T10:09:59.999"),
-                    time_1hz=slice(None, "2024-05-01T10:09:59.999"))
+    part = hour.sel(
+        time_256hz=slice(None, "2024-05-01T10:09:59.999"),
+        time_1hz=slice(None, "2024-05-01T10:09:59.999"),
+    )
     ds = hexoframe.align(part, rate=1, start="2024-05-01T10:00Z", end="2024-05-01T10:10Z")
     assert list(ds.sizes) == ["time"] and ds.sizes["time"] == 600
     for name in ("ecg_i", "heart_rate", "rr_interval"):
-        np.testing.assert_allclose(ds[name].values, one_hz[name].to_numpy(), rtol=0,
-                                   atol=1e-9, equal_nan=True)
+        np.testing.assert_allclose(
+            ds[name].values, one_hz[name].to_numpy(), rtol=0, atol=1e-9, equal_nan=True
+        )
     assert ds["time"].attrs["axis"] == "T" and ds["ecg_i"].attrs["units"] == "1"
 
 
 def test_align_on_a_lazy_week_reads_only_what_it_needs(hexoskin_emulator, so):
-    ds = xr.open_dataset("hexoskin://record/37702", engine="hexoskin", datatypes=["hr"],
-                         storage_options=so)
+    ds = xr.open_dataset(
+        "hexoskin://record/37702", engine="hexoskin", datatypes=["hr"], storage_options=so
+    )
     hexoskin_emulator.reset_stats()
     hourly = ds.hexo.align(rate=1 / 3600)  # 1 Hz is faster than the grid: hourly means
     assert hourly.sizes["time"] == 7 * 24
-    first_hour = ds["heart_rate"].sel(time_1hz=slice("2024-05-10T00:00",
-                                                     "2024-05-10T00:59:59.999"))
+    first_hour = ds["heart_rate"].sel(time_1hz=slice("2024-05-10T00:00", "2024-05-10T00:59:59.999"))
     assert first_hour.size == 3599
-    assert hourly["heart_rate"].values[0] == pytest.approx(float(first_hour.mean()),
-                                                           rel=1e-12)
+    assert hourly["heart_rate"].values[0] == pytest.approx(float(first_hour.mean()), rel=1e-12)
     hexoskin_emulator.reset_stats()
-    picked = ds.hexo.align(rate=1 / 3600, how="asof", start="2024-05-10T00:00Z",
-                           end="2024-05-11T00:00Z")
+    picked = ds.hexo.align(
+        rate=1 / 3600, how="asof", start="2024-05-10T00:00Z", end="2024-05-11T00:00Z"
+    )
     assert hexoskin_emulator.stats.data_requests <= 2  # as-of reads the picked samples only
     # 00:00:00 lies in the second the heart rate stamped 00:00:01 describes
-    at = [float(ds["heart_rate"].sel(time_1hz=f"2024-05-10T0{h}:00:01").values)
-          for h in (0, 1)]
+    at = [float(ds["heart_rate"].sel(time_1hz=f"2024-05-10T0{h}:00:01").values) for h in (0, 1)]
     assert list(picked["heart_rate"].values[:2]) == at and picked.sizes["time"] == 24
 
 

@@ -17,14 +17,16 @@ T0 = pd.Timestamp(SPAN["start"])
 
 @pytest.fixture(scope="module")
 def ecg(athlete_client):
-    return hexoframe.read_hexoskin(record=37700, datatypes=["ecg_i", "ecg_ii"],
-                                   client=athlete_client, progress=False, **SPAN)
+    return hexoframe.read_hexoskin(
+        record=37700, datatypes=["ecg_i", "ecg_ii"], client=athlete_client, progress=False, **SPAN
+    )
 
 
 @pytest.fixture(scope="module")
 def rr(athlete_client):
-    return hexoframe.read_hexoskin(record=37700, datatypes=["rr", "rr_quality"],
-                                   client=athlete_client, progress=False, **SPAN)
+    return hexoframe.read_hexoskin(
+        record=37700, datatypes=["rr", "rr_quality"], client=athlete_client, progress=False, **SPAN
+    )
 
 
 def test_neurokit_ecg_finds_the_services_beats(ecg, rr):
@@ -39,8 +41,10 @@ def test_neurokit_ecg_finds_the_services_beats(ecg, rr):
     gaps = np.array([np.abs((found - b).total_seconds()).min() for b in beats])
     assert len(beats) > 40
     assert np.mean(gaps <= 0.03) >= 0.95  # R peaks within 30 ms of the service's beats
-    assert hexoframe.to_neurokit(ecg, channel="ecg_ii")["ecg_signal"].tolist() == \
-        ecg.hexo.to_physical()["ecg_ii"].tolist()
+    assert (
+        hexoframe.to_neurokit(ecg, channel="ecg_ii")["ecg_signal"].tolist()
+        == ecg.hexo.to_physical()["ecg_ii"].tolist()
+    )
 
 
 def test_neurokit_rri_values_and_times(rr):
@@ -67,8 +71,7 @@ def test_mne_raw_in_volts_with_types_and_meas_date(ecg, tmp_path):
     mv = ecg.hexo.to_physical()
     assert np.allclose(raw.get_data() * 1e3, mv.to_numpy().T, rtol=1e-12, atol=0)
     times = raw.info["meas_date"] + pd.to_timedelta(raw.times, unit="s")
-    assert np.array_equal(pd.DatetimeIndex(times).as_unit("ns").asi8,
-                          ecg.index.as_unit("ns").asi8)
+    assert np.array_equal(pd.DatetimeIndex(times).as_unit("ns").asi8, ecg.index.as_unit("ns").asi8)
     # and through a FIF file (stored as float32)
     path = tmp_path / "ecg_raw.fif"
     raw.save(path, verbose="error")
@@ -80,9 +83,14 @@ def test_mne_raw_in_volts_with_types_and_meas_date(ecg, tmp_path):
 
 def test_mne_and_wfdb_refuse_mixed_rates(athlete_client):
     pytest.importorskip("mne")
-    mixed = hexoframe.read_hexoskin(record=37700, datatypes=["ecg", "resp"],
-                                    client=athlete_client, progress=False,
-                                    start=SPAN["start"], end="2024-05-01T10:00:02Z")
+    mixed = hexoframe.read_hexoskin(
+        record=37700,
+        datatypes=["ecg", "resp"],
+        client=athlete_client,
+        progress=False,
+        start=SPAN["start"],
+        end="2024-05-01T10:00:02Z",
+    )
     with pytest.raises(InvalidQueryError, match="several rates"):
         hexoframe.to_mne(mixed)
     raw = hexoframe.to_mne(mixed, channels=["respiration_thoracic"])
@@ -110,16 +118,21 @@ def test_wfdb_record_round_trips_values_units_and_base_time(ecg, tmp_path):
 def test_wfdb_unsigned_respiration_and_acceleration(athlete_client, tmp_path):
     wfdb = pytest.importorskip("wfdb")
     span = {"start": SPAN["start"], "end": "2024-05-01T10:00:05Z"}
-    resp = hexoframe.read_hexoskin(record=37700, datatypes=["resp"], client=athlete_client,
-                                   progress=False, **span)
-    acc = hexoframe.read_hexoskin(record=37700, datatypes=["acc_x", "acc_y", "acc_z"],
-                                  client=athlete_client, progress=False, **span)
+    resp = hexoframe.read_hexoskin(
+        record=37700, datatypes=["resp"], client=athlete_client, progress=False, **span
+    )
+    acc = hexoframe.read_hexoskin(
+        record=37700,
+        datatypes=["acc_x", "acc_y", "acc_z"],
+        client=athlete_client,
+        progress=False,
+        **span,
+    )
     for frame, unit in ((resp, "mL"), (acc, "g")):
         rec = hexoframe.to_wfdb(frame, record_name="part")
         rec.wrsamp(write_dir=str(tmp_path))
         back = wfdb.rdrecord(str(tmp_path / "part"))
         assert set(back.units) == {unit}
-        assert np.allclose(back.p_signal, frame.hexo.to_physical().to_numpy(), rtol=1e-9,
-                           atol=1e-9)
+        assert np.allclose(back.p_signal, frame.hexo.to_physical().to_numpy(), rtol=1e-9, atol=1e-9)
     with pytest.raises(InvalidQueryError, match="record names"):
         hexoframe.to_wfdb(acc, record_name="no spaces/please")

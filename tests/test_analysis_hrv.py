@@ -17,32 +17,43 @@ import hexoframe
 from hexoframe.analysis import frequency_domain, time_domain
 from hexoframe.errors import InvalidQueryError
 
-SHARED = Path(os.environ.get("HEXOFRAME_SHARED",
-                             Path(__file__).resolve().parents[1].parent / "shared"))
+SHARED = Path(
+    os.environ.get("HEXOFRAME_SHARED", Path(__file__).resolve().parents[1].parent / "shared")
+)
 EXPORT = SHARED / "fixtures" / "hexoskin-export-122445"
-needs_export = pytest.mark.skipif(not EXPORT.is_dir(),
-                                  reason=f"real export absent ({EXPORT}); it lives in ../shared")
+needs_export = pytest.mark.skipif(
+    not EXPORT.is_dir(), reason=f"real export absent ({EXPORT}); it lives in ../shared"
+)
 TEN_MIN = {"start": "2024-05-01T10:00:00Z", "end": "2024-05-01T10:10:00Z"}
 
 
 @pytest.fixture(scope="module")
 def rr10(athlete_client):
     """Ten minutes of RR intervals with their quality (record 37700)."""
-    return hexoframe.read_hexoskin(record=37700, datatypes=["rr", "rr_quality"],
-                                   client=athlete_client, progress=False, **TEN_MIN)
+    return hexoframe.read_hexoskin(
+        record=37700,
+        datatypes=["rr", "rr_quality"],
+        client=athlete_client,
+        progress=False,
+        **TEN_MIN,
+    )
 
 
 @pytest.fixture(scope="module")
 def record_hour(athlete_client):
     """The whole 1-hour record 37700: RR, quality, NN and the service's HRV channels."""
-    rr = hexoframe.read_hexoskin(record=37700, datatypes=["rr", "rr_quality"],
-                                 client=athlete_client, progress=False)
-    nn = hexoframe.read_hexoskin(record=37700, datatypes=["nn"], client=athlete_client,
-                                 progress=False)
+    rr = hexoframe.read_hexoskin(
+        record=37700, datatypes=["rr", "rr_quality"], client=athlete_client, progress=False
+    )
+    nn = hexoframe.read_hexoskin(
+        record=37700, datatypes=["nn"], client=athlete_client, progress=False
+    )
     svc = hexoframe.read_hexoskin(
-        record=37700, datatypes=["ann", "sdnn", "rmssd", "hrv_lf", "hrv_hf",
-                                 "hrv_lf_normalized"],
-        client=athlete_client, progress=False)
+        record=37700,
+        datatypes=["ann", "sdnn", "rmssd", "hrv_lf", "hrv_hf", "hrv_lf_normalized"],
+        client=athlete_client,
+        progress=False,
+    )
     return rr, nn, svc
 
 
@@ -54,8 +65,14 @@ def _textbook(nn_ms: list[float], follows: list[bool]) -> dict[str, float]:
     diffs = [nn_ms[i] - nn_ms[i - 1] for i in range(1, n) if follows[i]]
     rmssd = math.sqrt(sum(d * d for d in diffs) / len(diffs))
     nn50 = sum(1 for d in diffs if abs(d) > 50.0)
-    return {"n_nn": n, "mean_nn": mean, "sdnn": sdnn, "rmssd": rmssd,
-            "pnn50": 100.0 * nn50 / n, "mean_hr": 60000.0 / mean}
+    return {
+        "n_nn": n,
+        "mean_nn": mean,
+        "sdnn": sdnn,
+        "rmssd": rmssd,
+        "pnn50": 100.0 * nn50 / n,
+        "mean_hr": 60000.0 / mean,
+    }
 
 
 def test_cleaning_drops_the_leading_zero_flagged_and_impossible_beats(rr10):
@@ -76,8 +93,9 @@ def test_cleaning_drops_the_leading_zero_flagged_and_impossible_beats(rr10):
     # impossible intervals are dropped by value
     tight = hexoframe.clean_rr(rr10, min_rr=0.6, max_rr=0.9)
     vals = tight["rr"].to_numpy()
-    assert set(tight["reason"][(vals > 0) & (vals < 0.6) & (tight["quality"] == 0)]) == \
-        {"too_short"}
+    assert set(tight["reason"][(vals > 0) & (vals < 0.6) & (tight["quality"] == 0)]) == {
+        "too_short"
+    }
     assert set(tight["reason"][(vals > 0.9) & (tight["quality"] == 0)]) <= {"too_long"}
     assert (tight["reason"] == "too_short").sum() > 0
 
@@ -97,9 +115,9 @@ def test_leaving_the_first_beat_in_would_inflate_rmssd(rr10):
     with_zero = beats["rr"].to_numpy()[: int(beats["keep"].to_numpy()[1:].argmin()) + 1] * 1000
     clean = with_zero[1:]
     d_bad, d_good = np.diff(with_zero), np.diff(clean)
-    assert np.sqrt(np.mean(d_bad ** 2)) > 2 * np.sqrt(np.mean(d_good ** 2))
+    assert np.sqrt(np.mean(d_bad**2)) > 2 * np.sqrt(np.mean(d_good**2))
     got = hexoframe.hrv(rr10.iloc[: len(with_zero)], frequency=False)
-    assert got["rmssd"] == pytest.approx(np.sqrt(np.mean(d_good ** 2)), rel=1e-12)
+    assert got["rmssd"] == pytest.approx(np.sqrt(np.mean(d_good**2)), rel=1e-12)
 
 
 @settings(derandomize=True, max_examples=40, deadline=None)
@@ -129,8 +147,9 @@ def test_equal_to_neurokit2_on_the_same_cleaned_series(rr10):
     # Force (and hexoframe) by the number of NN intervals
     beats = hexoframe.clean_rr(rr10)
     n_diff = int(beats["successive"].sum())
-    assert ours["pnn50"] * ours["n_nn"] == pytest.approx(theirs["HRV_pNN50"] * (n_diff + 1),
-                                                         rel=1e-9)
+    assert ours["pnn50"] * ours["n_nn"] == pytest.approx(
+        theirs["HRV_pNN50"] * (n_diff + 1), rel=1e-9
+    )
 
 
 def test_within_quantisation_of_the_emulators_hrv_channels(record_hour):
@@ -194,8 +213,9 @@ def test_windows_anchor_at_origin_and_skip_the_partial_end(rr10):
 
 def test_bad_input_gets_clear_errors(rr10):
     with pytest.raises(InvalidQueryError, match="rr_interval"):
-        hexoframe.hrv(pd.DataFrame({"heart_rate": [70.0]},
-                                   index=pd.DatetimeIndex(["2024-05-01"], tz="UTC")))
+        hexoframe.hrv(
+            pd.DataFrame({"heart_rate": [70.0]}, index=pd.DatetimeIndex(["2024-05-01"], tz="UTC"))
+        )
     with pytest.raises(InvalidQueryError, match="whole number of ticks"):
         hexoframe.hrv(rr10, window="1ms")
     with pytest.raises(InvalidQueryError, match="min_rr"):
@@ -236,8 +256,13 @@ def test_damaged_export_without_rr_quality(tmp_path):
 
 
 def test_an_empty_span_gives_nan_not_an_error(athlete_client):
-    empty = hexoframe.read_hexoskin(record=37700, datatypes=["rr", "rr_quality"],
-                                    client=athlete_client, progress=False,
-                                    start="2024-05-01T10:00:00Z", end="2024-05-01T10:00:00.5Z")
+    empty = hexoframe.read_hexoskin(
+        record=37700,
+        datatypes=["rr", "rr_quality"],
+        client=athlete_client,
+        progress=False,
+        start="2024-05-01T10:00:00Z",
+        end="2024-05-01T10:00:00.5Z",
+    )
     h = hexoframe.hrv(empty)
     assert h["n_nn"] == 0 and math.isnan(h["rmssd"]) and math.isnan(h["lf"])

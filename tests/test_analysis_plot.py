@@ -31,9 +31,13 @@ def _close_figures():
 
 @pytest.fixture(scope="module")
 def vitals(athlete_client):
-    return hexoframe.read_hexoskin(record=37700, datatypes=["hr", "br", "activity"],
-                                   client=athlete_client, progress=False,
-                                   end="2024-05-01T10:05:00Z")
+    return hexoframe.read_hexoskin(
+        record=37700,
+        datatypes=["hr", "br", "activity"],
+        client=athlete_client,
+        progress=False,
+        end="2024-05-01T10:05:00Z",
+    )
 
 
 def test_series_and_frame_plots_carry_units(vitals):
@@ -42,8 +46,11 @@ def test_series_and_frame_plots_carry_units(vitals):
     line = ax.get_lines()[0]
     assert len(line.get_ydata()) == len(vitals) == 299
     axes = vitals.hexo.plot(color="k")
-    assert [a.get_ylabel() for a in axes] == ["heart_rate [bpm]", "breathing_rate [rpm]",
-                                              "activity [g]"]
+    assert [a.get_ylabel() for a in axes] == [
+        "heart_rate [bpm]",
+        "breathing_rate [rpm]",
+        "activity [g]",
+    ]
     assert axes[-1].get_xlabel() == "time (UTC)"
     assert np.array_equal(axes[2].get_lines()[0].get_ydata(), vitals["activity"].to_numpy())
     fig, own = plt.subplots(3, 1)
@@ -53,8 +60,9 @@ def test_series_and_frame_plots_carry_units(vitals):
 
 
 def test_physical_units_and_outer_joined_frames(athlete_client):
-    df = hexoframe.read_hexoskin(record=37700, datatypes=["ecg", "hr"], client=athlete_client,
-                                 progress=False, **STRIP).hexo.to_physical()
+    df = hexoframe.read_hexoskin(
+        record=37700, datatypes=["ecg", "hr"], client=athlete_client, progress=False, **STRIP
+    ).hexo.to_physical()
     axes = hexoframe.plot(df)
     assert [a.get_ylabel() for a in axes] == ["ecg_i [mV]", "heart_rate [bpm]"]
     # NaN rows of the outer join are left out of each line
@@ -63,21 +71,24 @@ def test_physical_units_and_outer_joined_frames(athlete_client):
 
 
 def test_dataset_plot(so):
-    ds = xr.open_dataset("hexoskin://record/37700", engine="hexoskin", datatypes=["hr", "br"],
-                         storage_options=so)
+    ds = xr.open_dataset(
+        "hexoskin://record/37700", engine="hexoskin", datatypes=["hr", "br"], storage_options=so
+    )
     axes = ds.isel(time_1hz=slice(0, 120)).hexo.plot()
     assert [a.get_ylabel() for a in axes] == ["heart_rate [bpm]", "breathing_rate [rpm]"]
     assert len(axes[0].get_lines()[0].get_ydata()) == 120
-    assert ds["heart_rate"].isel(time_1hz=slice(0, 5)).hexo.plot().get_ylabel() == \
-        "heart_rate [bpm]"
+    assert (
+        ds["heart_rate"].isel(time_1hz=slice(0, 5)).hexo.plot().get_ylabel() == "heart_rate [bpm]"
+    )
     with pytest.raises(InvalidQueryError, match="Cannot plot"):
         hexoframe.plot([1, 2, 3])
 
 
 def test_plot_record_overview(athlete_client, tmp_path):
     png = tmp_path / "sub" / "overview.png"
-    fig = hexoframe.plot_record(37700, end="2024-05-01T10:05:00Z", client=athlete_client,
-                                ecg_seconds=10, path=png)
+    fig = hexoframe.plot_record(
+        37700, end="2024-05-01T10:05:00Z", client=athlete_client, ecg_seconds=10, path=png
+    )
     ecg_ax, hr_ax, act_ax, br_ax = fig.axes
     assert ecg_ax.get_ylabel() == "ecg_i [mV]"
     assert hr_ax.get_ylabel() == "heart_rate [bpm]"
@@ -85,11 +96,17 @@ def test_plot_record_overview(athlete_client, tmp_path):
     assert act_ax.get_ylabel() == "activity [g]"
     ecg_line, beat_marks = ecg_ax.get_lines()
     assert len(ecg_line.get_xdata()) == 10 * 256
-    rr = hexoframe.read_hexoskin(record=37700, datatypes="rr", client=athlete_client,
-                                 progress=False, **STRIP)
+    rr = hexoframe.read_hexoskin(
+        record=37700, datatypes="rr", client=athlete_client, progress=False, **STRIP
+    )
     assert len(beat_marks.get_xdata()) == rr["rr_interval"].notna().sum() > 10
-    q = hexoframe.read_hexoskin(record=37700, datatypes="hr_quality", client=athlete_client,
-                                progress=False, end="2024-05-01T10:05:00Z")
+    q = hexoframe.read_hexoskin(
+        record=37700,
+        datatypes="hr_quality",
+        client=athlete_client,
+        progress=False,
+        end="2024-05-01T10:05:00Z",
+    )
     unflagged = int((q["heart_rate_quality"] == 0).sum())
     assert unflagged < 299  # some samples are flagged, and the overview leaves them out
     assert len(hr_ax.get_lines()[0].get_ydata()) == unflagged

@@ -12,16 +12,20 @@ import pytest
 import hexoframe
 from hexoframe.errors import InvalidQueryError
 
-SHARED = Path(os.environ.get("HEXOFRAME_SHARED",
-                             Path(__file__).resolve().parents[1].parent / "shared"))
+SHARED = Path(
+    os.environ.get("HEXOFRAME_SHARED", Path(__file__).resolve().parents[1].parent / "shared")
+)
 EXPORT = SHARED / "fixtures" / "hexoskin-export-122445"
 
 
 @pytest.fixture(scope="module")
 def vitals(athlete_client):
-    return hexoframe.read_hexoskin(record=37700, datatypes=["hr", "hr_quality", "br",
-                                                            "br_quality"],
-                                   client=athlete_client, progress=False)
+    return hexoframe.read_hexoskin(
+        record=37700,
+        datatypes=["hr", "hr_quality", "br", "br_quality"],
+        client=athlete_client,
+        progress=False,
+    )
 
 
 def test_mask_quality_hides_exactly_the_flagged_heart_rate_samples(vitals):
@@ -31,14 +35,18 @@ def test_mask_quality_hides_exactly_the_flagged_heart_rate_samples(vitals):
     assert set(np.unique(q[flagged])) == {0x10}
     masked = hexoframe.mask_quality(vitals)
     assert masked["heart_rate"].isna().to_numpy().tolist() == flagged.tolist()
-    assert masked.loc[~flagged, "heart_rate"].tolist() == \
-        vitals.loc[~flagged, "heart_rate"].astype(float).tolist()
+    assert (
+        masked.loc[~flagged, "heart_rate"].tolist()
+        == vitals.loc[~flagged, "heart_rate"].astype(float).tolist()
+    )
     assert masked.attrs["hexoskin"]["masked"] == {"heart_rate": 77, "breathing_rate": 0}
     assert vitals["heart_rate"].notna().all()  # the input is left alone
     # only the chosen bits mask
     assert hexoframe.mask_quality(vitals, ["artifacts"])["heart_rate"].isna().sum() == 77
-    assert hexoframe.mask_quality(vitals, ["disconnected", "saturated"])["heart_rate"] \
-        .isna().sum() == 0
+    assert (
+        hexoframe.mask_quality(vitals, ["disconnected", "saturated"])["heart_rate"].isna().sum()
+        == 0
+    )
     assert vitals.hexo.mask_quality(0x10).equals(masked)
 
 
@@ -48,10 +56,8 @@ def test_breathing_bits_and_a_separate_quality_frame():
     q = pd.DataFrame({"breathing_rate_quality": [0, 0x01, 0x04, 0x10, 0x20, 0]}, index=t)
     out = hexoframe.mask_quality(br, quality=q)
     assert out["breathing_rate"].isna().tolist() == [False, True, True, True, True, False]
-    only_noise = hexoframe.mask_quality(br, {"breathing_rate": ["noisy_a", "noisy_b"]},
-                                        quality=q)
-    assert only_noise["breathing_rate"].isna().tolist() == \
-        [False, False, False, True, True, False]
+    only_noise = hexoframe.mask_quality(br, {"breathing_rate": ["noisy_a", "noisy_b"]}, quality=q)
+    assert only_noise["breathing_rate"].isna().tolist() == [False, False, False, True, True, False]
     # a quality frame that misses some times: those samples are kept
     out = hexoframe.mask_quality(br, quality=q.iloc[:2])
     assert out["breathing_rate"].isna().tolist() == [False, True, False, False, False, False]
@@ -71,8 +77,9 @@ def test_mask_quality_on_a_real_export():
     df = hexoframe.read_export(EXPORT, datatypes=["hr", "hr_quality"])
     masked = df.hexo.mask_quality()
     assert masked.attrs["hexoskin"]["masked"] == {"heart_rate": 2}  # codes 0x10 and 0x08
-    assert hexoframe.mask_quality(df, ["saturated"]).attrs["hexoskin"]["masked"] == \
-        {"heart_rate": 1}
+    assert hexoframe.mask_quality(df, ["saturated"]).attrs["hexoskin"]["masked"] == {
+        "heart_rate": 1
+    }
 
 
 def _zones_by_hand(hr: np.ndarray, hr_max: float) -> list[int]:
@@ -91,8 +98,7 @@ def _zones_by_hand(hr: np.ndarray, hr_max: float) -> list[int]:
 def test_heart_rate_zones_of_a_record_from_the_profile(athlete_client, vitals):
     z = hexoframe.heart_rate_zones(record=37700, client=athlete_client)
     assert z.attrs["hr_max"] == 183.0  # the athlete's profile.fitness.hr_max
-    assert z.index.tolist() == ["below", "zone 1", "zone 2", "zone 3", "zone 4", "zone 5",
-                                "above"]
+    assert z.index.tolist() == ["below", "zone 1", "zone 2", "zone 3", "zone 4", "zone 5", "above"]
     hr = hexoframe.mask_quality(vitals)["heart_rate"].dropna().to_numpy()
     expected = _zones_by_hand(hr, 183.0)
     assert z["samples"].tolist() == expected
@@ -100,18 +106,19 @@ def test_heart_rate_zones_of_a_record_from_the_profile(athlete_client, vitals):
     assert int(z["samples"].sum()) + z.attrs["masked"] == 3599
     assert z["fraction"].sum() == pytest.approx(1.0)
     assert z.loc["zone 3", "lower_bpm"] == pytest.approx(0.7 * 183)
-    unmasked = hexoframe.heart_rate_zones(record=37700, client=athlete_client, mask=False,
-                                          hr_max=200)
-    assert unmasked["samples"].tolist() == \
-        _zones_by_hand(vitals["heart_rate"].to_numpy(), 200.0)
+    unmasked = hexoframe.heart_rate_zones(
+        record=37700, client=athlete_client, mask=False, hr_max=200
+    )
+    assert unmasked["samples"].tolist() == _zones_by_hand(vitals["heart_rate"].to_numpy(), 200.0)
 
 
 def test_zones_of_a_range_and_of_another_user(athlete_client):
     z = hexoframe.heart_rate_zones(range=58979, client=athlete_client)
     assert int(z["samples"].sum()) + z.attrs["masked"] == 1200  # a 20-minute run
     # the accessor on a Series
-    hr = hexoframe.read_hexoskin(range=58979, datatypes="hr", client=athlete_client,
-                                 progress=False)["heart_rate"]
+    hr = hexoframe.read_hexoskin(
+        range=58979, datatypes="hr", client=athlete_client, progress=False
+    )["heart_rate"]
     direct = hr.hexo.time_in_zones(183)
     assert direct["samples"].tolist() == _zones_by_hand(hr.to_numpy(), 183.0)
     with pytest.raises(InvalidQueryError, match="hr_max"):

@@ -13,9 +13,19 @@ from hexoframe.catalog import lookup, resolve
 @pytest.mark.parametrize(
     ("key", "expected_id"),
     [
-        (4113, 4113), ("4113", 4113), ("ecg", 4113), ("ECG_I", 4113), ("ecg_i", 4113),
-        ("hr", 19), ("HEART_RATE", 19), ("rr", 18), ("RR_interval", 18),
-        ("acc_x", 4145), ("acceleration_X", 4145), ("resp", 4129), (np.int64(33), 33),
+        (4113, 4113),
+        ("4113", 4113),
+        ("ecg", 4113),
+        ("ECG_I", 4113),
+        ("ecg_i", 4113),
+        ("hr", 19),
+        ("HEART_RATE", 19),
+        ("rr", 18),
+        ("RR_interval", 18),
+        ("acc_x", 4145),
+        ("acceleration_X", 4145),
+        ("resp", 4129),
+        (np.int64(33), 33),
         ("RECSTR_ANNOT_CHAR", 208),
     ],
 )
@@ -111,12 +121,25 @@ def test_refresh_from_service_reads_unit_uris_and_hexo_freq(monkeypatch):
     monkeypatch.setattr(catalog, "_index", dict(catalog._index))
     units = {"3": "beats/min", "9": "counts"}
     slow = next(d for d in catalog.all_datatypes() if d.hexo_freq == 76800)
-    changed = catalog.refresh_from_service([
-        {"id": 19, "freq": 1, "hexo_freq": 256, "unit": "/api/v1/unit/3/",
-         "unit_raw": "https://api.hexoskin.com/api/unit/9/"},
-        {"id": slow.id, "freq": None, "hexo_freq": 76800, "unit": "/api/v1/unit/404/",
-         "unit_raw": {"resource_uri": "/api/unit/3/", "si_short": "beats/min"}},
-    ], units)
+    changed = catalog.refresh_from_service(
+        [
+            {
+                "id": 19,
+                "freq": 1,
+                "hexo_freq": 256,
+                "unit": "/api/v1/unit/3/",
+                "unit_raw": "https://api.hexoskin.com/api/unit/9/",
+            },
+            {
+                "id": slow.id,
+                "freq": None,
+                "hexo_freq": 76800,
+                "unit": "/api/v1/unit/404/",
+                "unit_raw": {"resource_uri": "/api/unit/3/", "si_short": "beats/min"},
+            },
+        ],
+        units,
+    )
     assert changed == 2
     assert (lookup(19).unit, lookup(19).unit_raw, lookup(19).freq) == ("beats/min", "counts", 1.0)
     # an unknown unit URI keeps the catalogued name; the rate comes from hexo_freq
@@ -127,8 +150,15 @@ def test_refresh_from_service_reads_unit_uris_and_hexo_freq(monkeypatch):
 def test_datatype_resource_shape():
     res = lookup(4113).as_resource()
     assert res == {
-        "id": 4113, "dataid": 4113, "name": "ECG_I", "info": lookup(4113).info, "freq": 256.0,
-        "hexo_freq": 1, "unit": "ADC", "unit_raw": "ADC", "resource_uri": "/api/v1/datatype/4113/",
+        "id": 4113,
+        "dataid": 4113,
+        "name": "ECG_I",
+        "info": lookup(4113).info,
+        "freq": 256.0,
+        "hexo_freq": 1,
+        "unit": "ADC",
+        "unit_raw": "ADC",
+        "resource_uri": "/api/v1/datatype/4113/",
     }
 
 

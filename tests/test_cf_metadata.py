@@ -17,21 +17,28 @@ cf_xarray = pytest.importorskip("cf_xarray", reason="cf-xarray is in the test ex
 pytest.importorskip("pint_xarray", reason="pint-xarray is in the test extra")
 from cf_xarray.units import units as ureg  # noqa: E402 - after the skip
 
-EXPORT = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / \
-    "hexoskin-export-122445"
+EXPORT = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "hexoskin-export-122445"
+)
 ALL = [dt.name for dt in catalog.data_datatypes()]
 
 
 @pytest.fixture(scope="module")
 def physical(so):
-    return xr.open_dataset("hexoskin://record/37700", engine="hexoskin", datatypes=ALL,
-                           units="physical", storage_options=so).load()
+    return xr.open_dataset(
+        "hexoskin://record/37700",
+        engine="hexoskin",
+        datatypes=ALL,
+        units="physical",
+        storage_options=so,
+    ).load()
 
 
 @pytest.fixture(scope="module")
 def api(so):
-    return xr.open_dataset("hexoskin://record/37700", engine="hexoskin", datatypes=ALL,
-                           storage_options=so).load()
+    return xr.open_dataset(
+        "hexoskin://record/37700", engine="hexoskin", datatypes=ALL, storage_options=so
+    ).load()
 
 
 def _quantify(ds):
@@ -73,14 +80,19 @@ def test_acceleration_is_gravity_not_grams(physical, api):
 
 def test_physical_magnitudes(physical):
     q = _quantify(physical)
-    np.testing.assert_allclose(q["ecg_i"].pint.to("V").pint.magnitude,
-                               physical["ecg_i"].values / 1000)
-    np.testing.assert_allclose(q["rr_interval"].pint.to("ms").pint.magnitude,
-                               physical["rr_interval"].values * 1000)
-    np.testing.assert_allclose(q["tidal_volume"].pint.to("L").pint.magnitude,
-                               physical["tidal_volume"].values / 1000)
-    np.testing.assert_allclose(q["minute_ventilation"].pint.to("L s-1").pint.magnitude,
-                               physical["minute_ventilation"].values / 1000 / 60)
+    np.testing.assert_allclose(
+        q["ecg_i"].pint.to("V").pint.magnitude, physical["ecg_i"].values / 1000
+    )
+    np.testing.assert_allclose(
+        q["rr_interval"].pint.to("ms").pint.magnitude, physical["rr_interval"].values * 1000
+    )
+    np.testing.assert_allclose(
+        q["tidal_volume"].pint.to("L").pint.magnitude, physical["tidal_volume"].values / 1000
+    )
+    np.testing.assert_allclose(
+        q["minute_ventilation"].pint.to("L s-1").pint.magnitude,
+        physical["minute_ventilation"].values / 1000 / 60,
+    )
 
 
 def test_cf_xarray_finds_the_time_axis_of_every_variable(api):
@@ -105,8 +117,9 @@ def test_quality_bitmasks_are_flag_variables(api):
         np.testing.assert_array_equal((hq.cf == meaning).values, (values & mask) != 0)
     bq = api["breathing_rate_quality"]
     for meaning, mask in catalog.FLAG_BITS["breathing_rate_quality"].items():
-        np.testing.assert_array_equal((bq.cf == meaning).values,
-                                      (bq.values.astype(np.int64) & mask) != 0)
+        np.testing.assert_array_equal(
+            (bq.cf == meaning).values, (bq.values.astype(np.int64) & mask) != 0
+        )
     pos = api["device_position"]
     assert pos.attrs["flag_values"] == list(range(7))
     np.testing.assert_array_equal((pos.cf == "code_2").values, pos.values == 2)
@@ -114,24 +127,29 @@ def test_quality_bitmasks_are_flag_variables(api):
 
 def test_pandas_attrs_are_flat_and_survive_to_xarray(athlete_client):
     client = athlete_client
-    frames = read_hexoskin(client=client, record=37700, datatypes=["hr", "br", "acc_x"],
-                           units="physical", how="dict")
+    frames = read_hexoskin(
+        client=client, record=37700, datatypes=["hr", "br", "acc_x"], units="physical", how="dict"
+    )
     hr = frames["heart_rate"]
     assert hr.attrs["units"] == "min-1" and hr.attrs["hexoskin_units"] == "physical"
     assert hr.attrs["rate_hz"] == 1.0 and hr.attrs["long_name"]
     da = hr.hexo.to_xarray()
     assert da.attrs["units"] == "min-1" and da["time"].attrs["axis"] == "T"
-    np.testing.assert_allclose(_quantify(da.to_dataset())["heart_rate"].pint.to("Hz")
-                               .pint.magnitude, hr.to_numpy() / 60)
-    wide = read_hexoskin(client=client, record=37700, datatypes=["hr", "br", "acc_x"],
-                         units="physical")
+    np.testing.assert_allclose(
+        _quantify(da.to_dataset())["heart_rate"].pint.to("Hz").pint.magnitude, hr.to_numpy() / 60
+    )
+    wide = read_hexoskin(
+        client=client, record=37700, datatypes=["hr", "br", "acc_x"], units="physical"
+    )
     ds = wide.hexo.to_xarray()
     assert ds.attrs["Conventions"] == "CF-1.10" and ds.attrs["method"] in ("json", "binary")
     assert ds["acceleration_x"].attrs["units"] == "gravity"
     assert ds["breathing_rate"].attrs["units"] == "min-1"
     q = _quantify(ds)
-    np.testing.assert_allclose(q["acceleration_x"].pint.to("m s-2").pint.magnitude,
-                               wide["acceleration_x"].to_numpy() * 9.80665)
+    np.testing.assert_allclose(
+        q["acceleration_x"].pint.to("m s-2").pint.magnitude,
+        wide["acceleration_x"].to_numpy() * 9.80665,
+    )
     assert ds["acceleration_x"].cf.axes["T"] == ["time"]
     converted = hr.hexo.convert("raw")
     assert converted.attrs["units"] == "min-1" and converted.attrs["hexoskin_units"] == "raw"
@@ -145,5 +163,6 @@ def test_real_export_dataset_is_cf():
     assert sorted(q.data_vars) == sorted(ds.data_vars)
     for name in ds.data_vars:
         assert ds[name].cf.axes["T"] == [ds[name].dims[0]], name
-    np.testing.assert_allclose(q["heart_rate"].pint.to("Hz").pint.magnitude,
-                               ds["heart_rate"].values / 60)
+    np.testing.assert_allclose(
+        q["heart_rate"].pint.to("Hz").pint.magnitude, ds["heart_rate"].values / 60
+    )

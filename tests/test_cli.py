@@ -12,7 +12,10 @@ from hexoframe import cli
 def _run(args, env=None, timeout=240):
     return subprocess.run(
         [sys.executable, "-m", "hexoframe.cli", *args],
-        capture_output=True, text=True, timeout=timeout, env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
     )
 
 
@@ -56,8 +59,11 @@ def test_read_writes_a_csv_from_environment_credentials(hexoskin_emulator, tmp_p
 
 def test_bad_input_is_a_clear_error_not_a_traceback(hexoskin_emulator):
     env = dict(os.environ)
-    env.update(HEXOSKIN_URL=hexoskin_emulator.url, HEXOSKIN_USERNAME="athlete@hexoskin.com",
-               HEXOSKIN_PASSWORD="hexoskin")
+    env.update(
+        HEXOSKIN_URL=hexoskin_emulator.url,
+        HEXOSKIN_USERNAME="athlete@hexoskin.com",
+        HEXOSKIN_PASSWORD="hexoskin",
+    )
     result = _run(["read", "--record", "37700", "--datatypes", "heart_rat", "--quiet"], env=env)
     assert result.returncode == 2
     assert "Did you mean 'heart_rate'" in result.stderr

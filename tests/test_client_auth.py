@@ -31,10 +31,12 @@ def emu():
 
 
 def token_pair(emu) -> dict:
-    resp = requests.post(emu.url + "/api/connect/oauth2/token/",
-                         data={"grant_type": "password", "username": EMAIL,
-                               "password": PASSWORD},
-                         auth=(CLIENT_ID, CLIENT_SECRET), timeout=10)
+    resp = requests.post(
+        emu.url + "/api/connect/oauth2/token/",
+        data={"grant_type": "password", "username": EMAIL, "password": PASSWORD},
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=10,
+    )
     resp.raise_for_status()
     return resp.json()
 
@@ -74,8 +76,9 @@ def test_password_grant_and_proactive_refresh(emu):
 def test_expired_token_refreshed_after_401_then_retried(emu):
     pair = token_pair(emu)
     time.sleep(1.1)
-    client = Client(emu.url, token=pair["access_token"], refresh_token=pair["refresh_token"],
-                    **APP)  # the expiry is unknown: the 401 reveals it
+    client = Client(
+        emu.url, token=pair["access_token"], refresh_token=pair["refresh_token"], **APP
+    )  # the expiry is unknown: the 401 reveals it
     emu.reset_stats()
     assert client.get("record", 37700)["id"] == 37700
     assert client.auth.token_requests == 1
@@ -93,8 +96,13 @@ def test_expired_token_without_refresh_is_authentication_error(emu):
 
 
 def test_bad_client_secret_is_authentication_error(emu):
-    client = Client(emu.url, username=EMAIL, password=PASSWORD, client_id=CLIENT_ID,
-                    client_secret="wrong-client-secret")
+    client = Client(
+        emu.url,
+        username=EMAIL,
+        password=PASSWORD,
+        client_id=CLIENT_ID,
+        client_secret="wrong-client-secret",
+    )
     with pytest.raises(errors.AuthenticationError) as info:
         client.account()
     assert "wrong-client-secret" not in str(info.value)
@@ -138,13 +146,25 @@ def test_secrets_never_leak(emu, caplog, monkeypatch):
     for c in failures:
         with pytest.raises(errors.HexoskinError) as info:
             c.get("record", 37700)
-        seen += [str(info.value), repr(info.value), repr(info.value.__dict__),
-                 pickle.dumps(info.value).decode("latin-1")]
+        seen += [
+            str(info.value),
+            repr(info.value),
+            repr(info.value.__dict__),
+            pickle.dumps(info.value).decode("latin-1"),
+        ]
         seen += [repr(c), pickle.dumps(c).decode("latin-1")]
 
     basic_header = base64.b64encode(f"{EMAIL}:{PASSWORD}".encode()).decode()
-    secrets = [f":{PASSWORD}", f"password={PASSWORD}", PRIVATE, CLIENT_SECRET, basic_header,
-               "bad-token-value", "bad-" + PASSWORD, *tokens]
+    secrets = [
+        f":{PASSWORD}",
+        f"password={PASSWORD}",
+        PRIVATE,
+        CLIENT_SECRET,
+        basic_header,
+        "bad-token-value",
+        "bad-" + PASSWORD,
+        *tokens,
+    ]
     text = "\n".join(seen) + "\n" + "\n".join(r.getMessage() for r in caplog.records)
     assert any("GET" in r.getMessage() and r.name == "hexoframe" for r in caplog.records)
     for secret in secrets:

@@ -73,8 +73,9 @@ def test_401_wrong_password(emu):
 
 def test_403_creating_for_another_user(client):
     with pytest.raises(errors.PermissionDenied) as info:
-        client.create("annotation", {"annotation": "x", "datatype": 4096,
-                                     "start": 438926745600, "user": 1512})
+        client.create(
+            "annotation", {"annotation": "x", "datatype": 4096, "start": 438926745600, "user": 1512}
+        )
     assert info.value.status == 403 and info.value.method == "POST" and info.value.detail
 
 
@@ -105,8 +106,9 @@ def test_400_bad_filter(client):
 
 def test_invalid_json_is_a_response_error(client, monkeypatch):
     # the emulator answers binary for this Accept; decode it as JSON on purpose
-    resp = client.request("GET", "data/", params={"datatype": 19, "record": 37700},
-                          headers={"Accept": "text/csv"})
+    resp = client.request(
+        "GET", "data/", params={"datatype": 19, "record": 37700}, headers={"Accept": "text/csv"}
+    )
     with pytest.raises(errors.ResponseError, match="not valid JSON"):
         client._decode_json(resp)
 
@@ -154,8 +156,9 @@ def test_filters_with_datetimes(client):
     start = pd.Timestamp("2024-05-02 00:00", tz="UTC")  # record 37701 starts here
     by_time = client.records(start__gte=start.to_pydatetime(), user=1511)
     by_string = client.records(start__gte="2024-05-02T00:00:00Z", user=1511)
-    by_paris = client.records(start__gte=pd.Timestamp("2024-05-02 02:00", tz="Europe/Paris"),
-                              user=1511)
+    by_paris = client.records(
+        start__gte=pd.Timestamp("2024-05-02 02:00", tz="Europe/Paris"), user=1511
+    )
     by_naive = client.records(start__gte=np.datetime64("2024-05-02T00:00"), user=1511)
     by_ticks = client.records(start__gte=438926745600 + 14 * 3600 * 256, user=1511)
     expected = sorted(everything.loc[everything["start_time"] >= start, "id"])
@@ -194,8 +197,10 @@ def test_crud_round_trip(client):
 
 
 def test_annotation_round_trip(client):
-    note = client.create("annotation", {"annotation": "Hey guys!", "datatype": 4096,
-                                        "start": "2024-05-01T10:10:00", "user": 1511})
+    note = client.create(
+        "annotation",
+        {"annotation": "Hey guys!", "datatype": 4096, "start": "2024-05-01T10:10:00", "user": 1511},
+    )
     assert note["id"] and note["resource_uri"].endswith(f"/{note['id']}/")
     listed = client.annotations(id=note["id"])
     assert listed.loc[0, "annotation"] == "Hey guys!"
@@ -205,8 +210,9 @@ def test_annotation_round_trip(client):
 
 
 def test_put_replaces(client):
-    created = client.create("range", {"name": "a", "start": 438926745600,
-                                      "end": 438926745600 + 2560, "user": 1511})
+    created = client.create(
+        "range", {"name": "a", "start": 438926745600, "end": 438926745600 + 2560, "user": 1511}
+    )
     full = {k: v for k, v in client.get("range", created["id"]).items()}
     full["name"] = "b"
     client.update("range", created["id"], full, partial=False)
@@ -320,6 +326,10 @@ def test_refresh_catalog_agrees_with_the_emulator(client):
     ecg = by_id[4113]
     units = {u["resource_uri"]: u["si_short"] for u in client.resource("unit").list_raw()}
     assert (ecg["freq"], units[ecg["unit"]], units[ecg["unit_raw"]], ecg["hexo_freq"]) == (
-        256, "ADC", "ADC", 1)
+        256,
+        "ADC",
+        "ADC",
+        1,
+    )
     assert by_id[18]["freq"] is None and units[by_id[18]["unit"]] == "s"
     assert client.refresh_catalog() == 0  # the emulator serves the same catalogue

@@ -95,8 +95,11 @@ def test_url_and_app_from_environment(clean_env, monkeypatch):
         ({"username": "u@x", "password": "p"}, "basic", BasicAuth),
         ({"api_key": "pub", "api_secret": "priv"}, "apikey", ApiKeyAuth),
         ({"token": "t"}, "oauth2", OAuth2Auth),
-        ({"username": "u@x", "password": "p", "client_id": "c", "client_secret": "s"},
-         "oauth2", OAuth2Auth),
+        (
+            {"username": "u@x", "password": "p", "client_id": "c", "client_secret": "s"},
+            "oauth2",
+            OAuth2Auth,
+        ),
     ],
 )
 def test_auth_kind_chosen(clean_env, kwargs, kind, auth_type):
@@ -117,8 +120,9 @@ def test_tick_rate_defaults_by_host(clean_env):
 
 
 def test_pickle_keeps_no_secrets_and_rediscovers(clean_env, monkeypatch):
-    client = Client("http://127.0.0.1:9", username="u@x.org", password="s3cret-pw",
-                    tick_rate=1000, retries=2)
+    client = Client(
+        "http://127.0.0.1:9", username="u@x.org", password="s3cret-pw", tick_rate=1000, retries=2
+    )
     blob = pickle.dumps(client)
     assert b"s3cret-pw" not in blob and b"u@x.org" not in blob
     clone = pickle.loads(blob)  # no credentials here: deferred error at first request
@@ -142,7 +146,10 @@ def test_url_for_and_foreign_hosts(clean_env):
 
 
 def test_redact_url():
-    assert redact_url("https://u:p@h/x/?a=1&access_token=zz") == "https://h/x/?a=1&access_token=%2A%2A%2A"
+    assert (
+        redact_url("https://u:p@h/x/?a=1&access_token=zz")
+        == "https://h/x/?a=1&access_token=%2A%2A%2A"
+    )
     assert redact_url("https://h:8/x/?limit=2") == "https://h:8/x/?limit=2"
 
 
@@ -157,8 +164,10 @@ def test_signature_headers():
     expected = hashlib.sha1(
         b"priv1414690957https://api.hexoskin.com/api/v1/record/?limit=1"
     ).hexdigest()
-    assert out.headers["X-HEXOAPISIGNATURE"] == expected == sign(
-        "priv", "1414690957", "https://api.hexoskin.com/api/v1/record/?limit=1"
+    assert (
+        out.headers["X-HEXOAPISIGNATURE"]
+        == expected
+        == sign("priv", "1414690957", "https://api.hexoskin.com/api/v1/record/?limit=1")
     )
     assert "Authorization" not in out.headers
     assert "priv" not in repr(ApiKeyAuth("pub", "priv"))
@@ -199,8 +208,10 @@ def test_filters_times_lists_bools():
 
 
 def test_filters_on_datetime_fields_are_iso_and_bools_are_words():
-    params = encode_filters(load_schema("track"), {
-        "start_date__gte": pd.Timestamp("2024-05-01 12:00", tz="Europe/Paris")})
+    params = encode_filters(
+        load_schema("track"),
+        {"start_date__gte": pd.Timestamp("2024-05-01 12:00", tz="Europe/Paris")},
+    )
     assert params == {"start_date__gte": "2024-05-01T10:00:00"}
     assert encode_filters(load_schema("metric"), {"is_kpi": True}) == {"is_kpi": "true"}
 
@@ -266,20 +277,28 @@ def _serve(monkeypatch, client, pages):
 
 
 def _page(ids, nxt, total):
-    return {"meta": {"next": nxt, "total_count": total, "limit": 2, "offset": 0},
-            "objects": [{"id": i, "start": 256 * i, "user": "/api/v1/user/1511/"} for i in ids]}
+    return {
+        "meta": {"next": nxt, "total_count": total, "limit": 2, "offset": 0},
+        "objects": [{"id": i, "start": 256 * i, "user": "/api/v1/user/1511/"} for i in ids],
+    }
 
 
 def test_pages_followed_and_cache_header_surfaced(clean_env, monkeypatch):
     client = Client("http://127.0.0.1:9", token="t")
-    calls = _serve(monkeypatch, client, [
-        (_page([1, 2], "/api/v1/annotation/?limit=2&offset=2", 3), {}),
-        (_page([3], None, 3), {"X-HexoCache": "1714557600"}),
-    ])
+    calls = _serve(
+        monkeypatch,
+        client,
+        [
+            (_page([1, 2], "/api/v1/annotation/?limit=2&offset=2", 3), {}),
+            (_page([3], None, 3), {"X-HexoCache": "1714557600"}),
+        ],
+    )
     frame = client.annotations(user=1511, page_size=2)
     assert frame["id"].tolist() == [1, 2, 3]
-    assert calls == [("annotation/", {"user": "1511", "limit": "2"}),
-                     ("/api/v1/annotation/?limit=2&offset=2", None)]
+    assert calls == [
+        ("annotation/", {"user": "1511", "limit": "2"}),
+        ("/api/v1/annotation/?limit=2&offset=2", None),
+    ]
     assert frame.attrs["hexoskin_cached_at"] == 1714557600.0
 
 

@@ -16,8 +16,9 @@ from hexoframe.client import Client
 from hexoframe.data.reader import read_hexoskin
 
 TABLES = [Path("/proc/net/tcp"), Path("/proc/net/tcp6")]
-pytestmark = pytest.mark.skipif(not TABLES[0].exists(),
-                                reason="counts sockets through Linux's /proc/net/tcp")
+pytestmark = pytest.mark.skipif(
+    not TABLES[0].exists(), reason="counts sockets through Linux's /proc/net/tcp"
+)
 
 
 def open_connections(port: int) -> int:
@@ -61,15 +62,17 @@ def test_a_passed_client_stays_open_and_an_own_one_is_closed(emu, options):
 
 def test_dataset_closes_its_client_on_close(emu, options):
     port = port_of(emu)
-    ds = xr.open_dataset("hexoskin://record/37700", engine="hexoskin", datatypes="hr",
-                         storage_options=options)
+    ds = xr.open_dataset(
+        "hexoskin://record/37700", engine="hexoskin", datatypes="hr", storage_options=options
+    )
     assert int(ds["heart_rate"].count()) == 3599
     assert open_connections(port) >= 1
     ds.close()
     assert open_connections(port) == 0
     with Client(**options) as mine:
-        ds = xr.open_dataset("hexoskin://record/37700", engine="hexoskin", datatypes="hr",
-                             client=mine)
+        ds = xr.open_dataset(
+            "hexoskin://record/37700", engine="hexoskin", datatypes="hr", client=mine
+        )
         ds.load()
         ds.close()
         assert open_connections(port) >= 1  # not ours to close

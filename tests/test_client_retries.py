@@ -32,8 +32,9 @@ def emu(server):
 
 
 def fast_client(emu, retries=8, **kwargs):
-    return Client(emu.url, retries=retries, backoff_factor=0.001, backoff_jitter=0.001,
-                  **ATHLETE, **kwargs)
+    return Client(
+        emu.url, retries=retries, backoff_factor=0.001, backoff_jitter=0.001, **ATHLETE, **kwargs
+    )
 
 
 def requests_to(emu, path="/api/v1/record/37700/"):
@@ -50,8 +51,16 @@ def test_retries_succeed(emu, kind):
 
 
 def test_retries_succeed_on_lists(emu):
-    emu.set_faults(FaultConfig(seed=5, retry_after=0, error_rate=0.2, truncate_rate=0.2,
-                               drop_rate=0.2, path_pattern=r"^/api/v1/annotation/"))
+    emu.set_faults(
+        FaultConfig(
+            seed=5,
+            retry_after=0,
+            error_rate=0.2,
+            truncate_rate=0.2,
+            drop_rate=0.2,
+            path_pattern=r"^/api/v1/annotation/",
+        )
+    )
     raw = fast_client(emu, retries=15).resource("annotation").list_raw(user=1511)
     assert len(raw) == raw.total_count > 1000
 
@@ -69,12 +78,19 @@ def test_rate_limit_respects_retry_after_then_fails_clearly(emu):
 
 
 def test_rate_limit_retried_even_for_post(emu):
-    emu.set_faults(FaultConfig(seed=1, rate_limit_rate=0.5, retry_after=0,
-                               path_pattern=r"^/api/v1/annotation/$"))
+    emu.set_faults(
+        FaultConfig(
+            seed=1, rate_limit_rate=0.5, retry_after=0, path_pattern=r"^/api/v1/annotation/$"
+        )
+    )
     client = fast_client(emu, retries=10)
-    ids = [client.create("annotation", {"annotation": f"n{i}", "datatype": 4096,
-                                        "start": 438926745600 + i, "user": 1511})["id"]
-           for i in range(6)]
+    ids = [
+        client.create(
+            "annotation",
+            {"annotation": f"n{i}", "datatype": 4096, "start": 438926745600 + i, "user": 1511},
+        )["id"]
+        for i in range(6)
+    ]
     assert len(set(ids)) == 6
     assert requests_to(emu, "/api/v1/annotation/") > 6
     emu.set_faults(None)
@@ -93,8 +109,9 @@ def test_server_errors_exhausted(emu):
 def test_post_is_not_retried_on_server_errors(emu):
     emu.set_faults(FaultConfig(error_rate=1.0, retry_after=0, path_pattern=r"^/api/v1/range/$"))
     with pytest.raises(errors.ServerError):
-        fast_client(emu, retries=3).create("range", {"name": "x", "start": 1, "end": 2,
-                                                     "user": 1511})
+        fast_client(emu, retries=3).create(
+            "range", {"name": "x", "start": 1, "end": 2, "user": 1511}
+        )
     assert requests_to(emu, "/api/v1/range/") == 1
 
 

@@ -37,14 +37,20 @@ def test_cohort_frame_is_lazy_and_matches_read_hexoskin(hexoskin_emulator, clien
     df = ddf.compute(scheduler="sync")
     for rec in (37700, 37701):
         got = df[df["record"] == rec][names]
-        pd.testing.assert_frame_equal(got, _expected(client, rec, names), check_freq=False,
-                                      check_names=False)
+        pd.testing.assert_frame_equal(
+            got, _expected(client, rec, names), check_freq=False, check_names=False
+        )
     assert set(df["user"]) == {1511}
 
 
 def test_cohort_by_user_and_span(client):
-    ddf = read_cohort(users=1511, start="2024-05-01T10:30Z", end="2024-05-02T00:10Z",
-                      datatypes="hr", client=client)
+    ddf = read_cohort(
+        users=1511,
+        start="2024-05-01T10:30Z",
+        end="2024-05-02T00:10Z",
+        datatypes="hr",
+        client=client,
+    )
     df = ddf.compute(scheduler="sync")
     assert set(df["record"]) == {37700, 37701}
     assert df.index.min() >= pd.Timestamp("2024-05-01T10:30Z")
@@ -79,23 +85,32 @@ def test_distributed_process_workers(hexoskin_emulator, client, monkeypatch):
     monkeypatch.setenv("HEXOSKIN_URL", hexoskin_emulator.url)
     monkeypatch.setenv("HEXOSKIN_USERNAME", "athlete@hexoskin.com")
     monkeypatch.setenv("HEXOSKIN_PASSWORD", "hexoskin")
-    opened = [xr.open_dataset(f"hexoskin://record/{r}", engine="hexoskin", datatypes=["hr"],
-                              chunks={}) for r in (37700, 37701)]
+    opened = [
+        xr.open_dataset(f"hexoskin://record/{r}", engine="hexoskin", datatypes=["hr"], chunks={})
+        for r in (37700, 37701)
+    ]
     ddf = read_cohort(records=[37700, 37701], datatypes="hr")
     graph = pickle.dumps([o.__dask_graph__() for o in opened])
     assert b"athlete@hexoskin.com" not in graph and b"HEXOSKIN_PASSWORD" not in graph
     keys = str([o.__dask_keys__() for o in opened]) + str(ddf.__dask_keys__())
     assert "athlete" not in keys and "password" not in keys
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as dclient:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as dclient,
+    ):
         means = dask.compute(*[o["heart_rate"].mean() for o in opened])
         df = ddf.compute()
         # a filesystem made with a password travels without it and works from the env
         from hexoframe.fs import HexoskinFileSystem
 
-        fs = HexoskinFileSystem(base_url=hexoskin_emulator.url, username="x@y.z",
-                                password="not-this-one", skip_instance_cache=True)
+        fs = HexoskinFileSystem(
+            base_url=hexoskin_emulator.url,
+            username="x@y.z",
+            password="not-this-one",
+            skip_instance_cache=True,
+        )
         info = dclient.submit(fs.cat_file, "record/37701/info.json").result()
         assert b"37701" in info
         assert len(dclient.scheduler_info()["workers"]) == 2

@@ -34,8 +34,12 @@ pytestmark = pytest.mark.skipif(
     "set HEXOFRAME_SHARED to its parent elsewhere)",
 )
 FILES = sorted(p.name for p in EXPORT.iterdir() if p.is_file()) if EXPORT.is_dir() else ["x"]
-PROPS = settings(derandomize=True, max_examples=40, deadline=None,
-                 suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPS = settings(
+    derandomize=True,
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +223,10 @@ def test_error_pickles():
 
     err = pickle.loads(pickle.dumps(ExportFormatError("a.zip", "cut")))
     assert (err.path, err.problem, str(err)) == (
-        "a.zip", "cut", "a.zip: cut. Download the export again; the file is damaged.")
+        "a.zip",
+        "cut",
+        "a.zip: cut. Download the export again; the file is damaged.",
+    )
 
 
 # --- zip layouts (issue 9) ----------------------------------------------------------------
@@ -256,15 +263,21 @@ def test_zip_duplicate_member_raises(tmp_path):
 def test_emulator_binary_zip_has_record_folder(hexoskin_emulator):
     import requests
 
-    r = requests.get(hexoskin_emulator.url + "/api/v1/data/",
-                     params={"datatype__in": "19,18", "record": 37700},
-                     auth=("athlete@hexoskin.com", "hexoskin"),
-                     headers={"Accept": "application/octet-stream"}, timeout=60)
+    r = requests.get(
+        hexoskin_emulator.url + "/api/v1/data/",
+        params={"datatype__in": "19,18", "record": 37700},
+        auth=("athlete@hexoskin.com", "hexoskin"),
+        headers={"Accept": "application/octet-stream"},
+        timeout=60,
+    )
     assert r.status_code == 200, r.text[:300]
     body = r.content
     names = zipfile.ZipFile(io.BytesIO(body)).namelist()
-    assert sorted(names) == ["record_37700/RR_interval.hxd", "record_37700/heart_rate.wav",
-                             "record_37700/info.json"]
+    assert sorted(names) == [
+        "record_37700/RR_interval.hxd",
+        "record_37700/heart_rate.wav",
+        "record_37700/info.json",
+    ]
     got = read_export(body, how="dict", units="raw")
     assert sorted(got) == ["heart_rate", "rr_interval"]
 
@@ -309,9 +322,14 @@ def test_damaged_zip_raises_or_matches(tmp_path, clean, cut, seed):
 @PROPS
 @given(
     key=st.sampled_from(["start", "timestamp", "user", "start_timestamp"]),
-    value=st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
-                    st.floats(allow_nan=True), st.text(max_size=5),
-                    st.lists(st.integers(), max_size=2)),
+    value=st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=True),
+        st.text(max_size=5),
+        st.lists(st.integers(), max_size=2),
+    ),
     drop=st.booleans(),
 )
 def test_info_values_raise_or_read(tmp_path, clean, key, value, drop):
@@ -331,8 +349,12 @@ def test_info_values_raise_or_read(tmp_path, clean, key, value, drop):
     assert (offset == offset[0]).all()
 
 
-@settings(derandomize=True, max_examples=10, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    derandomize=True,
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(name=st.sampled_from(FILES), kind=st.sampled_from(KINDS), seed=st.integers(0, 2**32))
 def test_damaged_zip_through_xarray(tmp_path, clean, name, kind, seed):
     files = _members("record_122445/")
@@ -345,5 +367,6 @@ def test_damaged_zip_through_xarray(tmp_path, clean, name, kind, seed):
     except HexoskinError:
         return
     assert "heart_rate" in ds
-    np.testing.assert_array_equal(ds["heart_rate"].values.astype(float),
-                                  read_export(EXPORT, how="dict")["heart_rate"].values)
+    np.testing.assert_array_equal(
+        ds["heart_rate"].values.astype(float), read_export(EXPORT, how="dict")["heart_rate"].values
+    )

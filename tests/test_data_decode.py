@@ -20,15 +20,31 @@ from hexoframe.units import convert, raw_dtype
 
 def wav(values: np.ndarray, rate: int, signed: bool = True) -> bytes:
     data = values.astype("<i2" if signed else "<u2").tobytes()
-    return (b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt "
-            + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
-            + b"data" + struct.pack("<I", len(data)) + data)
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + len(data))
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+        + b"data"
+        + struct.pack("<I", len(data))
+        + data
+    )
 
 
-@given(st.lists(st.tuples(st.integers(0, 2**50), st.one_of(
-    st.none(), st.integers(-2**31, 2**31), st.floats(allow_nan=False, allow_infinity=False,
-                                                     width=64))), max_size=50),
-       st.booleans())
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2**50),
+            st.one_of(
+                st.none(),
+                st.integers(-(2**31), 2**31),
+                st.floats(allow_nan=False, allow_infinity=False, width=64),
+            ),
+        ),
+        max_size=50,
+    ),
+    st.booleans(),
+)
 def test_json_fast_path_matches_json_module(pairs, spaced):
     doc = [{"data": {"19": [list(p) for p in pairs], "33": []}, "user": "/api/v1/user/7/"}]
     body = json.dumps(doc, separators=(", ", ": ") if spaced else (",", ":")).encode()
@@ -41,8 +57,10 @@ def test_json_fast_path_matches_json_module(pairs, spaced):
 
 
 def test_json_multi_user_indented_and_flat():
-    doc = [{"user": "/api/v1/user/1/", "data": {"19": [[1, 2]], "33": [[1, 3]]}},
-           {"data": {"19": [[5, 6], [7, 8]]}, "user": "/api/v1/user/2/"}]
+    doc = [
+        {"user": "/api/v1/user/1/", "data": {"19": [[1, 2]], "33": [[1, 3]]}},
+        {"data": {"19": [[5, 6], [7, 8]]}, "user": "/api/v1/user/2/"},
+    ]
     for body in (json.dumps(doc), json.dumps(doc, indent=2)):
         got = decode_json(body.encode())
         assert got[(1, 19)][1].tolist() == [2.0] and got[(1, 33)][1].tolist() == [3.0]

@@ -24,8 +24,9 @@ EXPORT = SHARED / "fixtures" / "hexoskin-export-122445"
 
 @pytest.fixture(scope="module")
 def client(hexoskin_emulator):
-    with Client(base_url=hexoskin_emulator.url, username="athlete@hexoskin.com",
-                password="hexoskin") as c:
+    with Client(
+        base_url=hexoskin_emulator.url, username="athlete@hexoskin.com", password="hexoskin"
+    ) as c:
         yield c
 
 
@@ -48,8 +49,10 @@ def _read(client, **kw):
 )
 def test_methods_agree(client, datatypes, span):
     start, end = span
-    frames = {m: _read(client, datatypes=datatypes, start=start, end=end, method=m)
-              for m in ("json", "csv", "binary", "edf")}
+    frames = {
+        m: _read(client, datatypes=datatypes, start=start, end=end, method=m)
+        for m in ("json", "csv", "binary", "edf")
+    }
     for name in frames["json"]:
         ref = frames["json"][name]
         assert len(ref) > 0
@@ -100,16 +103,24 @@ def test_range_and_units(client):
     raw = read_hexoskin(client=client, range=58979, datatypes="activity", units="raw", how="dict")
     assert raw["activity"].dtype == np.int16
     np.testing.assert_allclose(raw["activity"].to_numpy() / 256, df["activity"].to_numpy())
-    phys = read_hexoskin(client=client, range=58979, start="2024-05-01T10:10Z",
-                         end="2024-05-01T10:11Z", datatypes="ecg", units="physical", how="dict")
+    phys = read_hexoskin(
+        client=client,
+        range=58979,
+        start="2024-05-01T10:10Z",
+        end="2024-05-01T10:11Z",
+        datatypes="ecg",
+        units="physical",
+        how="dict",
+    )
     assert phys["ecg_i"].attrs["unit"] == "mV" and len(phys["ecg_i"]) == 60 * 256
     long = read_hexoskin(client=client, range=58979, datatypes=["hr", "br"], how="long")
     assert list(long.columns) == ["time", "datatype", "value"] and len(long) == 2400
 
 
 def test_bare_time_span_with_user(client):
-    df = read_hexoskin(client=client, start="2024-05-01T10:00Z", end="2024-05-01T10:10Z",
-                       user=1511, datatypes="hr")
+    df = read_hexoskin(
+        client=client, start="2024-05-01T10:00Z", end="2024-05-01T10:10Z", user=1511, datatypes="hr"
+    )
     assert df.attrs["hexoskin"]["method"] == "json"
     assert len(df) == 599  # end-stamped: 10:00:01 .. 10:09:59 (10:10:00 is excluded)
 
@@ -122,8 +133,15 @@ def test_subsampling_detected_and_refetched(hexoskin_emulator, client):
         for method in ("json", "csv"):
             full = _read(client, datatypes="ecg", method=method, **span)
             pd.testing.assert_series_equal(full["ecg_i"], ref)
-        any_ = read_hexoskin(client=client, record=37700, datatypes="ecg", method="json",
-                             resolution="any", how="outer", **span)
+        any_ = read_hexoskin(
+            client=client,
+            record=37700,
+            datatypes="ecg",
+            method="json",
+            resolution="any",
+            how="outer",
+            **span,
+        )
         assert any_.attrs["hexoskin"]["subsampled"] is True
         assert len(any_) <= 5000 < len(ref)
         ref_rr = _read(client, datatypes="rr", method="binary")["rr_interval"]
@@ -138,8 +156,13 @@ def test_subsampling_never_silent(hexoskin_emulator, client, monkeypatch):
     hexoskin_emulator.set_faults(FaultConfig(subsample_cap=1000))
     try:
         with pytest.raises(errors.IncompleteDataError, match="ecg_i"):
-            _read(client, datatypes="ecg", method="json", start="2024-05-01T10:00Z",
-                  end="2024-05-01T10:01Z")
+            _read(
+                client,
+                datatypes="ecg",
+                method="json",
+                start="2024-05-01T10:00Z",
+                end="2024-05-01T10:01Z",
+            )
     finally:
         hexoskin_emulator.set_faults(None)
 
@@ -147,22 +170,39 @@ def test_subsampling_never_silent(hexoskin_emulator, client, monkeypatch):
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        (dict(record=37700, datatypes="not_a_datatype"), errors.UnknownDatatypeError,
-         "not_a_datatype"),
+        (
+            dict(record=37700, datatypes="not_a_datatype"),
+            errors.UnknownDatatypeError,
+            "not_a_datatype",
+        ),
         (dict(record=37700, datatypes=[]), errors.InvalidQueryError, "datatype"),
-        (dict(start="2024-05-01T11:00Z", end="2024-05-01T10:00Z", datatypes="hr"),
-         errors.InvalidQueryError, "not after start"),
+        (
+            dict(start="2024-05-01T11:00Z", end="2024-05-01T10:00Z", datatypes="hr"),
+            errors.InvalidQueryError,
+            "not after start",
+        ),
         (dict(datatypes="hr"), errors.InvalidQueryError, "No time span"),
-        (dict(start="2024-05-01T10:00Z", datatypes="hr"), errors.InvalidQueryError,
-         "No time span"),
+        (dict(start="2024-05-01T10:00Z", datatypes="hr"), errors.InvalidQueryError, "No time span"),
         (dict(record=37700, datatypes="hr", units="volts"), errors.InvalidQueryError, "units"),
         (dict(record=37700, datatypes="hr", method="xml"), errors.InvalidQueryError, "method"),
         (dict(record=37740, datatypes="hr"), errors.HexoskinError, "37740"),
-        (dict(record=37700, start="2030-01-01", end="2030-01-02", datatypes="hr"),
-         errors.InvalidQueryError, "overlap"),
+        (
+            dict(record=37700, start="2030-01-01", end="2030-01-02", datatypes="hr"),
+            errors.InvalidQueryError,
+            "overlap",
+        ),
     ],
-    ids=["unknown", "empty", "end-before-start", "no-span", "start-only", "units", "method",
-         "invisible-record", "outside-record"],
+    ids=[
+        "unknown",
+        "empty",
+        "end-before-start",
+        "no-span",
+        "start-only",
+        "units",
+        "method",
+        "invisible-record",
+        "outside-record",
+    ],
 )
 def test_bad_input_fails_before_data_requests(hexoskin_emulator, client, kwargs, error, match):
     before = hexoskin_emulator.stats.data_requests
@@ -174,16 +214,22 @@ def test_bad_input_fails_before_data_requests(hexoskin_emulator, client, kwargs,
 
 
 def test_client_kwargs_and_pd_alias(hexoskin_emulator):
-    df = pd.read_hexoskin(record=37700, datatypes=["hr"], base_url=hexoskin_emulator.url,
-                          username="athlete@hexoskin.com", password="hexoskin")
+    df = pd.read_hexoskin(
+        record=37700,
+        datatypes=["hr"],
+        base_url=hexoskin_emulator.url,
+        username="athlete@hexoskin.com",
+        password="hexoskin",
+    )
     assert len(df) == 3599
 
 
 @pytest.mark.skipif(not EXPORT.is_dir(), reason=f"shared fixture folder {EXPORT} is absent")
 def test_imported_export_served_equals_read_export():
-    with Emulator(imports=[EXPORT]) as emu, Client(
-        base_url=emu.url, username="athlete@hexoskin.com", password="hexoskin"
-    ) as c:
+    with (
+        Emulator(imports=[EXPORT]) as emu,
+        Client(base_url=emu.url, username="athlete@hexoskin.com", password="hexoskin") as c,
+    ):
         names = ["ecg_i", "ppg", "respiration_thoracic", "heart_rate", "rr_interval"]
         try:
             rec = c.get("record", 122445)
@@ -192,8 +238,7 @@ def test_imported_export_served_equals_read_export():
         assert int(rec["start"]) == 382085877327
         local = read_export(EXPORT, datatypes=names, how="dict")
         for method in ("binary", "json"):
-            got = read_hexoskin(client=c, record=122445, datatypes=names, method=method,
-                                how="dict")
+            got = read_hexoskin(client=c, record=122445, datatypes=names, method=method, how="dict")
             for name in names:
                 np.testing.assert_array_equal(got[name].to_numpy(), local[name].to_numpy())
                 assert got[name].dtype == local[name].dtype, (method, name)
@@ -201,9 +246,15 @@ def test_imported_export_served_equals_read_export():
 
 
 def test_progress_bar_and_outer_mixed_rates(client, capsys):
-    df = read_hexoskin(client=client, record=37700, datatypes=["hr", "ecg", "rr"],
-                       start="2024-05-01T10:00Z", end="2024-05-01T10:10Z", method="json",
-                       progress=True)
+    df = read_hexoskin(
+        client=client,
+        record=37700,
+        datatypes=["hr", "ecg", "rr"],
+        start="2024-05-01T10:00Z",
+        end="2024-05-01T10:10Z",
+        method="json",
+        progress=True,
+    )
     err = capsys.readouterr().err
     assert "hexoskin" in err  # the tqdm bar went to stderr
     assert df["ecg_i"].notna().sum() == 600 * 256 and df["heart_rate"].notna().sum() == 599
@@ -215,8 +266,10 @@ def test_progress_bar_and_outer_mixed_rates(client, capsys):
 def test_range_methods_agree(client, datatypes):
     """A range: binary asks the range's record (narrowed), so end-stamped samples whose
     interval starts before the range are not lost."""
-    got = {m: read_hexoskin(client=client, range=58979, datatypes=datatypes, method=m,
-                            how="dict") for m in ("json", "binary", "csv", "edf")}
+    got = {
+        m: read_hexoskin(client=client, range=58979, datatypes=datatypes, method=m, how="dict")
+        for m in ("json", "binary", "csv", "edf")
+    }
     for name, ref in got["json"].items():
         assert ref.index[0] >= pd.Timestamp("2024-05-01T10:10Z")
         assert ref.index[-1] < pd.Timestamp("2024-05-01T10:30Z")
@@ -229,8 +282,9 @@ def test_range_methods_agree(client, datatypes):
 def test_broken_answers_are_retried(hexoskin_emulator, client):
     span = dict(start="2024-05-01T10:00Z", end="2024-05-01T10:05Z")
     ref = _read(client, datatypes=["ecg", "hr"], method="json", **span)
-    hexoskin_emulator.set_faults(FaultConfig(seed=3, truncate_rate=0.3, error_rate=0.2,
-                                             path_pattern="/data/"))
+    hexoskin_emulator.set_faults(
+        FaultConfig(seed=3, truncate_rate=0.3, error_rate=0.2, path_pattern="/data/")
+    )
     try:
         for method in ("json", "binary", "edf"):
             got = _read(client, datatypes=["ecg", "hr"], method=method, **span)
@@ -244,12 +298,20 @@ def test_several_users_keep_the_user(hexoskin_emulator):
     """A coach (1513) reads two athletes (1511, 1514) over one time span."""
     with Client(hexoskin_emulator.url, username="coach@hexoskin.com", password="coachpass") as c:
         span = {"start": "2024-05-04T09:00Z", "end": "2024-05-04T09:05Z"}
-        both = read_hexoskin(client=c, user=[1511, 1514], datatypes=["hr", "rr"], how="long",
-                             progress=False, **span)
-        alone = read_hexoskin(client=c, user=1514, datatypes=["hr", "rr"], how="long",
-                              progress=False, **span)
-        wide = read_hexoskin(client=c, user=[1511, 1514], datatypes="hr", progress=False,
-                             start="2024-05-01T10:00Z", end="2024-05-01T10:05Z")
+        both = read_hexoskin(
+            client=c, user=[1511, 1514], datatypes=["hr", "rr"], how="long", progress=False, **span
+        )
+        alone = read_hexoskin(
+            client=c, user=1514, datatypes=["hr", "rr"], how="long", progress=False, **span
+        )
+        wide = read_hexoskin(
+            client=c,
+            user=[1511, 1514],
+            datatypes="hr",
+            progress=False,
+            start="2024-05-01T10:00Z",
+            end="2024-05-01T10:05Z",
+        )
     assert set(both["user"]) == {1514}  # 1511 has no record in that span
     mine = both[both["user"] == 1514].drop(columns="user").reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, alone.drop(columns="user", errors="ignore"))

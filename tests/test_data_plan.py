@@ -65,8 +65,12 @@ def test_same_rate_shares_requests():
     assert sorted(len(r.members) for r in reqs)[-1] == 2
 
 
-@given(lo=st.integers(0, 10_000), span=st.integers(1, 50_000), parts=st.integers(1, 9),
-       step=st.sampled_from([1, 2, 4, 256]))
+@given(
+    lo=st.integers(0, 10_000),
+    span=st.integers(1, 50_000),
+    parts=st.integers(1, 9),
+    step=st.sampled_from([1, 2, 4, 256]),
+)
 def test_split_windows_tile(lo, span, parts, step):
     windows = split_windows(lo, lo + span, parts, step, origin=0)
     assert windows[0][0] == lo and windows[-1][1] == lo + span
@@ -113,30 +117,42 @@ def new_record(client: Client, start: int, end: int) -> Iterator[dict[str, Any]]
     rec = client.create("record", {"start": start, "end": end})
     try:
         assert (rec["start"], rec["end"], rec["user"]["resource_uri"]) == (
-            start, end, f"/api/v1/user/{USER}/")
+            start,
+            end,
+            f"/api/v1/user/{USER}/",
+        )
         yield {"id": int(rec["id"]), "user": USER, "start": start, "end": end}
     finally:
         client.delete("record", rec["id"])
 
 
-def truth(emu: Emulator, rec: dict[str, Any], name: str, lo: int, hi: int
-          ) -> tuple[np.ndarray, np.ndarray]:
+def truth(
+    emu: Emulator, rec: dict[str, Any], name: str, lo: int, hi: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(ticks, raw) the emulator holds for ``rec`` in ``[lo, hi)``: one piece, no cap."""
     return make_source(emu.seed, rec).samples(name, lo, hi)
 
 
 def test_choose_method(client):
     assert choose_method(plan_query(client, ["hr", "br"], record=37700)) == (
-        "json", "1 JSON request(s) suffice")
+        "json",
+        "1 JSON request(s) suffice",
+    )
     assert choose_method(plan_query(client, "ecg", record=37700)) == (
-        "binary", "raw high-rate channel ecg_i (256 Hz): binary zip")
+        "binary",
+        "raw high-rate channel ecg_i (256 Hz): binary zip",
+    )
     week = plan_query(client, "hr", record=37702)  # 7 days: 604799 samples, 10 windows
     assert week.channels[0].count == 7 * 86400 - 1 and len(week.channels[0].windows) == 10
     assert choose_method(week) == (
-        "binary", "JSON would need 10 requests; one binary zip is uncapped")
+        "binary",
+        "JSON would need 10 requests; one binary zip is uncapped",
+    )
     assert choose_method(plan_query(client, "ecg", record=37700), "json") == ("json", "asked for")
     assert choose_method(plan_query(client, "hr", record=37702), resolution="any") == (
-        "json", "resolution='any': one JSON request per rate (may be subsampled)")
+        "json",
+        "resolution='any': one JSON request per rate (may be subsampled)",
+    )
     with pytest.raises(InvalidQueryError, match="record"):
         choose_method(plan_query(None, "ecg", start=S, end=S + 256), "binary")
 
@@ -149,8 +165,7 @@ def narrows() -> st.SearchStrategy[tuple[float, float]]:
 def spread(lo: int, hi: int) -> st.SearchStrategy[int]:
     """Integers in ``[lo, hi]`` spread over the whole range (``integers`` alone mostly draws
     values near ``lo``)."""
-    return st.one_of(st.integers(lo, hi),
-                     st.floats(0, 1).map(lambda f: lo + round(f * (hi - lo))))
+    return st.one_of(st.integers(lo, hi), st.floats(0, 1).map(lambda f: lo + round(f * (hi - lo))))
 
 
 @st.composite
@@ -167,8 +182,11 @@ def read_cases(draw: st.DrawFn, method: str, cap: int) -> dict[str, Any]:
     if method == "csv" and dt.freq >= 64:
         longest = min(longest, CSV_FAST_TICKS)
     most = longest // step
-    samples = draw(st.one_of(st.integers(0, 3), spread(cap + 1, 3 * cap), spread(0, most),
-                             spread(most // 2, most)))
+    samples = draw(
+        st.one_of(
+            st.integers(0, 3), spread(cap + 1, 3 * cap), spread(0, most), spread(most // 2, most)
+        )
+    )
     length = max(1, min(samples, most) * step + draw(st.integers(0, step - 1)))
     return {
         "name": name,
@@ -180,8 +198,16 @@ def read_cases(draw: st.DrawFn, method: str, cap: int) -> dict[str, Any]:
 
 
 #: Methods and emulator caps (binary answers are never subsampled: the cap must not matter).
-READS = [("json", 700), ("json", 5000), ("json", POINT_CAP), ("csv", 700), ("csv", 5000),
-         ("csv", POINT_CAP), ("binary", 700), ("binary", POINT_CAP)]
+READS = [
+    ("json", 700),
+    ("json", 5000),
+    ("json", POINT_CAP),
+    ("csv", 700),
+    ("csv", 5000),
+    ("csv", POINT_CAP),
+    ("binary", 700),
+    ("binary", POINT_CAP),
+]
 
 
 @pytest.mark.parametrize(("method", "cap"), READS)
@@ -201,9 +227,16 @@ def test_stitched_reads_are_exact(emu, client, method, cap, data):
         planned = len(build_requests(plan, method))
         emu.reset_stats()
         with subsample_cap(emu, cap):
-            series = read_hexoskin(client=client, record=rec["id"], datatypes=dt.name,
-                                   start=q_start, end=q_end, method=method,
-                                   how="dict", max_workers=2)[dt.name]
+            series = read_hexoskin(
+                client=client,
+                record=rec["id"],
+                datatypes=dt.name,
+                start=q_start,
+                end=q_end,
+                method=method,
+                how="dict",
+                max_workers=2,
+            )[dt.name]
         sent = emu.stats.data_requests
     want = catalog.sample_ticks(dt, rs, end)
     want = want[(want >= q_start) & (want < q_end)]
@@ -216,8 +249,10 @@ def test_stitched_reads_are_exact(emu, client, method, cap, data):
         assert sent == planned  # the planned windows sufficed
     else:
         assert planned <= sent <= 120
-    event(f"{method}: {'split and refetched' if sent > planned else 'as planned'}, "
-          f"{'several' if planned > 1 else 'one' if planned else 'no'} planned request(s)")
+    event(
+        f"{method}: {'split and refetched' if sent > planned else 'as planned'}, "
+        f"{'several' if planned > 1 else 'one' if planned else 'no'} planned request(s)"
+    )
 
 
 @pytest.mark.parametrize("coarse", [False, True], ids=["planned", "coarse"])
@@ -257,18 +292,20 @@ def test_async_windows_split_at_cap(emu, client, cap, coarse, offset, data, narr
     np.testing.assert_array_equal(raw, values)
     if coarse and events.size > cap:  # the one answer was subsampled: it was split
         assert result.refetched > 0
-    event(f"cap {cap}: {'split and refetched' if result.refetched else 'as planned'}, "
-          f"{'one coarse' if coarse else 'planned'} window(s)")
+    event(
+        f"cap {cap}: {'split and refetched' if result.refetched else 'as planned'}, "
+        f"{'one coarse' if coarse else 'planned'} window(s)"
+    )
 
 
 def test_order_independent_and_frame_shapes(emu, client):
     with new_record(client, S, S + 1200 * 256) as rec:
         emu.reset_stats()
-        df = read_hexoskin(client=client, record=rec["id"], datatypes=["hr", "ecg"],
-                           method="json", max_workers=8)
+        df = read_hexoskin(
+            client=client, record=rec["id"], datatypes=["hr", "ecg"], method="json", max_workers=8
+        )
         assert df.attrs["hexoskin"]["requests"] == emu.stats.data_requests == 5 + 1
-        long = read_hexoskin(client=client, record=rec["id"], datatypes=["hr", "br"],
-                             how="long")
+        long = read_hexoskin(client=client, record=rec["id"], datatypes=["hr", "br"], how="long")
     assert df["ecg_i"].notna().sum() == 1200 * 256
     assert df["heart_rate"].notna().sum() == 1199
     assert df.index.is_monotonic_increasing and df.index.is_unique

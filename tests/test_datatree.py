@@ -9,14 +9,16 @@ import numpy as np
 import pytest
 import xarray as xr
 
-EXPORT = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / \
-    "hexoskin-export-122445"
+EXPORT = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "hexoskin-export-122445"
+)
 NAMES = ["ecg", "resp", "resp_abdominal", "acc_x", "hr", "br", "hr_quality", "rr", "sdnn"]
 
 
 def _open(opener, so, **kw):
-    return opener("hexoskin://record/37700", engine="hexoskin", datatypes=NAMES,
-                  storage_options=so, **kw)
+    return opener(
+        "hexoskin://record/37700", engine="hexoskin", datatypes=NAMES, storage_options=so, **kw
+    )
 
 
 def test_one_group_per_rate_and_event_channel(hexoskin_emulator, so):
@@ -27,18 +29,21 @@ def test_one_group_per_rate_and_event_channel(hexoskin_emulator, so):
     tree = _open(xr.open_datatree, so)
     assert hexoskin_emulator.stats.data_requests == opened_with == 1
     assert sorted(tree.children) == ["128hz", "1hz", "256hz", "300s", "64hz", "rr_interval"]
-    expected = {"256hz": ["ecg_i"], "128hz": ["respiration_thoracic", "respiration_abdominal"],
-                "64hz": ["acceleration_x"],
-                "1hz": ["heart_rate", "breathing_rate", "heart_rate_quality"],
-                "300s": ["sdnn"], "rr_interval": ["rr_interval"]}
+    expected = {
+        "256hz": ["ecg_i"],
+        "128hz": ["respiration_thoracic", "respiration_abdominal"],
+        "64hz": ["acceleration_x"],
+        "1hz": ["heart_rate", "breathing_rate", "heart_rate_quality"],
+        "300s": ["sdnn"],
+        "rr_interval": ["rr_interval"],
+    }
     for group, names in expected.items():
         node = tree[group]
         assert list(node.dims) == ["time"], group
         assert sorted(node.data_vars) == sorted(names)
         assert node["time"].attrs["axis"] == "T"
         for name in names:
-            np.testing.assert_array_equal(node["time"].values,
-                                          ds[ds[name].dims[0]].values)
+            np.testing.assert_array_equal(node["time"].values, ds[ds[name].dims[0]].values)
     assert tree["1hz"].sizes["time"] == 3599 and tree["256hz"].sizes["time"] == 921600
     assert tree.attrs["record_id"] == 37700 and tree.attrs["Conventions"] == "CF-1.10"
     assert hexoskin_emulator.stats.data_requests == 1  # nothing more read so far
@@ -52,8 +57,9 @@ def test_groups_read_lazily_and_equal_open_dataset(hexoskin_emulator, so):
     assert hexoskin_emulator.stats.data_requests == 1
     np.testing.assert_array_equal(part, ds["ecg_i"].isel(time_256hz=slice(1000, 1100)).values)
     np.testing.assert_array_equal(tree["1hz"]["heart_rate"].values, ds["heart_rate"].values)
-    np.testing.assert_array_equal(tree["rr_interval"]["rr_interval"].values,
-                                  ds["rr_interval"].values)
+    np.testing.assert_array_equal(
+        tree["rr_interval"]["rr_interval"].values, ds["rr_interval"].values
+    )
     sel = tree["1hz"].sel(time=slice("2024-05-01T10:10", "2024-05-01T10:10:09"))
     assert sel.sizes["time"] == 10
 
@@ -84,10 +90,16 @@ def test_edf_file_opens_as_a_tree(athlete_client, tmp_path):
     pytest.importorskip("edfio", reason="EDF needs the edf extra")
     from hexoframe.data.reader import read_hexoskin
 
-    frame = read_hexoskin(client=athlete_client, record=37700, datatypes=["hr", "br", "rr"],
-                          start="2024-05-01T10:00Z", end="2024-05-01T10:10Z")
+    frame = read_hexoskin(
+        client=athlete_client,
+        record=37700,
+        datatypes=["hr", "br", "rr"],
+        start="2024-05-01T10:00Z",
+        end="2024-05-01T10:10Z",
+    )
     path = frame.hexo.to_edf(tmp_path / "HX45123.edf")
     tree = xr.open_datatree(path, engine="hexoskin")
     assert sorted(tree.children) == ["1hz", "rr_interval"]
-    np.testing.assert_array_equal(tree["1hz"]["heart_rate"].values,
-                                  frame["heart_rate"].dropna().to_numpy())
+    np.testing.assert_array_equal(
+        tree["1hz"]["heart_rate"].values, frame["heart_rate"].dropna().to_numpy()
+    )

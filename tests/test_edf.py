@@ -27,15 +27,15 @@ ALL = [dt for dt in catalog.data_datatypes() if dt.kind != "annotation"]
 
 
 def _get(emu, params, headers=None, status=200):
-    r = requests.get(emu.url + "/api/v1/data/", params=params, auth=AUTH,
-                     headers=headers or {}, timeout=120)
+    r = requests.get(
+        emu.url + "/api/v1/data/", params=params, auth=AUTH, headers=headers or {}, timeout=120
+    )
     assert r.status_code == status, r.text[:300]
     return r
 
 
 def _params(dts):
-    return {"datatype__in": ",".join(str(d.id) for d in dts), "start": LO, "end": HI,
-            "user": USER}
+    return {"datatype__in": ",".join(str(d.id) for d in dts), "start": LO, "end": HI, "user": USER}
 
 
 def _decode_zip(body):
@@ -87,8 +87,7 @@ def test_served_edf_equals_binary_exactly(served):
 def test_format_param_and_refusals(hexoskin_emulator, served):
     r = _get(hexoskin_emulator, {**_params(ALL), "format": "edf"})
     assert r.content == served[0]
-    r = _get(hexoskin_emulator, {**_params(ALL), "format": "edf", "max_values": 10},
-             status=400)
+    r = _get(hexoskin_emulator, {**_params(ALL), "format": "edf", "max_values": 10}, status=400)
     assert "max_values" in r.text
     off = {**_params([catalog.lookup("hr")]), "start": LO + 1, "format": "edf"}
     assert "grid" in _get(hexoskin_emulator, off, status=400).text
@@ -139,8 +138,12 @@ def test_mne_and_pyedflib_read_what_the_emulator_serves(served, tmp_path):
 def test_write_round_trip_and_foreign_readers(tmp_path):
     t0 = START + 77  # not on a whole second: the "+0.xxx" start annotation carries it
     rng = np.random.default_rng(3)
-    chans = {"ecg": rng.integers(0, 4096, 256 * 600), "resp": rng.integers(0, 65536, 128 * 600),
-             "hr": rng.integers(40, 200, 600), "sdnn": rng.integers(0, 300, 2)}
+    chans = {
+        "ecg": rng.integers(0, 4096, 256 * 600),
+        "resp": rng.integers(0, 65536, 128 * 600),
+        "hr": rng.integers(40, 200, 600),
+        "sdnn": rng.integers(0, 300, 2),
+    }
     events = {"rr": (t0 + np.array([100, 300, 555]), np.array([200, 255, 190]))}
     path = edf.write_edf(tmp_path / "HX45123.edf", chans, t0, events=events, patient="p 1")
     assert [p.name for p in tmp_path.iterdir()] == ["HX45123.edf"]
@@ -177,11 +180,13 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
 def test_unknown_labels_are_kept_with_a_warning(tmp_path):
     import edfio
 
-    sig = edfio.EdfSignal(np.zeros(4), 2, label="SpO2 finger", physical_dimension="%",
-                          physical_range=(0, 100))
+    sig = edfio.EdfSignal(
+        np.zeros(4), 2, label="SpO2 finger", physical_dimension="%", physical_range=(0, 100)
+    )
     sig.digital[:] = [1, 2, 3, 4]
-    hr = edfio.EdfSignal(np.array([60.0, 61.0]), 1, label="heart rate",
-                         physical_range=(-32768, 32767))
+    hr = edfio.EdfSignal(
+        np.array([60.0, 61.0]), 1, label="heart rate", physical_range=(-32768, 32767)
+    )
     path = tmp_path / "other.edf"
     rec = edfio.Recording(startdate=datetime.date(2024, 5, 1))
     edfio.Edf([sig, hr], recording=rec, starttime=datetime.time(10, 0, 0)).write(path)
@@ -198,8 +203,12 @@ def test_unknown_labels_are_kept_with_a_warning(tmp_path):
 
 
 @settings(derandomize=True, max_examples=25, deadline=None)
-@given(frac=st.integers(0, 255), n=st.integers(1, 40),
-       name=st.sampled_from(["ecg", "resp", "acc_x", "hr", "ppg"]), seed=st.integers(0, 99))
+@given(
+    frac=st.integers(0, 255),
+    n=st.integers(1, 40),
+    name=st.sampled_from(["ecg", "resp", "acc_x", "hr", "ppg"]),
+    seed=st.integers(0, 99),
+)
 def test_raw_integers_and_start_round_trip_exactly(frac, n, name, seed):
     dt = catalog.lookup(name)
     lo, hi = (-32768, 32768) if dt.signed else (0, 65536)
@@ -248,8 +257,9 @@ def test_frame_and_dataset_to_edf(athlete_client, tmp_path):
     from hexoframe import read_export, read_hexoskin
 
     names = ["ecg", "resp", "hr", "br", "rr"]
-    frame = read_hexoskin(client=athlete_client, record=37700, datatypes=names, start=LO,
-                          end=HI, method="binary")
+    frame = read_hexoskin(
+        client=athlete_client, record=37700, datatypes=names, start=LO, end=HI, method="binary"
+    )
     path = frame.hexo.to_edf(tmp_path / "HX45123.edf")
     assert os.listdir(tmp_path) == ["HX45123.edf"]
     back = read_hexoskin_like = read_export(path)

@@ -42,11 +42,11 @@ def test_registry_entry_says_what_edf_is():
 
 def test_whole_record_every_sync_channel_equals_binary(hexoskin_emulator, client):
     hexoskin_emulator.reset_stats()
-    edf = read_hexoskin(client=client, record=HOUR, datatypes=ALL_SYNC, method="edf",
-                        how="dict")
+    edf = read_hexoskin(client=client, record=HOUR, datatypes=ALL_SYNC, method="edf", how="dict")
     assert hexoskin_emulator.stats.data_requests == 1  # one EDF for the hour
-    binary = read_hexoskin(client=client, record=HOUR, datatypes=ALL_SYNC, method="binary",
-                           how="dict")
+    binary = read_hexoskin(
+        client=client, record=HOUR, datatypes=ALL_SYNC, method="binary", how="dict"
+    )
     assert sorted(edf) == sorted(binary)
     start = 438926745600
     for name, ref in binary.items():
@@ -70,11 +70,13 @@ def test_several_pieces_join_exactly(hexoskin_emulator, client):
     plan = plan_query(client, "ecg", record=WEEK, **span)
     assert len(build_requests(plan, "edf")) == 2
     hexoskin_emulator.reset_stats()
-    edf = read_hexoskin(client=client, record=WEEK, datatypes="ecg", method="edf",
-                        how="dict", **span)["ecg_i"]
+    edf = read_hexoskin(
+        client=client, record=WEEK, datatypes="ecg", method="edf", how="dict", **span
+    )["ecg_i"]
     assert hexoskin_emulator.stats.data_requests == 2
-    binary = read_hexoskin(client=client, record=WEEK, datatypes="ecg", method="binary",
-                           how="dict", **span)["ecg_i"]
+    binary = read_hexoskin(
+        client=client, record=WEEK, datatypes="ecg", method="binary", how="dict", **span
+    )["ecg_i"]
     assert len(edf) == 6 * 3600 * 256
     assert edf.index[0] == pd.Timestamp("2024-05-10T01:00Z")
     pd.testing.assert_series_equal(edf, binary, check_exact=True)
@@ -89,14 +91,14 @@ def test_auto_never_chooses_edf(client):
     "kwargs, match",
     [
         (dict(user=1511, start="2024-05-01T10:00Z", end="2024-05-01T10:05Z"), "record="),
-        (dict(user=[1511, 1514], start="2024-05-04T09:00Z", end="2024-05-04T09:05Z"),
-         "record="),
+        (dict(user=[1511, 1514], start="2024-05-04T09:00Z", end="2024-05-04T09:05Z"), "record="),
     ],
     ids=["bare-span", "two-users"],
 )
 def test_edf_needs_one_record_grid(hexoskin_emulator, kwargs, match):
-    with Client(hexoskin_emulator.url, username="coach@hexoskin.com",
-                password="coachpass") as coach:
+    with Client(
+        hexoskin_emulator.url, username="coach@hexoskin.com", password="coachpass"
+    ) as coach:
         hexoskin_emulator.reset_stats()
         with pytest.raises(errors.InvalidQueryError, match=match):
             read_hexoskin(client=coach, datatypes="hr", method="edf", **kwargs)
@@ -118,10 +120,16 @@ def test_damaged_edf_answer_is_a_typed_error(hexoskin_emulator, client):
     """The bytes the emulator serves, cut or with a broken header, never decode silently."""
     resp = requests.get(
         f"{hexoskin_emulator.api_url}data/",
-        params={"record": HOUR, "datatype": 19, "start": 438926745600,
-                "end": 438926745600 + 600 * 256},
-        headers={"Accept": "application/x-edf"}, auth=("athlete@hexoskin.com", "hexoskin"),
-        timeout=30)
+        params={
+            "record": HOUR,
+            "datatype": 19,
+            "start": 438926745600,
+            "end": 438926745600 + 600 * 256,
+        },
+        headers={"Accept": "application/x-edf"},
+        auth=("athlete@hexoskin.com", "hexoskin"),
+        timeout=30,
+    )
     assert resp.status_code == 200 and resp.headers["Content-Type"] == "application/x-edf"
     body = resp.content
     ok = methods.get("edf").decode(body)
@@ -133,9 +141,13 @@ def test_damaged_edf_answer_is_a_typed_error(hexoskin_emulator, client):
 
 
 def _served_edf(emu, **params) -> bytes:
-    resp = requests.get(f"{emu.api_url}data/", params={"record": HOUR, **params},
-                        headers={"Accept": "application/x-edf"},
-                        auth=("athlete@hexoskin.com", "hexoskin"), timeout=60)
+    resp = requests.get(
+        f"{emu.api_url}data/",
+        params={"record": HOUR, **params},
+        headers={"Accept": "application/x-edf"},
+        auth=("athlete@hexoskin.com", "hexoskin"),
+        timeout=60,
+    )
     assert resp.status_code == 200, resp.text
     return resp.content
 
@@ -148,9 +160,13 @@ def test_served_header_names_the_user_and_device(hexoskin_emulator, tmp_path):
     body = _served_edf(hexoskin_emulator, datatype__in="19,33")
     got = edf.read_edf(body)
     assert got.patient == "hexoskin_user_1511 M 01-JAN-1980 Athlete_Hexoskin"
-    assert got.recording.split() == ["Startdate", "01-MAY-2024",
-                                     "hexoskin_user_1511_start_438926745600", "X",
-                                     "HXSKIN1200002115"]
+    assert got.recording.split() == [
+        "Startdate",
+        "01-MAY-2024",
+        "hexoskin_user_1511_start_438926745600",
+        "X",
+        "HXSKIN1200002115",
+    ]
     path = tmp_path / "record_37700.edf"
     path.write_bytes(body)
     export = open_export(path)

@@ -15,13 +15,17 @@ ME = DEMO_USERS["athlete"]
 CLIENT = ("hexoframe-demo", "hexoframe-demo-secret")
 
 
-def _signed_headers(url: str, stamp: int | str | None = None, key: str | None = None,
-                    secret: str | None = None) -> dict[str, str]:
+def _signed_headers(
+    url: str, stamp: int | str | None = None, key: str | None = None, secret: str | None = None
+) -> dict[str, str]:
     stamp = str(int(time.time()) if stamp is None else stamp)
     secret = ME["api_secret"] if secret is None else secret
     sig = hashlib.sha1(f"{secret}{stamp}{url}".encode()).hexdigest()
-    return {"X-HEXOAPIKEY": key or ME["api_key"], "X-HEXOTIMESTAMP": stamp,
-            "X-HEXOAPISIGNATURE": sig}
+    return {
+        "X-HEXOAPIKEY": key or ME["api_key"],
+        "X-HEXOTIMESTAMP": stamp,
+        "X-HEXOAPISIGNATURE": sig,
+    }
 
 
 def _error(r: requests.Response) -> str:
@@ -42,16 +46,20 @@ def _no_secret_in(text: str) -> None:
 
 
 def test_basic_auth(hexoskin_emulator):
-    r = requests.get(hexoskin_emulator.url + "/api/v1/account/",
-                     auth=(ME["email"], ME["password"]))
+    r = requests.get(hexoskin_emulator.url + "/api/v1/account/", auth=(ME["email"], ME["password"]))
     assert r.status_code == 200
     assert r.json()["objects"][0]["id"] == 1511
 
 
-@pytest.mark.parametrize("auth", [
-    (ME["email"], "wrong"), ("nobody@hexoskin.com", "hexoskin"), (ME["email"], ""),
-    ("friend@hexoskin.com", "hexoskin"),
-])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        (ME["email"], "wrong"),
+        ("nobody@hexoskin.com", "hexoskin"),
+        (ME["email"], ""),
+        ("friend@hexoskin.com", "hexoskin"),
+    ],
+)
 def test_basic_auth_failures(hexoskin_emulator, auth):
     r = requests.get(hexoskin_emulator.url + "/api/v1/account/", auth=auth)
     assert r.status_code == 401
@@ -61,16 +69,16 @@ def test_basic_auth_failures(hexoskin_emulator, auth):
 
 @pytest.mark.parametrize("header", ["Basic !!!notbase64", "Basic ", "Digest abc", "Token x"])
 def test_malformed_authorization_is_401(hexoskin_emulator, header):
-    r = requests.get(hexoskin_emulator.url + "/api/v1/account/",
-                     headers={"Authorization": header})
+    r = requests.get(hexoskin_emulator.url + "/api/v1/account/", headers={"Authorization": header})
     assert r.status_code == 401
     _error(r)
 
 
 def test_every_demo_user_logs_in(hexoskin_emulator):
     for info in DEMO_USERS.values():
-        r = requests.get(hexoskin_emulator.url + "/api/v1/account/",
-                         auth=(info["email"], info["password"]))
+        r = requests.get(
+            hexoskin_emulator.url + "/api/v1/account/", auth=(info["email"], info["password"])
+        )
         assert r.json()["objects"][0]["id"] == info["id"]
     assert hexoskin_emulator.users["athlete"]["password"] == "hexoskin"
 
@@ -92,8 +100,19 @@ def test_signed_post_and_misspelled_header(hexoskin_emulator):
     assert requests.get(url, headers=headers).status_code == 200
 
 
-@pytest.mark.parametrize("case", ["bad-signature", "other-url", "unknown-key", "old", "future",
-                                  "garbage-stamp", "missing-signature", "other-secret"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "bad-signature",
+        "other-url",
+        "unknown-key",
+        "old",
+        "future",
+        "garbage-stamp",
+        "missing-signature",
+        "other-secret",
+    ],
+)
 def test_signature_failures(hexoskin_emulator, case):
     url = hexoskin_emulator.url + "/api/v1/record/?limit=2"
     headers = _signed_headers(url)
@@ -134,43 +153,74 @@ def _token(emu, **form):
 
 
 def test_password_grant_and_bearer(hexoskin_emulator):
-    r = _token(hexoskin_emulator, grant_type="password", username=ME["email"],
-               password=ME["password"])
+    r = _token(
+        hexoskin_emulator, grant_type="password", username=ME["email"], password=ME["password"]
+    )
     assert r.status_code == 200, r.text
     tok = r.json()
     assert set(tok) == {"access_token", "token_type", "expires_in", "refresh_token", "scope"}
     assert tok["token_type"] == "Bearer" and tok["expires_in"] == 3600
     assert tok["scope"] == "readonly readwrite"
-    r = requests.get(hexoskin_emulator.url + "/api/v1/account/",
-                     headers={"Authorization": f"Bearer {tok['access_token']}"})
+    r = requests.get(
+        hexoskin_emulator.url + "/api/v1/account/",
+        headers={"Authorization": f"Bearer {tok['access_token']}"},
+    )
     assert r.status_code == 200 and r.json()["objects"][0]["id"] == 1511
 
 
 def test_client_credentials_in_form(hexoskin_emulator):
-    r = requests.post(hexoskin_emulator.url + "/api/connect/oauth2/token/",
-                      data={"grant_type": "password", "username": ME["email"],
-                            "password": ME["password"], "client_id": CLIENT[0],
-                            "client_secret": CLIENT[1]})
+    r = requests.post(
+        hexoskin_emulator.url + "/api/connect/oauth2/token/",
+        data={
+            "grant_type": "password",
+            "username": ME["email"],
+            "password": ME["password"],
+            "client_id": CLIENT[0],
+            "client_secret": CLIENT[1],
+        },
+    )
     assert r.status_code == 200
 
 
-@pytest.mark.parametrize("form, client, status, code", [
-    ({"grant_type": "password", "username": ME["email"], "password": "nope"}, CLIENT, 400,
-     "invalid_grant"),
-    ({"grant_type": "password", "username": ME["email"], "password": ME["password"]},
-     ("hexoframe-demo", "wrong"), 401, "invalid_client"),
-    ({"grant_type": "password", "username": ME["email"], "password": ME["password"]},
-     None, 401, "invalid_client"),
-    ({"grant_type": "client_magic"}, CLIENT, 400, "unsupported_grant_type"),
-    ({}, CLIENT, 400, "invalid_request"),
-    ({"grant_type": "refresh_token", "refresh_token": "made-up"}, CLIENT, 400,
-     "invalid_grant"),
-    ({"grant_type": "password", "username": ME["email"], "password": ME["password"],
-      "scope": "admin"}, CLIENT, 400, "invalid_scope"),
-])
+@pytest.mark.parametrize(
+    "form, client, status, code",
+    [
+        (
+            {"grant_type": "password", "username": ME["email"], "password": "nope"},
+            CLIENT,
+            400,
+            "invalid_grant",
+        ),
+        (
+            {"grant_type": "password", "username": ME["email"], "password": ME["password"]},
+            ("hexoframe-demo", "wrong"),
+            401,
+            "invalid_client",
+        ),
+        (
+            {"grant_type": "password", "username": ME["email"], "password": ME["password"]},
+            None,
+            401,
+            "invalid_client",
+        ),
+        ({"grant_type": "client_magic"}, CLIENT, 400, "unsupported_grant_type"),
+        ({}, CLIENT, 400, "invalid_request"),
+        ({"grant_type": "refresh_token", "refresh_token": "made-up"}, CLIENT, 400, "invalid_grant"),
+        (
+            {
+                "grant_type": "password",
+                "username": ME["email"],
+                "password": ME["password"],
+                "scope": "admin",
+            },
+            CLIENT,
+            400,
+            "invalid_scope",
+        ),
+    ],
+)
 def test_token_failures(hexoskin_emulator, form, client, status, code):
-    r = requests.post(hexoskin_emulator.url + "/api/connect/oauth2/token/", data=form,
-                      auth=client)
+    r = requests.post(hexoskin_emulator.url + "/api/connect/oauth2/token/", data=form, auth=client)
     assert r.status_code == status
     assert reason(r) == code
     _no_secret_in(r.text)
@@ -183,8 +233,9 @@ def test_token_endpoint_is_post_only(hexoskin_emulator):
 
 def test_expired_token_and_refresh():
     with Emulator(token_ttl=0.3) as emu:
-        tok = _token(emu, grant_type="password", username=ME["email"],
-                     password=ME["password"]).json()
+        tok = _token(
+            emu, grant_type="password", username=ME["email"], password=ME["password"]
+        ).json()
         url = emu.url + "/api/v1/account/"
         bearer = {"Authorization": f"Bearer {tok['access_token']}"}
         assert requests.get(url, headers=bearer).status_code == 200
@@ -200,23 +251,33 @@ def test_expired_token_and_refresh():
         assert fresh.status_code == 200
         new = fresh.json()
         assert new["access_token"] != tok["access_token"]
-        assert requests.get(url, headers={"Authorization": f"Bearer {new['access_token']}"}
-                            ).status_code == 200
+        assert (
+            requests.get(
+                url, headers={"Authorization": f"Bearer {new['access_token']}"}
+            ).status_code
+            == 200
+        )
         # refresh tokens are single-use
         again = _token(emu, grant_type="refresh_token", refresh_token=tok["refresh_token"])
         assert again.status_code == 400 and reason(again) == "invalid_grant"
 
 
 def test_unknown_bearer_token(hexoskin_emulator):
-    r = requests.get(hexoskin_emulator.url + "/api/v1/account/",
-                     headers={"Authorization": "Bearer not-a-token"})
+    r = requests.get(
+        hexoskin_emulator.url + "/api/v1/account/", headers={"Authorization": "Bearer not-a-token"}
+    )
     assert r.status_code == 401
     assert "not-a-token" not in r.text
 
 
 def test_readonly_scope_cannot_write(hexoskin_emulator):
-    tok = _token(hexoskin_emulator, grant_type="password", username=ME["email"],
-                 password=ME["password"], scope="readonly").json()
+    tok = _token(
+        hexoskin_emulator,
+        grant_type="password",
+        username=ME["email"],
+        password=ME["password"],
+        scope="readonly",
+    ).json()
     assert tok["scope"] == "readonly"
     bearer = {"Authorization": f"Bearer {tok['access_token']}"}
     base = hexoskin_emulator.url + "/api/v1/"
@@ -232,8 +293,12 @@ def test_keep_alive_reuses_one_connection(hexoskin_emulator):
     conn = http.client.HTTPConnection("127.0.0.1", hexoskin_emulator.port, timeout=5)
     token = base64.b64encode(f"{ME['email']}:{ME['password']}".encode()).decode()
     socks = []
-    for path in ("/api/v1/record/37700/", "/api/v1/nothing/", "/api/v1/record/",
-                 "/api/v1/data/?datatype=19&record=37700"):
+    for path in (
+        "/api/v1/record/37700/",
+        "/api/v1/nothing/",
+        "/api/v1/record/",
+        "/api/v1/data/?datatype=19&record=37700",
+    ):
         conn.request("GET", path, headers={"Authorization": f"Basic {token}"})
         socks.append(conn.sock)
         resp = conn.getresponse()

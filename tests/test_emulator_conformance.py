@@ -26,10 +26,14 @@ from hexoframe.emulator.shapes import REFERENCE_EXTRAS, REFERENCE_TYPES
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGED = ROOT / "hexoframe" / "api_schema.json"
 #: ``../shared`` of the main checkout (worktrees sit one level deeper).
-REFERENCE = next((p / "shared" / "reference" / "api-schema.json"
-                  for p in (ROOT.parent, ROOT.parent.parent)
-                  if (p / "shared" / "reference" / "api-schema.json").exists()),
-                 ROOT.parent / "shared" / "reference" / "api-schema.json")
+REFERENCE = next(
+    (
+        p / "shared" / "reference" / "api-schema.json"
+        for p in (ROOT.parent, ROOT.parent.parent)
+        if (p / "shared" / "reference" / "api-schema.json").exists()
+    ),
+    ROOT.parent / "shared" / "reference" / "api-schema.json",
+)
 #: Resources whose list view is a computed answer (data points, reports), not objects.
 COMPUTED = frozenset({"data", "report"})
 PAGES = 3
@@ -83,8 +87,11 @@ def field_errors(resource: str, fname: str, spec: dict[str, Any], value: Any) ->
 def object_errors(resource: str, schema: dict[str, Any], obj: dict[str, Any]) -> list[str]:
     """Every departure of *obj* from the field types of its resource's *schema*."""
     fields = schema["fields"]
-    errors = [f"{resource}.{k}: not in the schema" for k in obj
-              if k not in fields and (resource, k) not in REFERENCE_EXTRAS]
+    errors = [
+        f"{resource}.{k}: not in the schema"
+        for k in obj
+        if k not in fields and (resource, k) not in REFERENCE_EXTRAS
+    ]
     errors += [f"{resource}.{k}: missing" for k in fields if k not in obj]
     for fname, spec in fields.items():
         if fname in obj:
@@ -106,9 +113,17 @@ def related_uris(schema: dict[str, Any], obj: dict[str, Any]) -> set[str]:
 
 def test_validator_catches_each_kind_of_departure():
     fields = real_schemas()["datatype"]
-    good = {"dataid": 19, "freq": 1, "hexo_freq": 256, "id": 19, "info": "x", "name": "HR",
-            "resource_uri": "/api/v1/datatype/19/", "unit": "/api/v1/unit/7/",
-            "unit_raw": {"resource_uri": "/api/unit/7/"}}
+    good = {
+        "dataid": 19,
+        "freq": 1,
+        "hexo_freq": 256,
+        "id": 19,
+        "info": "x",
+        "name": "HR",
+        "resource_uri": "/api/v1/datatype/19/",
+        "unit": "/api/v1/unit/7/",
+        "unit_raw": {"resource_uri": "/api/unit/7/"},
+    }
     assert object_errors("datatype", fields, good) == []
     cases = {
         "freq": (256.0, "datatype.freq: 256.0 is not of type integer"),
@@ -119,12 +134,14 @@ def test_validator_catches_each_kind_of_departure():
     for fname, (value, message) in cases.items():
         assert object_errors("datatype", fields, {**good, fname: value}) == [message]
     assert object_errors("datatype", fields, {**good, "zones": []}) == [
-        "datatype.zones: not in the schema"]
+        "datatype.zones: not in the schema"
+    ]
     rest = {k: v for k, v in good.items() if k != "info"}
     assert object_errors("datatype", fields, rest) == ["datatype.info: missing"]
     stamp = {"type": "datetime", "nullable": False}
     assert field_errors("range", "created", stamp, "2024-05-01T10:00:00") == [
-        "range.created: '2024-05-01T10:00:00' is not of type datetime"]
+        "range.created: '2024-05-01T10:00:00' is not of type datetime"
+    ]
     assert field_errors("range", "created", stamp, "2024-05-01T10:00:00+00:00") == []
 
 
@@ -135,7 +152,8 @@ def test_packaged_schema_is_the_reference():
     if not REFERENCE.exists():
         pytest.skip(f"{REFERENCE} (the real schema) is absent in this checkout")
     assert json.loads(REFERENCE.read_text(encoding="utf-8")) == json.loads(
-        PACKAGED.read_text(encoding="utf-8"))
+        PACKAGED.read_text(encoding="utf-8")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +234,11 @@ def test_units_and_teams_as_the_demo_users_have_them(hexoskin_emulator, hexoskin
     dts = requests.get(base + "datatype/?limit=0", auth=auth).json()["objects"]
     ecg = next(d for d in dts if d["id"] == 4113)
     assert (by_uri[ecg["unit"]], by_uri[ecg["unit_raw"]], ecg["freq"], ecg["hexo_freq"]) == (
-        "ADC", "ADC", 256, 1)
+        "ADC",
+        "ADC",
+        256,
+        1,
+    )
     slow = [d for d in dts if d["hexo_freq"] == 76800]
     assert slow and all(d["freq"] is None for d in slow)  # 1/300 Hz: no integer freq
     metrics = requests.get(base + "metric/?limit=0", auth=auth).json()["objects"]
@@ -224,8 +246,18 @@ def test_units_and_teams_as_the_demo_users_have_them(hexoskin_emulator, hexoskin
     assert all(isinstance(m["value"], str) for m in metrics)
     # the coach's team holds its athletes; the athlete does not see its coach's team
     team = requests.get(base + "team/", auth=auth).json()["objects"]
-    assert team == [{"id": 1, "members": ["/api/v1/user/1511/", "/api/v1/user/1514/"],
-                     "owner": "/api/v1/user/1513/", "resource_uri": "/api/v1/team/1/"}]
+    assert team == [
+        {
+            "id": 1,
+            "members": ["/api/v1/user/1511/", "/api/v1/user/1514/"],
+            "owner": "/api/v1/user/1513/",
+            "resource_uri": "/api/v1/team/1/",
+        }
+    ]
     me = hexoskin_users["athlete"]
-    assert requests.get(base + "team/", auth=(me["email"], me["password"])).json()[
-        "meta"]["total_count"] == 0
+    assert (
+        requests.get(base + "team/", auth=(me["email"], me["password"])).json()["meta"][
+            "total_count"
+        ]
+        == 0
+    )

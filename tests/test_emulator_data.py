@@ -20,13 +20,22 @@ USER = 1511
 
 
 def _src(seed: int = 0, rec: int = 37700, user: int = USER, start: int = START, hours=1.0):
-    return make_source(seed, {"id": rec, "user": user, "start": start,
-                              "end": start + int(hours * HOUR)})
+    return make_source(
+        seed, {"id": rec, "user": user, "start": start, "end": start + int(hours * HOUR)}
+    )
 
 
 def _render(segments, dts, start, end, fmt, flat=False, cap=65535):
-    status, headers, body = render_data(segments, dts, start=start, end=end, fmt=fmt,
-                                        flat=flat, cap=cap, request_path="/api/v1/data/?x=1")
+    status, headers, body = render_data(
+        segments,
+        dts,
+        start=start,
+        end=end,
+        fmt=fmt,
+        flat=flat,
+        cap=cap,
+        request_path="/api/v1/data/?x=1",
+    )
     assert status == 200
     return headers, body
 
@@ -103,11 +112,21 @@ def test_json_shape_and_values():
 def test_json_flat_single_datatype():
     src = _src()
     _, body = _render(_seg(src), [19], START, START + 10 * 256, "json", flat=True)
-    assert json.loads(body) == [list(p) for p in zip(*[a.tolist() for a in
-                                src.samples(19, START, START + 10 * 256)], strict=True)]
+    assert json.loads(body) == [
+        list(p)
+        for p in zip(*[a.tolist() for a in src.samples(19, START, START + 10 * 256)], strict=True)
+    ]
     with pytest.raises(DataQueryError) as err:
-        render_data(_seg(src), [19, 33], start=START, end=START + 2560, fmt="json",
-                    flat=True, cap=65535, request_path="")
+        render_data(
+            _seg(src),
+            [19, 33],
+            start=START,
+            end=START + 2560,
+            fmt="json",
+            flat=True,
+            cap=65535,
+            request_path="",
+        )
     assert err.value.status == 400
 
 
@@ -160,8 +179,13 @@ def test_json_csv_binary_carry_the_same_values(win_s):
     cdec, rows = _decode_csv(cbody)
     keys = [(int(r[0]), int(r[1])) for r in rows]
     assert keys == sorted(set(keys))
-    _, zbody = _render(_seg(src), [d for d in dts if d.is_async or (lo - START) % d.step_ticks
-                                   == 0], lo, hi, "binary")
+    _, zbody = _render(
+        _seg(src),
+        [d for d in dts if d.is_async or (lo - START) % d.step_ticks == 0],
+        lo,
+        hi,
+        "binary",
+    )
     info, zdec = _decode_zip(zbody)
     assert info["start"] == lo and info["user"] == USER
     for dt in dts:
@@ -197,7 +221,8 @@ def test_binary_layout():
     assert info["request"] == "/api/v1/data/?x=1"
     wav = zf.read("ECG_I.wav")
     riff, size, wave, fmt, fsz, pcm, ch, rate, brate, align, bits, data, dsz = struct.unpack(
-        "<4sI4s4sIHHIIHH4sI", wav[:44])
+        "<4sI4s4sIHHIIHH4sI", wav[:44]
+    )
     assert (riff, wave, fmt, data) == (b"RIFF", b"WAVE", b"fmt ", b"data")
     assert (pcm, ch, rate, bits, dsz) == (1, 1, 256, 16, 900 * 256 * 2)
     assert struct.unpack("<I", zf.read("ANN.wav")[24:28])[0] == 300
@@ -221,12 +246,28 @@ def test_window_independence_over_formats():
 def test_binary_refuses_multi_user_and_off_grid():
     a, b = _src(user=1), _src(user=2, rec=2)
     with pytest.raises(DataQueryError) as err:
-        render_data([(1, a, a.start, a.end), (2, b, b.start, b.end)], [19], start=START,
-                    end=START + 2560, fmt="binary", flat=False, cap=0, request_path="")
+        render_data(
+            [(1, a, a.start, a.end), (2, b, b.start, b.end)],
+            [19],
+            start=START,
+            end=START + 2560,
+            fmt="binary",
+            flat=False,
+            cap=0,
+            request_path="",
+        )
     assert err.value.status == 400
     with pytest.raises(DataQueryError) as err:
-        render_data(_seg(a, 1), [19], start=START + 3, end=START + 2560, fmt="binary",
-                    flat=False, cap=0, request_path="")
+        render_data(
+            _seg(a, 1),
+            [19],
+            start=START + 3,
+            end=START + 2560,
+            fmt="binary",
+            flat=False,
+            cap=0,
+            request_path="",
+        )
     assert err.value.status == 400 and "grid" in err.value.message
 
 
@@ -245,8 +286,16 @@ def test_unknown_datatype_and_format_are_400():
     src = _src()
     for dts, fmt in (([999999], "json"), ([19], "xml")):
         with pytest.raises(DataQueryError) as err:
-            render_data(_seg(src), dts, start=START, end=START + 256, fmt=fmt, flat=False,
-                        cap=0, request_path="")
+            render_data(
+                _seg(src),
+                dts,
+                start=START,
+                end=START + 256,
+                fmt=fmt,
+                flat=False,
+                cap=0,
+                request_path="",
+            )
         assert err.value.status == 400
 
 
@@ -270,8 +319,9 @@ BIN = {"Accept": "application/octet-stream"}
 
 def _http(emu, params, headers=None):
     requests = pytest.importorskip("requests")
-    r = requests.get(emu.url + "/api/v1/data/", params=params, auth=AUTH,
-                     headers=headers or {}, timeout=120)
+    r = requests.get(
+        emu.url + "/api/v1/data/", params=params, auth=AUTH, headers=headers or {}, timeout=120
+    )
     assert r.status_code == 200, r.text[:300]
     return r
 
@@ -280,8 +330,12 @@ def test_http_formats_agree(hexoskin_emulator):
     src = _src()
     lo, hi = START + 600 * 256, START + 1000 * 256  # on every grid (HRV: 300 s)
     dts = catalog.resolve(MIXED)
-    params = {"datatype__in": ",".join(str(d.id) for d in dts), "start": lo, "end": hi,
-              "user": USER}
+    params = {
+        "datatype__in": ",".join(str(d.id) for d in dts),
+        "start": lo,
+        "end": hi,
+        "user": USER,
+    }
     jdec = _decode_json(_http(hexoskin_emulator, params).content)
     r = _http(hexoskin_emulator, params, {"Accept": "text/csv"})
     assert r.headers["Content-Type"].startswith("text/csv")
@@ -312,15 +366,20 @@ def test_http_cap_and_full_binary(hexoskin_emulator):
     assert len(zdec[4113][0]) == 300 * 256
     assert zdec[4113][1][::2].tolist() == [p[1] for p in pairs]
     whole = _http(hexoskin_emulator, {"datatype": 19, "record": 37700}).json()
-    assert len(whole[0]["data"]["19"]) == catalog.sample_count(catalog.lookup(19), START,
-                                                                START + HOUR)
+    assert len(whole[0]["data"]["19"]) == catalog.sample_count(
+        catalog.lookup(19), START, START + HOUR
+    )
 
 
 def test_http_same_seed_same_bytes_other_seed_other_bytes():
     from hexoframe.emulator import Emulator
 
-    params = {"datatype__in": "4113,19,18,49", "start": START, "end": START + 120 * 256,
-              "user": USER}
+    params = {
+        "datatype__in": "4113,19,18,49",
+        "start": START,
+        "end": START + 120 * 256,
+        "user": USER,
+    }
     bodies = []
     for seed in (0, 0, 5):
         with Emulator(seed=seed) as emu:
@@ -332,9 +391,12 @@ def test_http_same_seed_same_bytes_other_seed_other_bytes():
 def test_http_window_independence(hexoskin_emulator):
     for dt in (4129, 18):
         mid = START + 100 * 256 + 3
-        parts = [_http(hexoskin_emulator, {"datatype": dt, "start": a, "end": b, "user": USER,
-                                           "flat": 1}).json()
-                 for a, b in ((START, mid), (mid, START + 400 * 256), (START, START + 400 * 256))]
+        parts = [
+            _http(
+                hexoskin_emulator, {"datatype": dt, "start": a, "end": b, "user": USER, "flat": 1}
+            ).json()
+            for a, b in ((START, mid), (mid, START + 400 * 256), (START, START + 400 * 256))
+        ]
         assert parts[0] + parts[1] == parts[2]
 
 
@@ -387,14 +449,20 @@ def test_binary_across_adjacent_records_and_gaps():
     _, body = _render(segs, [4129, 4113, 18], a.start, b.end, "binary")
     _, dec = _decode_zip(body)
     for dt in (4129, 4113, 18):
-        want = [np.concatenate([x.samples(dt, x.start, x.end)[i] for x in (a, b)])
-                for i in (0, 1)]
+        want = [np.concatenate([x.samples(dt, x.start, x.end)[i] for x in (a, b)]) for i in (0, 1)]
         assert np.array_equal(dec[dt][0], want[0]) and np.array_equal(dec[dt][1], want[1])
     # an end-stamped channel has no sample for a record's last second: a one-sample gap
-    c = make_source(0, {"id": 37798, "user": USER, "start": b.end + 600 * 256,
-                        "end": b.end + HOUR})
+    c = make_source(0, {"id": 37798, "user": USER, "start": b.end + 600 * 256, "end": b.end + HOUR})
     for dts, more in (([19], []), ([4113], [(USER, c, c.start, c.end)])):
         with pytest.raises(DataQueryError) as err:
-            render_data(segs + more, dts, start=a.start, end=c.end, fmt="binary", flat=False,
-                        cap=0, request_path="")
+            render_data(
+                segs + more,
+                dts,
+                start=a.start,
+                end=c.end,
+                fmt="binary",
+                flat=False,
+                cap=0,
+                request_path="",
+            )
         assert err.value.status == 400 and "gap" in err.value.message

@@ -27,8 +27,7 @@ END = 438927667200
 
 def _get(emu, accept: str | None = None, **params) -> requests.Response:
     headers = {"Accept": accept} if accept else {}
-    return requests.get(emu.url + "/api/v1/data/", params=params, auth=ATHLETE,
-                        headers=headers)
+    return requests.get(emu.url + "/api/v1/data/", params=params, auth=ATHLETE, headers=headers)
 
 
 def _json(emu, **params):
@@ -65,8 +64,9 @@ def test_max_values_subsamples_json_like_the_cap(hexoskin_emulator, full, m):
 
 
 def test_max_values_flat_and_window(hexoskin_emulator, full):
-    got = _json(hexoskin_emulator, datatype=19, start=START, end=START + 256 * 600,
-                max_values=50, flat=1)
+    got = _json(
+        hexoskin_emulator, datatype=19, start=START, end=START + 256 * 600, max_values=50, flat=1
+    )
     window = [p for p in full["19"] if p[0] < START + 256 * 600]
     assert len(window) == 599  # 1 Hz samples are stamped at the end of their second
     assert got == window[::12] and len(got) == 50
@@ -76,8 +76,9 @@ def test_max_values_below_the_service_cap_on_ecg(hexoskin_emulator):
     """ECG of the whole record (921600 samples) is capped at 65535; max_values lowers it."""
     capped = _json(hexoskin_emulator, datatype=4113, record=RECORD, flat=1)
     assert len(capped) == math.ceil(921600 / math.ceil(921600 / 65535))
-    assert _json(hexoskin_emulator, datatype=4113, record=RECORD, flat=1,
-                 max_values=10**6) == capped
+    assert (
+        _json(hexoskin_emulator, datatype=4113, record=RECORD, flat=1, max_values=10**6) == capped
+    )
     lower = _json(hexoskin_emulator, datatype=4113, record=RECORD, flat=1, max_values=1000)
     k = math.ceil(921600 / 1000)
     assert len(lower) == math.ceil(921600 / k) == 1000
@@ -100,13 +101,16 @@ def test_bad_max_values_is_400(hexoskin_emulator, value):
 
 
 def test_max_values_does_not_apply_to_binary(hexoskin_emulator):
-    r = _get(hexoskin_emulator, "application/octet-stream", datatype=19, record=RECORD,
-             max_values=10)
+    r = _get(
+        hexoskin_emulator, "application/octet-stream", datatype=19, record=RECORD, max_values=10
+    )
     assert r.status_code == 400
     assert reason(r).startswith("'max_values' does not apply to binary answers")
     # the same request without it is served
-    assert _get(hexoskin_emulator, "application/octet-stream", datatype=19,
-                record=RECORD).status_code == 200
+    assert (
+        _get(hexoskin_emulator, "application/octet-stream", datatype=19, record=RECORD).status_code
+        == 200
+    )
 
 
 def test_max_values_answers_are_cached_apart(hexoskin_emulator):
@@ -132,14 +136,18 @@ def test_max_values_property(hexoskin_emulator, full, m, seconds):
 
 def test_no_timestamps_gives_value_lists(hexoskin_emulator, full):
     body = _json(hexoskin_emulator, datatype__in="19,18", record=RECORD, no_timestamps=1)
-    assert body == [{"data": {"19": [v for _, v in full["19"]],
-                              "18": [v for _, v in full["18"]]},
-                     "user": "/api/v1/user/1511/"}]
+    assert body == [
+        {
+            "data": {"19": [v for _, v in full["19"]], "18": [v for _, v in full["18"]]},
+            "user": "/api/v1/user/1511/",
+        }
+    ]
 
 
 def test_no_timestamps_flat_with_max_values(hexoskin_emulator, full):
-    got = _json(hexoskin_emulator, datatype=18, record=RECORD, no_timestamps="true", flat=1,
-                max_values=100)
+    got = _json(
+        hexoskin_emulator, datatype=18, record=RECORD, no_timestamps="true", flat=1, max_values=100
+    )
     assert got == [v for _, v in _every(full["18"], 100)]
     assert all(isinstance(v, float) for v in got)
 
@@ -168,8 +176,9 @@ def test_bad_no_timestamps_is_400(hexoskin_emulator):
 @pytest.mark.parametrize("name", ["seconds", "scaled"])
 @pytest.mark.parametrize("value", ["0", "1", "60"])
 @pytest.mark.parametrize("accept", [None, "text/csv", "application/octet-stream"])
-def test_parameters_without_an_established_meaning_are_refused(hexoskin_emulator, name,
-                                                               value, accept):
+def test_parameters_without_an_established_meaning_are_refused(
+    hexoskin_emulator, name, value, accept
+):
     r = _get(hexoskin_emulator, accept, datatype=19, record=RECORD, **{name: value})
     assert r.status_code == 400
     message = reason(r)

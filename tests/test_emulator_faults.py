@@ -32,8 +32,9 @@ def _raw_get(emu, path: str) -> tuple[bytes, bytes, str]:
     """Send one request on a raw socket; return (head, body, how the stream ended)."""
     token = base64.b64encode(f"{ME[0]}:{ME[1]}".encode()).decode()
     with socket.create_connection(("127.0.0.1", emu.port), timeout=5) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {token}\r\n\r\n"
-                     .encode())
+        sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {token}\r\n\r\n".encode()
+        )
         data = b""
         ended = "eof"
         while True:
@@ -81,8 +82,9 @@ def test_rate_limit(emu):
 def test_faults_are_seeded_and_reproducible(emu):
     def run(seed):
         emu.set_faults(FaultConfig(seed=seed, error_rate=0.5))
-        return [requests.get(emu.url + "/api/v1/datatype/19/", auth=ME).status_code
-                for _ in range(16)]
+        return [
+            requests.get(emu.url + "/api/v1/datatype/19/", auth=ME).status_code for _ in range(16)
+        ]
 
     first, again, other = run(1), run(1), run(2)
     assert first == again
@@ -145,9 +147,16 @@ def test_faults_from_the_constructor_and_counting():
         assert emu.stats.total == 0
 
 
-@pytest.mark.parametrize("kwargs", [{"error_rate": 2.0}, {"drop_rate": -0.1},
-                                    {"latency": -1}, {"subsample_cap": 0},
-                                    {"path_pattern": "("}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"error_rate": 2.0},
+        {"drop_rate": -0.1},
+        {"latency": -1},
+        {"subsample_cap": 0},
+        {"path_pattern": "("},
+    ],
+)
 def test_invalid_fault_config(kwargs):
     with pytest.raises(Exception):  # noqa: B017 - ValueError or re.error
         FaultConfig(**kwargs)

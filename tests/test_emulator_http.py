@@ -22,8 +22,12 @@ def api(hexoskin_emulator):
 
 
 def test_append_slash_redirects_permanently_with_the_query(api):
-    r = requests.get(api + "record/37700", params={"format": "json", "x": "1"}, auth=ATHLETE,
-                     allow_redirects=False)
+    r = requests.get(
+        api + "record/37700",
+        params={"format": "json", "x": "1"},
+        auth=ATHLETE,
+        allow_redirects=False,
+    )
     assert r.status_code == 301 and r.content == b""
     assert r.headers["Location"] == "/api/v1/record/37700/?format=json&x=1"
     followed = requests.get(api + "record/37700", auth=ATHLETE)
@@ -60,13 +64,18 @@ def test_head_is_refused_with_allow(api):
 def test_method_override_header(api):
     session = requests.Session()
     session.auth = ATHLETE
-    made = session.post(api + "range/", json={"name": "override", "start": 438926745600,
-                                              "end": 438926745600 + 2560, "user": 1511})
+    made = session.post(
+        api + "range/",
+        json={"name": "override", "start": 438926745600, "end": 438926745600 + 2560, "user": 1511},
+    )
     assert made.status_code == 201
     where = made.headers["Location"]
     host = api.split("/api/")[0]
-    r = session.post(host + where, json={"name": "patched by override"},
-                     headers={"X-HTTP-Method-Override": "PATCH"})
+    r = session.post(
+        host + where,
+        json={"name": "patched by override"},
+        headers={"X-HTTP-Method-Override": "PATCH"},
+    )
     assert r.status_code == 202 and r.json()["name"] == "patched by override"
     r = session.post(host + where, headers={"X-HTTP-Method-Override": "DELETE"})
     assert r.status_code == 204
@@ -77,21 +86,35 @@ def test_method_override_header(api):
     assert r.status_code == 405
 
 
-@pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded",
-                                   "application/xml", "multipart/form-data; boundary=x"])
+@pytest.mark.parametrize(
+    "ctype",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/xml",
+        "multipart/form-data; boundary=x",
+    ],
+)
 def test_non_json_bodies_are_415(api, ctype):
-    r = requests.post(api + "range/", data=b'{"name": "x"}', auth=ATHLETE,
-                      headers={"Content-Type": ctype})
+    r = requests.post(
+        api + "range/", data=b'{"name": "x"}', auth=ATHLETE, headers={"Content-Type": ctype}
+    )
     assert r.status_code == 415 and "application/json" in reason(r)
 
 
 def test_json_with_charset_and_a_missing_content_type_are_json(api):
     body = b'{"name": "charset", "start": 438926745600, "end": 438926748160, "user": 1511}'
-    r = requests.post(api + "range/", data=body, auth=ATHLETE,
-                      headers={"Content-Type": "application/json; charset=utf-8"})
+    r = requests.post(
+        api + "range/",
+        data=body,
+        auth=ATHLETE,
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
     assert r.status_code == 201
-    assert requests.delete(api.split("/api/")[0] + r.headers["Location"],
-                           auth=ATHLETE).status_code == 204
+    assert (
+        requests.delete(api.split("/api/")[0] + r.headers["Location"], auth=ATHLETE).status_code
+        == 204
+    )
 
 
 def test_empty_401_and_404_bodies_and_the_clients_errors(hexoskin_emulator, api):
@@ -109,16 +132,24 @@ def test_empty_401_and_404_bodies_and_the_clients_errors(hexoskin_emulator, api)
         assert auth_info.value.status == 401 and "wrong" not in str(auth_info.value)
 
 
-@pytest.mark.parametrize("body, field, message", [
-    ({"name": "x", "end": 2, "user": 1511}, "start", "This field is required."),
-    ({"name": "x", "start": "soon", "end": 2, "user": 1511}, "start", "Enter a whole number."),
-    ({"name": "x", "start": 5, "end": 2, "user": 1511}, "end",
-     "The end (2) is before the start (5)."),
-    ({"name": "x", "start": None, "end": 2, "user": 1511}, "start",
-     "This field cannot be null."),
-])
-def test_validation_errors_have_tastypies_form_shape(hexoskin_emulator, api, body, field,
-                                                     message):
+@pytest.mark.parametrize(
+    "body, field, message",
+    [
+        ({"name": "x", "end": 2, "user": 1511}, "start", "This field is required."),
+        ({"name": "x", "start": "soon", "end": 2, "user": 1511}, "start", "Enter a whole number."),
+        (
+            {"name": "x", "start": 5, "end": 2, "user": 1511},
+            "end",
+            "The end (2) is before the start (5).",
+        ),
+        (
+            {"name": "x", "start": None, "end": 2, "user": 1511},
+            "start",
+            "This field cannot be null.",
+        ),
+    ],
+)
+def test_validation_errors_have_tastypies_form_shape(hexoskin_emulator, api, body, field, message):
     r = requests.post(api + "range/", json=body, auth=ATHLETE)
     assert r.status_code == 400
     assert r.json() == {"range": {field: [message]}}
@@ -139,8 +170,9 @@ def test_writes_without_the_slash_are_refused_not_lost(api):
     """A 301 would turn the POST into a GET in every client that follows it; the emulator
     refuses the write instead, and nothing is created."""
     before = requests.get(api + "range/", auth=ATHLETE).json()["meta"]["total_count"]
-    r = requests.post(api + "range", json={"name": "x", "start": 438926745600,
-                                           "end": 438926748160}, auth=ATHLETE)
+    r = requests.post(
+        api + "range", json={"name": "x", "start": 438926745600, "end": 438926748160}, auth=ATHLETE
+    )
     assert r.status_code == 404 and "/api/v1/range/" in reason(r)
     assert requests.get(api + "range/", auth=ATHLETE).json()["meta"]["total_count"] == before
 
@@ -148,7 +180,8 @@ def test_writes_without_the_slash_are_refused_not_lost(api):
 def test_every_missing_required_field_is_listed(api):
     r = requests.post(api + "record/", json={}, auth=ATHLETE)
     assert r.status_code == 400 and r.json() == {
-        "record": {"start": ["This field is required."], "end": ["This field is required."]}}
+        "record": {"start": ["This field is required."], "end": ["This field is required."]}
+    }
 
 
 def test_reason_header_holds_printable_ascii_only(api):

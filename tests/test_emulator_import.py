@@ -59,8 +59,9 @@ def test_bounds():
 
 
 def test_values_bit_identical_to_files(files):
-    src = make_source(0, {"id": 122445, "user": 1511, "start": START, "end": 0,
-                          "import_path": str(EXPORT)})
+    src = make_source(
+        0, {"id": 122445, "user": 1511, "start": START, "end": 0, "import_path": str(EXPORT)}
+    )
     assert src.start == START
     assert len(files) == 33
     for dt_id, (ts, raw) in files.items():
@@ -103,9 +104,16 @@ def test_zip_export_equals_folder(tmp_path, files):
 def test_binary_answer_reproduces_the_wav_files():
     src = open_export(EXPORT)
     dts = catalog.data_datatypes()
-    _, _, body = render_data([(1511, src, src.start, src.end)], dts, start=src.start,
-                             end=src.end, fmt="binary", flat=False, cap=65535,
-                             request_path="/api/v1/data/?record=122445")
+    _, _, body = render_data(
+        [(1511, src, src.start, src.end)],
+        dts,
+        start=src.start,
+        end=src.end,
+        fmt="binary",
+        flat=False,
+        cap=65535,
+        request_path="/api/v1/data/?record=122445",
+    )
     zf = zipfile.ZipFile(io.BytesIO(body))
     folder = "record_122445/"  # the reference's layout: unzipping gives record_<id>/
     assert json.loads(zf.read(folder + "info.json"))["start"] == START
@@ -125,8 +133,7 @@ def test_over_http(files):
         rec = requests.get(emu.url + "/api/v1/record/122445/", auth=auth, timeout=30).json()
         assert (rec["start"], rec["end"]) == (START, START + 130 * 256 + 1)
         ids = ",".join(str(i) for i in files)
-        r = requests.get(url, params={"datatype__in": ids, "record": 122445}, auth=auth,
-                         timeout=30)
+        r = requests.get(url, params={"datatype__in": ids, "record": 122445}, auth=auth, timeout=30)
         assert r.status_code == 200
         data = r.json()[0]["data"]
         for dt_id, (ts, raw) in files.items():
@@ -134,8 +141,13 @@ def test_over_http(files):
             pairs = data[str(dt_id)]
             assert [p[0] for p in pairs] == ts.tolist()
             assert [p[1] for p in pairs] == np.asarray(dt.to_api(raw)).tolist()
-        r = requests.get(url, params={"datatype__in": ids, "record": 122445}, auth=auth,
-                         headers={"Accept": "application/octet-stream"}, timeout=30)
+        r = requests.get(
+            url,
+            params={"datatype__in": ids, "record": 122445},
+            auth=auth,
+            headers={"Accept": "application/octet-stream"},
+            timeout=30,
+        )
         assert r.status_code == 200
         zf = zipfile.ZipFile(io.BytesIO(r.content))
         for f in EXPORT.glob("*.wav"):

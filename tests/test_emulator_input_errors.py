@@ -15,8 +15,9 @@ import requests
 
 def _run(*argv: str) -> subprocess.CompletedProcess:
     code = "import sys; from hexoframe.emulator.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize(
@@ -40,7 +41,13 @@ def test_bad_arguments_exit_with_one_line(argv, status, words):
 def test_deeply_nested_body_is_a_400(hexoskin_emulator, method, depth):
     body = "[" * depth + "]" * depth
     url = hexoskin_emulator.url + "/api/v1/range/" + ("" if method == "POST" else "58979/")
-    r = requests.request(method, url, data=body, auth=("athlete@hexoskin.com", "hexoskin"),
-                         headers={"Content-Type": "application/json"}, timeout=30)
+    r = requests.request(
+        method,
+        url,
+        data=body,
+        auth=("athlete@hexoskin.com", "hexoskin"),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     assert r.status_code == 400
     assert "nested too deeply" in r.text or "JSON object" in r.text

@@ -25,8 +25,30 @@ def _values(report):
 
 def test_metric_list():
     ids = [m["id"] for m in METRICS]
-    for mid in (1, 3, 4, 12, 14, 15, 17, 19, 20, 44, 45, 46, 47, 50, 55, 57, 58, 71, 126,
-                1032, 1038, 1039):
+    for mid in (
+        1,
+        3,
+        4,
+        12,
+        14,
+        15,
+        17,
+        19,
+        20,
+        44,
+        45,
+        46,
+        47,
+        50,
+        55,
+        57,
+        58,
+        71,
+        126,
+        1032,
+        1038,
+        1039,
+    ):
         assert mid in ids
     for m in METRICS:
         assert m["resource_uri"] == f"/api/v1/metric/{m['id']}/"
@@ -44,8 +66,11 @@ def test_report_shape_and_values(src):
     _, hr = src.samples("heart_rate", START, START + HOUR)
     assert v["heartrate_avg"]["value"] == hr.mean()
     assert (v["heartrate_min"]["value"], v["heartrate_max"]["value"]) == (hr.min(), hr.max())
-    assert v["heartrate_avg"]["timerange"] == {"start": START, "end": START + HOUR,
-                                               "user": "/api/v1/user/1511/"}
+    assert v["heartrate_avg"]["timerange"] == {
+        "start": START,
+        "end": START + HOUR,
+        "user": "/api/v1/user/1511/",
+    }
     assert v["heartrate_avg"]["record"] == "/api/v1/record/37700/"
     assert v["heartrate_avg"]["metric"] == "/api/v1/metric/44/"
     _, act = src.samples("activity", START, START + HOUR)
@@ -105,19 +130,25 @@ def test_unknown_metric_raises(src):
 def test_report_over_http(hexoskin_emulator):
     requests = pytest.importorskip("requests")
     base = hexoskin_emulator.url + "/api/v1/"
-    r = requests.get(base + "report/", params={"include_metrics": "44,45,50",
-                                               "record": 37700}, auth=AUTH, timeout=60)
+    r = requests.get(
+        base + "report/",
+        params={"include_metrics": "44,45,50", "record": 37700},
+        auth=AUTH,
+        timeout=60,
+    )
     assert r.status_code == 200
     items = {m["name"]: m for m in r.json()["data"][0]}
-    d = requests.get(base + "data/", params={"datatype": 19, "record": 37700}, auth=AUTH,
-                     timeout=60).json()[0]["data"]["19"]
+    d = requests.get(
+        base + "data/", params={"datatype": 19, "record": 37700}, auth=AUTH, timeout=60
+    ).json()[0]["data"]["19"]
     hr = np.array([v for _, v in d], dtype=np.float64)
     assert items["heartrate_avg"]["value"] == hr.mean()
     assert items["hrvlfnorm_avg"]["value"] == -1
     assert sum(items["heartrate_histo"]["data2"]["value"]) == len(hr)
     # the sleep range (activity type 12) gets an HRV value
-    r = requests.get(base + "report/", params={"include_metrics": "50", "range": 58980},
-                     auth=AUTH, timeout=60)
+    r = requests.get(
+        base + "report/", params={"include_metrics": "50", "range": 58980}, auth=AUTH, timeout=60
+    )
     assert r.status_code == 200
     assert 0 < r.json()["data"][0][0]["value"] < 100
     listing = requests.get(base + "metric/", params={"limit": 100}, auth=AUTH, timeout=60)

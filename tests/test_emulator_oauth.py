@@ -42,8 +42,7 @@ def _auth_url(emu: Any) -> str:
 
 
 def _whoami(emu: Any, token: str) -> requests.Response:
-    return requests.get(emu.url + "/api/v1/account/",
-                        headers={"Authorization": f"Bearer {token}"})
+    return requests.get(emu.url + "/api/v1/account/", headers={"Authorization": f"Bearer {token}"})
 
 
 def _no_secret_in(text: str) -> None:
@@ -53,12 +52,21 @@ def _no_secret_in(text: str) -> None:
     assert DEMO_CLIENT[1] not in text
 
 
-def _authorize(emu: Any, user: dict[str, Any] = ME, client_id: str = DEMO_CLIENT[0],
-               response_type: str = "code", state: str = "st-1", **extra: str
-               ) -> requests.Response:
+def _authorize(
+    emu: Any,
+    user: dict[str, Any] = ME,
+    client_id: str = DEMO_CLIENT[0],
+    response_type: str = "code",
+    state: str = "st-1",
+    **extra: str,
+) -> requests.Response:
     """POST the login form the way a browser does after the GET."""
-    params = {"response_type": response_type, "client_id": client_id, "redirect_uri": CB,
-              "state": state}
+    params = {
+        "response_type": response_type,
+        "client_id": client_id,
+        "redirect_uri": CB,
+        "state": state,
+    }
     form = {"username": user["email"], "password": user["password"], "allow": "1", **extra}
     return requests.post(_auth_url(emu), params=params, data=form, allow_redirects=False)
 
@@ -79,48 +87,61 @@ def test_password_grant_with_the_users_api_key_pair(hexoskin_emulator, how):
     if how == "basic":
         r = requests.post(_token_url(hexoskin_emulator), data=form, auth=KEY_CLIENT)
     else:
-        r = requests.post(_token_url(hexoskin_emulator),
-                          data={**form, "client_id": KEY_CLIENT[0],
-                                "client_secret": KEY_CLIENT[1]})
+        r = requests.post(
+            _token_url(hexoskin_emulator),
+            data={**form, "client_id": KEY_CLIENT[0], "client_secret": KEY_CLIENT[1]},
+        )
     assert r.status_code == 200, r.text
     tok = r.json()
     assert set(tok) == {"access_token", "token_type", "expires_in", "refresh_token", "scope"}
     me = _whoami(hexoskin_emulator, tok["access_token"])
     assert me.status_code == 200 and me.json()["objects"][0]["id"] == 1511
     # the refresh grant works with the same client
-    r = requests.post(_token_url(hexoskin_emulator), auth=KEY_CLIENT,
-                      data={"grant_type": "refresh_token", "refresh_token": tok["refresh_token"]})
+    r = requests.post(
+        _token_url(hexoskin_emulator),
+        auth=KEY_CLIENT,
+        data={"grant_type": "refresh_token", "refresh_token": tok["refresh_token"]},
+    )
     assert r.status_code == 200 and r.json()["access_token"] != tok["access_token"]
 
 
 def test_key_pair_client_is_not_tied_to_its_owner(hexoskin_emulator):
     """As with django-oauth-toolkit, the client does not choose the user: the login does."""
-    r = requests.post(_token_url(hexoskin_emulator), auth=KEY_CLIENT,
-                      data={"grant_type": "password", "username": COACH["email"],
-                            "password": COACH["password"]})
+    r = requests.post(
+        _token_url(hexoskin_emulator),
+        auth=KEY_CLIENT,
+        data={"grant_type": "password", "username": COACH["email"], "password": COACH["password"]},
+    )
     assert r.status_code == 200
     assert _whoami(hexoskin_emulator, r.json()["access_token"]).json()["objects"][0]["id"] == 1513
 
 
-@pytest.mark.parametrize("client", [
-    (ME["api_key"], DEMO_USERS["friend"]["api_secret"]),  # another user's private key
-    (ME["api_key"], ""),
-    ("demo-nobody-public", "demo-nobody-private"),
-    (ME["api_secret"], ME["api_key"]),  # swapped
-])
+@pytest.mark.parametrize(
+    "client",
+    [
+        (ME["api_key"], DEMO_USERS["friend"]["api_secret"]),  # another user's private key
+        (ME["api_key"], ""),
+        ("demo-nobody-public", "demo-nobody-private"),
+        (ME["api_secret"], ME["api_key"]),  # swapped
+    ],
+)
 def test_wrong_key_pair_is_invalid_client(hexoskin_emulator, client):
-    r = requests.post(_token_url(hexoskin_emulator), auth=client,
-                      data={"grant_type": "password", "username": ME["email"],
-                            "password": ME["password"]})
+    r = requests.post(
+        _token_url(hexoskin_emulator),
+        auth=client,
+        data={"grant_type": "password", "username": ME["email"], "password": ME["password"]},
+    )
     assert r.status_code == 401
     assert reason(r) == "invalid_client"
     _no_secret_in(r.text)
 
 
 def test_demo_client_still_works(hexoskin_emulator):
-    r = requests.post(_token_url(hexoskin_emulator), auth=DEMO_CLIENT,
-                      data={"grant_type": "password", "username": ME["email"],
-                            "password": ME["password"]})
+    r = requests.post(
+        _token_url(hexoskin_emulator),
+        auth=DEMO_CLIENT,
+        data={"grant_type": "password", "username": ME["email"], "password": ME["password"]},
+    )
     assert r.status_code == 200
 
 
@@ -129,19 +150,30 @@ def test_demo_client_still_works(hexoskin_emulator):
 
 def test_authorize_get_shows_a_login_form_with_escaped_parameters(hexoskin_emulator):
     state = '"><script>x</script>'
-    r = requests.get(_auth_url(hexoskin_emulator), params={
-        "response_type": "code", "client_id": DEMO_CLIENT[0], "redirect_uri": CB,
-        "state": state}, allow_redirects=False)
+    r = requests.get(
+        _auth_url(hexoskin_emulator),
+        params={
+            "response_type": "code",
+            "client_id": DEMO_CLIENT[0],
+            "redirect_uri": CB,
+            "state": state,
+        },
+        allow_redirects=False,
+    )
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "text/html; charset=utf-8"
     assert r.headers["Cache-Control"] == "no-store"
-    assert '<input type="hidden" name="state" value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;">' \
+    assert (
+        '<input type="hidden" name="state" value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;">'
         in r.text
+    )
     assert "<script>" not in r.text
     assert 'name="username"' in r.text and 'name="password"' in r.text
     # also under /api/v1/
-    r = requests.get(hexoskin_emulator.url + "/api/v1/connect/oauth2/auth/", params={
-        "response_type": "code", "client_id": KEY_CLIENT[0], "redirect_uri": CB})
+    r = requests.get(
+        hexoskin_emulator.url + "/api/v1/connect/oauth2/auth/",
+        params={"response_type": "code", "client_id": KEY_CLIENT[0], "redirect_uri": CB},
+    )
     assert r.status_code == 200
 
 
@@ -155,8 +187,11 @@ def test_authorization_code_grant_end_to_end(hexoskin_emulator):
     code = query["code"][0]
     _no_secret_in(r.headers["Location"])
 
-    ex = requests.post(_token_url(hexoskin_emulator), auth=KEY_CLIENT, data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": CB})
+    ex = requests.post(
+        _token_url(hexoskin_emulator),
+        auth=KEY_CLIENT,
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": CB},
+    )
     assert ex.status_code == 200, ex.text
     tok = ex.json()
     assert set(tok) == {"access_token", "token_type", "expires_in", "refresh_token", "scope"}
@@ -164,32 +199,46 @@ def test_authorization_code_grant_end_to_end(hexoskin_emulator):
     assert _whoami(hexoskin_emulator, tok["access_token"]).json()["objects"][0]["id"] == 1513
 
     # a code is single-use; a second use revokes what the first gave
-    again = requests.post(_token_url(hexoskin_emulator), auth=KEY_CLIENT, data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": CB})
+    again = requests.post(
+        _token_url(hexoskin_emulator),
+        auth=KEY_CLIENT,
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": CB},
+    )
     assert again.status_code == 400 and reason(again) == "invalid_grant"
     assert _whoami(hexoskin_emulator, tok["access_token"]).status_code == 401
-    r = requests.post(_token_url(hexoskin_emulator), auth=KEY_CLIENT,
-                      data={"grant_type": "refresh_token", "refresh_token": tok["refresh_token"]})
+    r = requests.post(
+        _token_url(hexoskin_emulator),
+        auth=KEY_CLIENT,
+        data={"grant_type": "refresh_token", "refresh_token": tok["refresh_token"]},
+    )
     assert r.status_code == 400
 
 
 def test_redirect_uri_with_a_query_keeps_it(hexoskin_emulator):
-    r = requests.post(_auth_url(hexoskin_emulator), params={
-        "response_type": "code", "client_id": DEMO_CLIENT[0],
-        "redirect_uri": CB + "?tab=2"}, data={"username": ME["email"],
-                                              "password": ME["password"]},
-        allow_redirects=False)
+    r = requests.post(
+        _auth_url(hexoskin_emulator),
+        params={
+            "response_type": "code",
+            "client_id": DEMO_CLIENT[0],
+            "redirect_uri": CB + "?tab=2",
+        },
+        data={"username": ME["email"], "password": ME["password"]},
+        allow_redirects=False,
+    )
     assert r.status_code == 302
     query = parse_qs(urlsplit(r.headers["Location"]).query)
     assert query["tab"] == ["2"] and len(query["code"][0]) > 20 and "state" not in query
 
 
-@pytest.mark.parametrize("case", ["other-redirect", "no-redirect", "other-client",
-                                  "wrong-secret", "made-up", "no-code"])
+@pytest.mark.parametrize(
+    "case", ["other-redirect", "no-redirect", "other-client", "wrong-secret", "made-up", "no-code"]
+)
 def test_code_exchange_failures(hexoskin_emulator, case):
     code = _code(hexoskin_emulator, client_id=KEY_CLIENT[0])
-    client, data = KEY_CLIENT, {"grant_type": "authorization_code", "code": code,
-                                "redirect_uri": CB}
+    client, data = (
+        KEY_CLIENT,
+        {"grant_type": "authorization_code", "code": code, "redirect_uri": CB},
+    )
     status, err = 400, "invalid_grant"
     if case == "other-redirect":
         data["redirect_uri"] = CB + "x"
@@ -210,8 +259,11 @@ def test_code_exchange_failures(hexoskin_emulator, case):
     _no_secret_in(r.text)
     if case in ("other-redirect", "other-client", "wrong-secret", "made-up"):
         # a refused attempt does not burn the code for its real client
-        ok = requests.post(_token_url(hexoskin_emulator), auth=KEY_CLIENT, data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": CB})
+        ok = requests.post(
+            _token_url(hexoskin_emulator),
+            auth=KEY_CLIENT,
+            data={"grant_type": "authorization_code", "code": code, "redirect_uri": CB},
+        )
         assert ok.status_code == 200
 
 
@@ -219,8 +271,11 @@ def test_codes_expire():
     with Emulator() as emu:
         code = _code(emu)
         emu.app.auth.clock = lambda: time.time() + 61  # the code lives 60 s
-        r = requests.post(_token_url(emu), auth=DEMO_CLIENT, data={
-            "grant_type": "authorization_code", "code": code, "redirect_uri": CB})
+        r = requests.post(
+            _token_url(emu),
+            auth=DEMO_CLIENT,
+            data={"grant_type": "authorization_code", "code": code, "redirect_uri": CB},
+        )
         assert r.status_code == 400 and reason(r) == "invalid_grant"
 
 
@@ -238,14 +293,24 @@ def test_implicit_grant_puts_the_token_in_the_fragment(hexoskin_emulator):
 
 
 def test_readonly_scope_through_the_form(hexoskin_emulator):
-    r = requests.post(_auth_url(hexoskin_emulator), params={
-        "response_type": "token", "client_id": DEMO_CLIENT[0], "redirect_uri": CB,
-        "scope": "readonly"}, data={"username": ME["email"], "password": ME["password"]},
-        allow_redirects=False)
+    r = requests.post(
+        _auth_url(hexoskin_emulator),
+        params={
+            "response_type": "token",
+            "client_id": DEMO_CLIENT[0],
+            "redirect_uri": CB,
+            "scope": "readonly",
+        },
+        data={"username": ME["email"], "password": ME["password"]},
+        allow_redirects=False,
+    )
     frag = parse_qs(urlsplit(r.headers["Location"]).fragment)
     assert frag["scope"] == ["readonly"]
-    r = requests.post(hexoskin_emulator.url + "/api/v1/range/", json={"start": 1, "end": 2},
-                      headers={"Authorization": f"Bearer {frag['access_token'][0]}"})
+    r = requests.post(
+        hexoskin_emulator.url + "/api/v1/range/",
+        json={"start": 1, "end": 2},
+        headers={"Authorization": f"Bearer {frag['access_token'][0]}"},
+    )
     assert r.status_code == 403
 
 
@@ -261,37 +326,46 @@ def test_deny_redirects_with_access_denied(hexoskin_emulator):
     r = _authorize(hexoskin_emulator, deny="1", state="s2")
     assert r.status_code == 302
     assert parse_qs(urlsplit(r.headers["Location"]).query) == {
-        "error": ["access_denied"], "state": ["s2"]}
+        "error": ["access_denied"],
+        "state": ["s2"],
+    }
 
 
-@pytest.mark.parametrize("params, where", [
-    ({"response_type": "magic"}, "unsupported_response_type"),
-    ({"scope": "admin"}, "invalid_scope"),
-])
+@pytest.mark.parametrize(
+    "params, where",
+    [
+        ({"response_type": "magic"}, "unsupported_response_type"),
+        ({"scope": "admin"}, "invalid_scope"),
+    ],
+)
 def test_request_errors_are_redirected(hexoskin_emulator, params, where):
-    base = {"response_type": "code", "client_id": DEMO_CLIENT[0], "redirect_uri": CB,
-            "state": "s3"}
-    r = requests.get(_auth_url(hexoskin_emulator), params={**base, **params},
-                     allow_redirects=False)
+    base = {"response_type": "code", "client_id": DEMO_CLIENT[0], "redirect_uri": CB, "state": "s3"}
+    r = requests.get(_auth_url(hexoskin_emulator), params={**base, **params}, allow_redirects=False)
     assert r.status_code == 302
-    assert parse_qs(urlsplit(r.headers["Location"]).query) == {"error": [where],
-                                                               "state": ["s3"]}
+    assert parse_qs(urlsplit(r.headers["Location"]).query) == {"error": [where], "state": ["s3"]}
 
 
-@pytest.mark.parametrize("params", [
-    {"client_id": "nobody"},
-    {"client_id": ""},
-    {"redirect_uri": ""},
-    {"redirect_uri": "/relative/cb"},
-    {"redirect_uri": "javascript:alert(1)"},
-    {"redirect_uri": CB + "#frag"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"client_id": "nobody"},
+        {"client_id": ""},
+        {"redirect_uri": ""},
+        {"redirect_uri": "/relative/cb"},
+        {"redirect_uri": "javascript:alert(1)"},
+        {"redirect_uri": CB + "#frag"},
+    ],
+)
 def test_bad_client_or_redirect_is_never_redirected(hexoskin_emulator, params):
     base = {"response_type": "code", "client_id": DEMO_CLIENT[0], "redirect_uri": CB}
     for method in ("GET", "POST"):
-        r = requests.request(method, _auth_url(hexoskin_emulator), params={**base, **params},
-                             data={"username": ME["email"], "password": ME["password"]},
-                             allow_redirects=False)
+        r = requests.request(
+            method,
+            _auth_url(hexoskin_emulator),
+            params={**base, **params},
+            data={"username": ME["email"], "password": ME["password"]},
+            allow_redirects=False,
+        )
         assert r.status_code == 400 and "Location" not in r.headers
         assert set(r.json()) == {"error"}
 
@@ -308,21 +382,30 @@ def _browser_login(login_url: str, user: dict[str, Any]) -> str:
     """Play the user: open the login page, submit the form, return where it redirects."""
     page = requests.get(login_url)
     assert page.status_code == 200 and "<form" in page.text
-    r = requests.post(login_url, data={"username": user["email"],
-                                       "password": user["password"]}, allow_redirects=False)
+    r = requests.post(
+        login_url,
+        data={"username": user["email"], "password": user["password"]},
+        allow_redirects=False,
+    )
     assert r.status_code == 302
     return r.headers["Location"]
 
 
 def test_client_authorization_code_flow(hexoskin_emulator, clean_credentials):
     login, state = hexoframe.Client.authorization_url(
-        hexoskin_emulator.url, client_id=KEY_CLIENT[0], redirect_uri=CB)
+        hexoskin_emulator.url, client_id=KEY_CLIENT[0], redirect_uri=CB
+    )
     assert login.startswith(hexoskin_emulator.url + "/api/connect/oauth2/auth/?")
     assert parse_qs(urlsplit(login).query)["state"] == [state]
     back = _browser_login(login, ME)
     with hexoframe.Client.from_authorization_code(
-            hexoskin_emulator.url, code=back, client_id=KEY_CLIENT[0],
-            client_secret=KEY_CLIENT[1], redirect_uri=CB, expected_state=state) as client:
+        hexoskin_emulator.url,
+        code=back,
+        client_id=KEY_CLIENT[0],
+        client_secret=KEY_CLIENT[1],
+        redirect_uri=CB,
+        expected_state=state,
+    ) as client:
         assert client.auth_kind == "oauth2"
         assert client.get_json("account/")["objects"][0]["id"] == 1511
         text = repr(client) + repr(client.auth)
@@ -332,29 +415,43 @@ def test_client_authorization_code_flow(hexoskin_emulator, clean_credentials):
 def test_client_accepts_the_bare_code(hexoskin_emulator, clean_credentials):
     code = _code(hexoskin_emulator, user=COACH)
     with hexoframe.Client.from_authorization_code(
-            hexoskin_emulator.url, code=code, client_id=DEMO_CLIENT[0],
-            client_secret=DEMO_CLIENT[1], redirect_uri=CB) as client:
+        hexoskin_emulator.url,
+        code=code,
+        client_id=DEMO_CLIENT[0],
+        client_secret=DEMO_CLIENT[1],
+        redirect_uri=CB,
+    ) as client:
         assert client.get_json("account/")["objects"][0]["id"] == 1513
 
 
 def test_client_refuses_a_forged_state_and_a_denial(hexoskin_emulator, clean_credentials):
     login, state = hexoframe.Client.authorization_url(
-        hexoskin_emulator.url, client_id=DEMO_CLIENT[0], redirect_uri=CB)
+        hexoskin_emulator.url, client_id=DEMO_CLIENT[0], redirect_uri=CB
+    )
     back = _browser_login(login, ME)
     forged = back.replace(f"state={state}", "state=forged")
     with pytest.raises(errors.InvalidQueryError, match="state"):
         hexoframe.Client.from_authorization_code(
-            hexoskin_emulator.url, code=forged, client_id=DEMO_CLIENT[0],
-            client_secret=DEMO_CLIENT[1], redirect_uri=CB, expected_state=state)
+            hexoskin_emulator.url,
+            code=forged,
+            client_id=DEMO_CLIENT[0],
+            client_secret=DEMO_CLIENT[1],
+            redirect_uri=CB,
+            expected_state=state,
+        )
     denied = f"{CB}?error=access_denied&state={state}"
     with pytest.raises(errors.AuthenticationError, match="access_denied"):
         hexoframe.Client.from_authorization_code(
-            hexoskin_emulator.url, code=denied, client_id=DEMO_CLIENT[0],
-            client_secret=DEMO_CLIENT[1], redirect_uri=CB, expected_state=state)
+            hexoskin_emulator.url,
+            code=denied,
+            client_id=DEMO_CLIENT[0],
+            client_secret=DEMO_CLIENT[1],
+            redirect_uri=CB,
+            expected_state=state,
+        )
 
 
-def test_client_used_code_is_a_typed_error_without_secrets(hexoskin_emulator,
-                                                           clean_credentials):
+def test_client_used_code_is_a_typed_error_without_secrets(hexoskin_emulator, clean_credentials):
     code = _code(hexoskin_emulator)
     kw = {"client_id": DEMO_CLIENT[0], "client_secret": DEMO_CLIENT[1], "redirect_uri": CB}
     hexoframe.Client.from_authorization_code(hexoskin_emulator.url, code=code, **kw).close()
@@ -369,8 +466,9 @@ def test_client_needs_a_client_id(clean_credentials):
     with pytest.raises(errors.ConfigurationError, match="client_id"):
         hexoframe.Client.authorization_url("http://127.0.0.1:9", redirect_uri=CB)
     with pytest.raises(errors.InvalidQueryError, match="redirect_uri"):
-        hexoframe.Client.authorization_url("http://127.0.0.1:9", client_id="x",
-                                           redirect_uri="not a url")
+        hexoframe.Client.authorization_url(
+            "http://127.0.0.1:9", client_id="x", redirect_uri="not a url"
+        )
 
 
 class _Redirector(BaseHTTPRequestHandler):
@@ -407,21 +505,23 @@ def redirector(hexoskin_emulator) -> Iterator[str]:
         server.server_close()
 
 
-def test_code_exchange_never_follows_a_redirect(hexoskin_emulator, redirector,
-                                                clean_credentials):
+def test_code_exchange_never_follows_a_redirect(hexoskin_emulator, redirector, clean_credentials):
     url, handler = redirector
     code = _code(hexoskin_emulator)
     before = hexoskin_emulator.stats.by_path.get("/api/connect/oauth2/token/", 0)
     with pytest.raises(errors.ResponseError, match="redirect") as info:
         hexoframe.Client.from_authorization_code(
-            url, code=code, client_id=DEMO_CLIENT[0], client_secret=DEMO_CLIENT[1],
-            redirect_uri=CB)
+            url, code=code, client_id=DEMO_CLIENT[0], client_secret=DEMO_CLIENT[1], redirect_uri=CB
+        )
     assert info.value.status == 307
     assert handler.seen == ["POST /api/connect/oauth2/token/"]
     assert hexoskin_emulator.stats.by_path.get("/api/connect/oauth2/token/", 0) == before
     # the code never reached the emulator, so it still works there
-    ok = requests.post(_token_url(hexoskin_emulator), auth=DEMO_CLIENT, data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": CB})
+    ok = requests.post(
+        _token_url(hexoskin_emulator),
+        auth=DEMO_CLIENT,
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": CB},
+    )
     assert ok.status_code == 200
 
 
@@ -431,8 +531,7 @@ def test_code_exchange_never_follows_a_redirect(hexoskin_emulator, redirector,
 def _sig_headers(url: str, **override: str) -> dict[str, str]:
     stamp = str(int(time.time()))
     sig = hashlib.sha1(f"{ME['api_secret']}{stamp}{url}".encode()).hexdigest()
-    headers = {"X-HEXOAPIKEY": ME["api_key"], "X-HEXOTIMESTAMP": stamp,
-               "X-HEXOAPISIGNATURE": sig}
+    headers = {"X-HEXOAPIKEY": ME["api_key"], "X-HEXOTIMESTAMP": stamp, "X-HEXOAPISIGNATURE": sig}
     headers.update(override)
     return headers
 
@@ -445,13 +544,16 @@ def _account(emu: Any, headers: dict[str, str]) -> requests.Response:
     return requests.get(emu.url + "/api/v1/account/", headers=headers)
 
 
-@pytest.mark.parametrize("empty", [
-    {"X-HEXOAPIKEY": "", "X-HEXOTIMESTAMP": "", "X-HEXOAPISIGNATURE": ""},
-    {"X-HEXOAPIKEY": ""},
-    {"X-HEXOAPIKEY": "", "X-HEXOAPISIGNATURE": ""},
-    {"X-HEXOTIMESTAMP": ""},
-    {"X-HEXOAPISIGNATURE": ""},
-])
+@pytest.mark.parametrize(
+    "empty",
+    [
+        {"X-HEXOAPIKEY": "", "X-HEXOTIMESTAMP": "", "X-HEXOAPISIGNATURE": ""},
+        {"X-HEXOAPIKEY": ""},
+        {"X-HEXOAPIKEY": "", "X-HEXOAPISIGNATURE": ""},
+        {"X-HEXOTIMESTAMP": ""},
+        {"X-HEXOAPISIGNATURE": ""},
+    ],
+)
 def test_empty_signature_headers_are_not_the_signature_scheme(hexoskin_emulator, empty):
     url = hexoskin_emulator.url + "/api/v1/account/"
     headers = _sig_headers(url, **empty)

@@ -17,6 +17,7 @@ def get(hexoskin_emulator):
         r = requests.get(hexoskin_emulator.api_url + path, auth=who, timeout=60)
         assert r.status_code == status, (path, r.status_code, r.text[:300])
         return r
+
     return call
 
 
@@ -24,14 +25,17 @@ def ids(r):
     return [o["id"] for o in r.json()["objects"]]
 
 
-@pytest.mark.parametrize("path, want", [
-    ("profile/?user__id=1511", [1460]),
-    ("profile/?user__id__in=1511,1512", [1460, 1461]),
-    ("user/?profile__id=1460", [1511]),
-    ("range/?trainingroutine__id=1", [58979]),
-    ("profile/?user__email=athlete@hexoskin.com", [1460]),
-    ("profile/?user__id__gt=1511", [1461]),
-])
+@pytest.mark.parametrize(
+    "path, want",
+    [
+        ("profile/?user__id=1511", [1460]),
+        ("profile/?user__id__in=1511,1512", [1460, 1461]),
+        ("user/?profile__id=1460", [1511]),
+        ("range/?trainingroutine__id=1", [58979]),
+        ("profile/?user__email=athlete@hexoskin.com", [1460]),
+        ("profile/?user__id__gt=1511", [1461]),
+    ],
+)
 def test_lookups_through_related_fields(get, path, want):
     assert ids(get(path)) == want
 
@@ -43,14 +47,19 @@ def test_trackpoints_of_a_track(get):
     assert get("trackpoint/?track__id=81").json()["meta"]["total_count"] == 0
 
 
-@pytest.mark.parametrize("path, message", [
-    ("profile/?user__x=1", "The 'x' field does not allow filtering."),
-    ("trackpoint/?track__id__a__b=1",
-     "Lookups are not allowed more than one level deep on the 'track' field."),
-    ("profile/?user__id__contains=1", "'contains' is not an allowed filter on the 'id' field."),
-    ("record/?order_by=nosuchfield", "No matching 'nosuchfield' field for ordering on."),
-    ("record/?order_by=status", "The 'status' field does not allow ordering."),
-])
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("profile/?user__x=1", "The 'x' field does not allow filtering."),
+        (
+            "trackpoint/?track__id__a__b=1",
+            "Lookups are not allowed more than one level deep on the 'track' field.",
+        ),
+        ("profile/?user__id__contains=1", "'contains' is not an allowed filter on the 'id' field."),
+        ("record/?order_by=nosuchfield", "No matching 'nosuchfield' field for ordering on."),
+        ("record/?order_by=status", "The 'status' field does not allow ordering."),
+    ],
+)
 def test_relation_errors_use_tastypies_wording(get, path, message):
     assert reason(get(path, status=400)) == message
 
@@ -75,8 +84,9 @@ def test_include_metrics_fills_records_and_ranges(get):
     ranges = get("range/?include_metrics=44,1").json()["objects"]
     assert len(ranges) > 1 and all(len(r["metrics"]) == 2 for r in ranges)
     one = get("range/58979/?include_metrics=44").json()["metrics"][0]
-    assert one["value"] == get("report/?include_metrics=44&range=58979").json()[
-        "data"][0][0]["value"]
+    assert (
+        one["value"] == get("report/?include_metrics=44&range=58979").json()["data"][0][0]["value"]
+    )
 
 
 def test_histograms_short_form_and_show_all(get):
@@ -90,8 +100,9 @@ def test_histograms_short_form_and_show_all(get):
     every = get("record/37700/?show_all=1").json()["metrics"]
     values = [m for m in get("metric/?limit=0").json()["objects"] if m["name"] != "heartrate_histo"]
     assert len(every) >= 5 and {m["metric"] for m in every} <= {m["resource_uri"] for m in values}
-    assert "unknown metric id 999999" in reason(get("record/37700/?include_metrics=999999",
-                                                    status=400))
+    assert "unknown metric id 999999" in reason(
+        get("record/37700/?include_metrics=999999", status=400)
+    )
 
 
 def test_users_given_by_email(get, hexoskin_emulator):
@@ -99,9 +110,16 @@ def test_users_given_by_email(get, hexoskin_emulator):
     by_id = get("record/?user=1511&limit=100").json()["meta"]["total_count"]
     assert by_mail == by_id == 28
     assert get("record/?user=nobody@example.org").json()["meta"]["total_count"] == 0
-    r = requests.post(hexoskin_emulator.api_url + "range/", auth=ATHLETE, json={
-        "name": "by e-mail", "start": 438926745600, "end": 438926748160,
-        "user": "athlete@hexoskin.com"})
+    r = requests.post(
+        hexoskin_emulator.api_url + "range/",
+        auth=ATHLETE,
+        json={
+            "name": "by e-mail",
+            "start": 438926745600,
+            "end": 438926748160,
+            "user": "athlete@hexoskin.com",
+        },
+    )
     assert r.status_code == 201 and r.json()["user"] == "/api/v1/user/1511/"
     host = hexoskin_emulator.url
     assert requests.delete(host + r.headers["Location"], auth=ATHLETE).status_code == 204
@@ -120,8 +138,9 @@ def test_the_coachs_study(get):
     total = get("record/?limit=100", COACH).json()["meta"]["total_count"]
     own = get("record/?user=1513", COACH).json()["meta"]["total_count"]
     assert len(in_study) == total - own
-    assert get("record/?study_group=1&limit=100", COACH).json()["meta"]["total_count"] == \
-        len(in_study)
+    assert get("record/?study_group=1&limit=100", COACH).json()["meta"]["total_count"] == len(
+        in_study
+    )
     # the study is the coach's: athletes see neither it nor its subjects
     assert get("study/").json()["meta"]["total_count"] == 0
     assert get("record/?study=1").json()["meta"]["total_count"] == 0
@@ -139,4 +158,5 @@ def test_datetimes_are_read_as_dateutil_reads_them(hexoskin_emulator, get):
         requests.delete(hexoskin_emulator.url + r.headers["Location"], auth=ATHLETE)
     r = requests.post(base + "trackpoint/", auth=ATHLETE, json={**point, "time": "soonish"})
     assert r.status_code == 400 and r.json() == {
-        "trackpoint": {"time": ["Enter a valid date/time."]}}
+        "trackpoint": {"time": ["Enter a valid date/time."]}
+    }

@@ -186,7 +186,7 @@ def test_sleep_at_night_changes_posture_and_heart_rate():
     day = hr[12 * 3600 : 17 * 3600].mean()
     assert night < day
     pts, pos = src.samples("sleep_position", day0, day0 + 24 * HOUR)
-    assert set(pos[: 3].tolist()) <= {ph.POS_SUPINE, ph.POS_PRONE, ph.POS_LEFT, ph.POS_RIGHT}
+    assert set(pos[:3].tolist()) <= {ph.POS_SUPINE, ph.POS_PRONE, ph.POS_LEFT, ph.POS_RIGHT}
 
 
 try:
@@ -199,8 +199,12 @@ if given is not None:
     _NAMES = [d.name for d in DATA_TYPES if d.freq is None or d.freq >= 1]
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(name=st.sampled_from(_NAMES), lo=st.integers(-5000, HOUR),
-           width=st.integers(0, 40 * 256), cut=st.floats(0, 1))
+    @given(
+        name=st.sampled_from(_NAMES),
+        lo=st.integers(-5000, HOUR),
+        width=st.integers(0, 40 * 256),
+        cut=st.floats(0, 1),
+    )
     def test_any_split_of_any_window_agrees(name, lo, width, cut):
         src = make_source(0, _record())
         a, b = START + lo, START + lo + width

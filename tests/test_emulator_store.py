@@ -13,10 +13,12 @@ from hexoframe.emulator import DEMO_USERS, Emulator
 from hexoframe.emulator.store import Store, record_bounds, visible_users, writable_users
 
 ME = (DEMO_USERS["athlete"]["email"], DEMO_USERS["athlete"]["password"])
-EXPORT = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / \
-    "hexoskin-export-122445"
-needs_export = pytest.mark.skipif(not EXPORT.is_dir(),
-                                  reason="../shared/fixtures (the real export) is absent")
+EXPORT = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "hexoskin-export-122445"
+)
+needs_export = pytest.mark.skipif(
+    not EXPORT.is_dir(), reason="../shared/fixtures (the real export) is absent"
+)
 
 
 def test_seed_counts():
@@ -61,8 +63,11 @@ def test_store_crud_roundtrip(tmp_path):
 def test_file_db_survives_restart(tmp_path):
     db = tmp_path / "emu.sqlite"
     with Emulator(db=db) as emu:
-        r = requests.post(emu.url + "/api/v1/range/", auth=ME,
-                          json={"name": "persisted", "start": 256, "end": 512})
+        r = requests.post(
+            emu.url + "/api/v1/range/",
+            auth=ME,
+            json={"name": "persisted", "start": 256, "end": 512},
+        )
         assert r.status_code == 201
         rid = r.json()["id"]
         assert requests.delete(emu.url + "/api/v1/annotation/61353/", auth=ME).status_code == 204
@@ -122,8 +127,11 @@ def test_restart_same_object_same_port(tmp_path):
     emu = Emulator(db=tmp_path / "again.sqlite")
     with emu:
         url = emu.url
-        rid = requests.post(url + "/api/v1/annotation/", auth=ME,
-                            json={"start": 512, "annotation": "before restart"}).json()["id"]
+        rid = requests.post(
+            url + "/api/v1/annotation/",
+            auth=ME,
+            json={"start": 512, "annotation": "before restart"},
+        ).json()["id"]
     assert not emu.running
     with emu:
         assert emu.url == url
@@ -148,14 +156,22 @@ def test_concurrent_clients_and_writers():
             codes = []
             for k in range(10):
                 if k % 3 == 0:
-                    r = s.post(base + "range/", json={"name": f"t{i}-{k}", "start": 256 * k,
-                                                      "end": 256 * (k + 1)})
+                    r = s.post(
+                        base + "range/",
+                        json={"name": f"t{i}-{k}", "start": 256 * k, "end": 256 * (k + 1)},
+                    )
                 elif k % 3 == 1:
                     r = s.get(base + "annotation/", params={"limit": 50, "offset": 10 * k})
                 else:
-                    r = s.get(base + "data/", params={"datatype": 19, "record": 37700,
-                                                      "start": 438926745600 + 256 * i,
-                                                      "end": 438926745600 + 256 * (i + 60)})
+                    r = s.get(
+                        base + "data/",
+                        params={
+                            "datatype": 19,
+                            "record": 37700,
+                            "start": 438926745600 + 256 * i,
+                            "end": 438926745600 + 256 * (i + 60),
+                        },
+                    )
                 codes.append(r.status_code)
             s.close()
             return codes
@@ -166,6 +182,8 @@ def test_concurrent_clients_and_writers():
         assert set(codes) == {200, 201}
         total = requests.get(base + "range/", auth=ME).json()["meta"]["total_count"]
         assert total == 4 + 16 * 4
-        names = {o["name"] for o in requests.get(base + "range/", params={"limit": 0},
-                                                 auth=ME).json()["objects"]}
+        names = {
+            o["name"]
+            for o in requests.get(base + "range/", params={"limit": 0}, auth=ME).json()["objects"]
+        }
         assert len(names) == 4 + 16 * 4

@@ -26,8 +26,10 @@ def api(hexoskin_emulator, hexoskin_users):
     session.close()
 
 
-@pytest.mark.parametrize("params", [{"foo": "bar"}, {"_": "123"}, {"callback": "cb"},
-                                    {"format": "json"}, {"colour": "x"}])
+@pytest.mark.parametrize(
+    "params",
+    [{"foo": "bar"}, {"_": "123"}, {"callback": "cb"}, {"format": "json"}, {"colour": "x"}],
+)
 def test_unknown_parameters_are_ignored(api, params):
     plain = api("record/").json()
     r = api("record/", params)
@@ -46,8 +48,9 @@ def test_repeated_in_parameters_merge_as_getlist(api):
     assert last["meta"]["total_count"] == complete
 
 
-@pytest.mark.parametrize("offset, limit, previous", [(0, 5, None), (3, 5, None),
-                                                     (5, 5, 0), (12, 5, 7)])
+@pytest.mark.parametrize(
+    "offset, limit, previous", [(0, 5, None), (3, 5, None), (5, 5, 0), (12, 5, 7)]
+)
 def test_previous_is_null_while_offset_minus_limit_is_negative(api, offset, limit, previous):
     meta = api("record/", {"offset": offset, "limit": limit}).json()["meta"]
     if previous is None:
@@ -62,14 +65,17 @@ def test_detail_views_ignore_parameters_they_do_not_use(api):
     assert r.status_code == 200 and r.json() == plain
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"limit": "abc"}, "Invalid limit 'abc' provided. Please provide a positive integer."),
-    ({"limit": "-1"}, "Invalid limit '-1' provided. Please provide a positive integer >= 0."),
-    ({"offset": "x"}, "Invalid offset 'x' provided. Please provide an integer."),
-    ({"status__gt": "a"}, "'gt' is not an allowed filter on the 'status' field."),
-    ({"garment": "x"}, "The 'garment' field does not allow filtering."),
-    ({"order_by": "colour"}, "No matching 'colour' field for ordering on."),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"limit": "abc"}, "Invalid limit 'abc' provided. Please provide a positive integer."),
+        ({"limit": "-1"}, "Invalid limit '-1' provided. Please provide a positive integer >= 0."),
+        ({"offset": "x"}, "Invalid offset 'x' provided. Please provide an integer."),
+        ({"status__gt": "a"}, "'gt' is not an allowed filter on the 'status' field."),
+        ({"garment": "x"}, "The 'garment' field does not allow filtering."),
+        ({"order_by": "colour"}, "No matching 'colour' field for ordering on."),
+    ],
+)
 def test_errors_use_tastypies_wording(api, params, message):
     r = api("record/", params)
     assert r.status_code == 400
@@ -91,13 +97,15 @@ def writer(hexoskin_emulator_factory, hexoskin_users):
     session.close()
 
 
-@pytest.mark.parametrize("start, stored", [(459885925420.0234, 459885925420),
-                                           ("459885925420", 459885925420),
-                                           (True, 1)])
+@pytest.mark.parametrize(
+    "start, stored", [(459885925420.0234, 459885925420), ("459885925420", 459885925420), (True, 1)]
+)
 def test_integer_fields_take_int_of_what_they_get(writer, start, stored):
     emu, s = writer
-    r = s.post(emu.api_url + "range/", json={"name": "x", "user": 1511, "start": start,
-                                             "end": 459885935420})
+    r = s.post(
+        emu.api_url + "range/",
+        json={"name": "x", "user": 1511, "start": start, "end": 459885935420},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["start"] == stored
 
@@ -105,15 +113,16 @@ def test_integer_fields_take_int_of_what_they_get(writer, start, stored):
 @pytest.mark.parametrize("start", ["12.5", "abc", [1]])
 def test_integer_fields_refuse_what_int_refuses(writer, start):
     emu, s = writer
-    r = s.post(emu.api_url + "range/", json={"name": "x", "user": 1511, "start": start,
-                                             "end": 459885935420})
+    r = s.post(
+        emu.api_url + "range/",
+        json={"name": "x", "user": 1511, "start": start, "end": 459885935420},
+    )
     assert r.status_code == 400
 
 
 def test_write_status_codes_and_location_as_tastypie(writer):
     emu, s = writer
-    r = s.post(emu.api_url + "range/", json={"name": "x", "user": 1511, "start": 1,
-                                             "end": 2})
+    r = s.post(emu.api_url + "range/", json={"name": "x", "user": 1511, "start": 1, "end": 2})
     assert r.status_code == 201
     location = r.headers["Location"]
     assert location == f"/api/v1/range/{r.json()['id']}/" == r.json()["resource_uri"]
@@ -128,8 +137,12 @@ def test_write_status_codes_and_location_as_tastypie(writer):
 
 @pytest.mark.parametrize("extra", [{"_": "1700000000"}, {"callback": "cb"}, {"foo": "bar"}])
 def test_data_endpoint_ignores_unknown_parameters(api, extra):
-    params = {"datatype": 19, "record": 37700, "start": 438926745600,
-              "end": 438926745600 + 256 * 10}
+    params = {
+        "datatype": 19,
+        "record": 37700,
+        "start": 438926745600,
+        "end": 438926745600 + 256 * 10,
+    }
     plain = api("data/", params)
     r = api("data/", {**params, **extra})
     assert r.status_code == 200 and r.json() == plain.json()

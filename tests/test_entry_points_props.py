@@ -20,12 +20,32 @@ from hexoframe import cli
 from hexoframe.client import Client
 from hexoframe.errors import HexoskinError
 
-SEGMENTS = ["user", "record", "range", "1511", "1515", "37700", "58979", "99999", "abc", "",
-            "..", "heart_rate.wav", "RR_interval.csv", "RR_interval.hxd", "info.json",
-            "ECG_I.wav", "x.wav"]
+SEGMENTS = [
+    "user",
+    "record",
+    "range",
+    "1511",
+    "1515",
+    "37700",
+    "58979",
+    "99999",
+    "abc",
+    "",
+    "..",
+    "heart_rate.wav",
+    "RR_interval.csv",
+    "RR_interval.hxd",
+    "info.json",
+    "ECG_I.wav",
+    "x.wav",
+]
 FS_ERRORS = (HexoskinError, FileNotFoundError, NotADirectoryError, IsADirectoryError)
-SETTINGS = settings(derandomize=True, max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +56,9 @@ def creds(hexoskin_users):
 
 @pytest.fixture(scope="module")
 def fs(hexoskin_emulator, creds):
-    return fsspec.filesystem("hexoskin", base_url=hexoskin_emulator.url,
-                             skip_instance_cache=True, **creds)
+    return fsspec.filesystem(
+        "hexoskin", base_url=hexoskin_emulator.url, skip_instance_cache=True, **creds
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +67,7 @@ def hr_bytes(fs):
 
 
 paths = st.lists(st.sampled_from(SEGMENTS), min_size=0, max_size=4).map("/".join)
-offsets = st.one_of(st.none(), st.integers(-10**6, 10**6))
+offsets = st.one_of(st.none(), st.integers(-(10**6), 10**6))
 
 
 @SETTINGS
@@ -74,12 +95,15 @@ def test_fsspec_offsets_slice_like_python(fs, hr_bytes, start, end):
     assert got == hr_bytes[slice(start, end)]
 
 
-urls = st.builds(lambda kind, ident, rest: f"hexoskin://{kind}/{ident}{rest}",
-                 st.sampled_from(["record", "range", "user", "nope", ""]),
-                 st.sampled_from(["37700", "58979", "1511", "0", "-1", "abc", "99999"]),
-                 st.sampled_from(["", "/", "/x", "?datatypes=hr"]))
-datatypes = st.one_of(st.none(), st.sampled_from(["hr", "ecg", "rr", "nope", 19, 0, "",
-                                                  ("hr", "br"), ("hr", "nope")]))
+urls = st.builds(
+    lambda kind, ident, rest: f"hexoskin://{kind}/{ident}{rest}",
+    st.sampled_from(["record", "range", "user", "nope", ""]),
+    st.sampled_from(["37700", "58979", "1511", "0", "-1", "abc", "99999"]),
+    st.sampled_from(["", "/", "/x", "?datatypes=hr"]),
+)
+datatypes = st.one_of(
+    st.none(), st.sampled_from(["hr", "ecg", "rr", "nope", 19, 0, "", ("hr", "br"), ("hr", "nope")])
+)
 
 
 @SETTINGS
@@ -95,13 +119,27 @@ def test_open_dataset_urls_open_or_raise_typed(hexoskin_emulator, creds, url, dt
         ds.close()
 
 
-argv_items = st.sampled_from([
-    ["--record", "37700"], ["--record", "abc"], ["--range", "58979"], ["--record", "99999"],
-    ["--datatypes", "hr"], ["--datatypes", "nope"], ["--datatypes", ""],
-    ["--start", "2024-05-01T10:00Z"], ["--end", "2024-05-01T10:00:10Z"], ["--start", "x"],
-    ["--end", "3000-01-01"], ["--method", "csv"], ["--method", "edf"], ["--units", "raw"],
-    ["--user", "1511"], ["--quiet"], ["--bogus"],
-])
+argv_items = st.sampled_from(
+    [
+        ["--record", "37700"],
+        ["--record", "abc"],
+        ["--range", "58979"],
+        ["--record", "99999"],
+        ["--datatypes", "hr"],
+        ["--datatypes", "nope"],
+        ["--datatypes", ""],
+        ["--start", "2024-05-01T10:00Z"],
+        ["--end", "2024-05-01T10:00:10Z"],
+        ["--start", "x"],
+        ["--end", "3000-01-01"],
+        ["--method", "csv"],
+        ["--method", "edf"],
+        ["--units", "raw"],
+        ["--user", "1511"],
+        ["--quiet"],
+        ["--bogus"],
+    ]
+)
 
 
 @SETTINGS
@@ -132,12 +170,33 @@ def test_cli_read_output_equals_the_library(hexoskin_emulator, creds, monkeypatc
     monkeypatch.setenv("HEXOSKIN_USERNAME", creds["username"])
     monkeypatch.setenv("HEXOSKIN_PASSWORD", creds["password"])
     out = tmp_path / "hr.csv"
-    assert cli.main(["read", "--record", "37700", "--datatypes", "hr", "--quiet", "--out",
-                     str(out), "--start", "2024-05-01T10:00Z",
-                     "--end", "2024-05-01T10:00:10Z"]) == 0
+    assert (
+        cli.main(
+            [
+                "read",
+                "--record",
+                "37700",
+                "--datatypes",
+                "hr",
+                "--quiet",
+                "--out",
+                str(out),
+                "--start",
+                "2024-05-01T10:00Z",
+                "--end",
+                "2024-05-01T10:00:10Z",
+            ]
+        )
+        == 0
+    )
     got = pd.read_csv(out)
     with Client(base_url=hexoskin_emulator.url, **creds) as client:
-        ref = read_hexoskin(client=client, record=37700, datatypes="hr",
-                            start="2024-05-01T10:00Z", end="2024-05-01T10:00:10Z")
+        ref = read_hexoskin(
+            client=client,
+            record=37700,
+            datatypes="hr",
+            start="2024-05-01T10:00Z",
+            end="2024-05-01T10:00:10Z",
+        )
     assert len(got) == len(ref) == 9
     np.testing.assert_array_equal(got["heart_rate"].to_numpy(), ref["heart_rate"].to_numpy())

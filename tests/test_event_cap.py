@@ -54,8 +54,7 @@ def reference(emu, creds):
     """Every event of record 37758, fault-free, from the binary answer."""
     emu.set_faults(None)
     with Client(base_url=emu.url, **creds) as c:
-        return read_hexoskin(client=c, record=37758, datatypes=EVENTS, method="binary",
-                             how="dict")
+        return read_hexoskin(client=c, record=37758, datatypes=EVENTS, method="binary", how="dict")
 
 
 def test_reference_is_the_full_event_count(reference):
@@ -69,8 +68,7 @@ def test_read_hexoskin_gets_every_event_at_a_lower_cap(emu, creds, reference, ca
     emu.set_faults(FaultConfig(subsample_cap=cap))
     try:
         with Client(base_url=emu.url, **creds) as c:
-            got = read_hexoskin(client=c, record=37758, datatypes=EVENTS, method=method,
-                                how="dict")
+            got = read_hexoskin(client=c, record=37758, datatypes=EVENTS, method=method, how="dict")
     finally:
         emu.set_faults(None)
     for name in EVENTS:
@@ -82,8 +80,13 @@ def test_open_dataset_gets_every_event_at_a_lower_cap(emu, creds, reference, cap
     emu.set_faults(FaultConfig(subsample_cap=cap))
     try:
         with Client(base_url=emu.url, **creds) as c:
-            ds = xr.open_dataset("hexoskin://record/37758", engine="hexoskin", client=c,
-                                 datatypes=["rr"], method="json").load()
+            ds = xr.open_dataset(
+                "hexoskin://record/37758",
+                engine="hexoskin",
+                client=c,
+                datatypes=["rr"],
+                method="json",
+            ).load()
     finally:
         emu.set_faults(None)
     values = ds["rr_interval"].to_numpy()
@@ -95,8 +98,9 @@ def test_open_dataset_gets_every_event_at_a_lower_cap(emu, creds, reference, cap
 def test_fsspec_cat_gets_every_event_at_a_lower_cap(emu, creds, reference, cap):
     emu.set_faults(FaultConfig(subsample_cap=cap))
     try:
-        fs = fsspec.filesystem("hexoskin", base_url=emu.url, method="json",
-                               skip_instance_cache=True, **creds)
+        fs = fsspec.filesystem(
+            "hexoskin", base_url=emu.url, method="json", skip_instance_cache=True, **creds
+        )
         text = fs.cat_file("record/37758/RR_interval.csv").decode()
     finally:
         emu.set_faults(None)
@@ -111,8 +115,9 @@ def test_resolution_any_still_accepts_the_capped_answer(emu, creds, reference):
     emu.set_faults(FaultConfig(subsample_cap=97))
     try:
         with Client(base_url=emu.url, **creds) as c:
-            got = read_hexoskin(client=c, record=37758, datatypes="rr", method="json",
-                                resolution="any", how="dict")["rr_interval"]
+            got = read_hexoskin(
+                client=c, record=37758, datatypes="rr", method="json", resolution="any", how="dict"
+            )["rr_interval"]
     finally:
         emu.set_faults(None)
     assert 0 < len(got) < len(reference["rr_interval"])
@@ -128,10 +133,14 @@ def test_events_the_binary_answer_lacks_are_an_error(emu, creds):
         reqs = build_requests(plan, "json")
         reference = fetch._event_reference(c, plan, reqs[0])
         i = reqs[0].members[0][0]
-        piece = fetch.Piece(0, np.zeros(reference[i].size + 1, np.int64),
-                            ticks=np.arange(reference[i].size + 1, dtype=np.int64))
+        piece = fetch.Piece(
+            0,
+            np.zeros(reference[i].size + 1, np.int64),
+            ticks=np.arange(reference[i].size + 1, dtype=np.int64),
+        )
         state = fetch._State(plan.cap)
-        verdict = fetch._verdict(plan.channels[i], reqs[0].start, reqs[0].end, piece, state,
-                                 "json", reference[i])
+        verdict = fetch._verdict(
+            plan.channels[i], reqs[0].start, reqs[0].end, piece, state, "json", reference[i]
+        )
     assert verdict == "incomplete"
     assert isinstance(errors.IncompleteDataError("x"), errors.HexoskinError)

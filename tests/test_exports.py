@@ -39,8 +39,9 @@ def test_info_and_start(export):
 
 
 @needs_fixture
-@pytest.mark.parametrize("path", sorted(MATLAB.glob("*.csv")) if MATLAB.is_dir() else [],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", sorted(MATLAB.glob("*.csv")) if MATLAB.is_dir() else [], ids=lambda p: p.stem
+)
 def test_matches_matlab_decoding(export, path):
     expected = np.loadtxt(path, delimiter=",")
     dt = catalog.by_stem(path.stem)
@@ -105,10 +106,17 @@ def test_read_export_shapes_and_units(tmp_path):
 
 def test_start_timestamp_variant_and_errors(tmp_path):
     buf = io.BytesIO()
-    wav = (b"RIFF" + (36 + 4).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
-           + bytes.fromhex("0100 0100 01000000 02000000 0200 1000".replace(" ", ""))
-           + b"data" + (4).to_bytes(4, "little") + (70).to_bytes(2, "little")
-           + (71).to_bytes(2, "little"))
+    wav = (
+        b"RIFF"
+        + (36 + 4).to_bytes(4, "little")
+        + b"WAVEfmt "
+        + (16).to_bytes(4, "little")
+        + bytes.fromhex("0100 0100 01000000 02000000 0200 1000".replace(" ", ""))
+        + b"data"
+        + (4).to_bytes(4, "little")
+        + (70).to_bytes(2, "little")
+        + (71).to_bytes(2, "little")
+    )
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("info.json", json.dumps({"start_timestamp": 1000, "user": 5}))
         z.writestr("heart_rate.wav", wav)

@@ -32,8 +32,15 @@ SPAN = dict(start="2024-05-01T10:00Z", end="2024-05-01T10:02Z")
 
 def mixed_faults(seed: int) -> FaultConfig:
     """20% 5xx, 10% 429 (0.125 of the rest), 5% drops, 5% truncations, 1 ms latency."""
-    return FaultConfig(seed=seed, error_rate=0.2, rate_limit_rate=0.125, retry_after=0,
-                       drop_rate=0.0715, truncate_rate=0.0769, latency=0.001)
+    return FaultConfig(
+        seed=seed,
+        error_rate=0.2,
+        rate_limit_rate=0.125,
+        retry_after=0,
+        drop_rate=0.0715,
+        truncate_rate=0.0769,
+        latency=0.001,
+    )
 
 
 def reads(client: Client, fs: Any) -> list[tuple[str, Callable[[], Any]]]:
@@ -43,22 +50,32 @@ def reads(client: Client, fs: Any) -> list[tuple[str, Callable[[], Any]]]:
         return lambda: read_hexoskin(client=client, how="outer", **kw)
 
     def dataset_slice() -> Any:
-        ds = xr.open_dataset("hexoskin://record/37700", engine="hexoskin", client=client,
-                             datatypes=["ecg", "hr", "rr"], method="json")
+        ds = xr.open_dataset(
+            "hexoskin://record/37700",
+            engine="hexoskin",
+            client=client,
+            datatypes=["ecg", "hr", "rr"],
+            method="json",
+        )
         ecg = ds["ecg_i"].isel(time_256hz=slice(1000, 9000)).load()
         return (ecg.to_numpy(), ds["rr_interval"].to_numpy(), ds["heart_rate"].to_numpy())
 
     return [
         ("json ecg", frame(record=37700, datatypes="ecg", method="json", **SPAN)),
-        ("csv ecg+resp", frame(record=37700, datatypes=["ecg", "resp_thoracic"], method="csv",
-                               **SPAN)),
-        ("binary 4 channels", frame(record=37700, datatypes=["ecg", "hr", "br", "rr"],
-                                    method="binary")),
-        ("json events", frame(record=37758, datatypes=["rr", "step", "inspiration"],
-                              method="json")),
+        (
+            "csv ecg+resp",
+            frame(record=37700, datatypes=["ecg", "resp_thoracic"], method="csv", **SPAN),
+        ),
+        (
+            "binary 4 channels",
+            frame(record=37700, datatypes=["ecg", "hr", "br", "rr"], method="binary"),
+        ),
+        (
+            "json events",
+            frame(record=37758, datatypes=["rr", "step", "inspiration"], method="json"),
+        ),
         ("csv events", frame(record=37758, datatypes=["nn", "expiration"], method="csv")),
-        ("json 1 Hz", frame(record=37701, datatypes=["hr", "br", "hr_quality"],
-                            method="json")),
+        ("json 1 Hz", frame(record=37701, datatypes=["hr", "br", "hr_quality"], method="json")),
         ("records, paged", lambda: client.records(limit=3)),
         ("datatypes, paged", lambda: client.resource("datatype").list(limit=7)),
         ("xarray slice", dataset_slice),
@@ -83,10 +100,15 @@ def same(a: Any, b: Any) -> bool:
 
 def connect(emu: Any, creds: dict[str, str]) -> tuple[Client, Any]:
     """A client that retries quickly, and a filesystem on it."""
-    client = Client(base_url=emu.url, retries=12, backoff_factor=0.001,
-                    backoff_jitter=0.0, retry_after_max=0.01, **creds)
-    fs = fsspec.filesystem("hexoskin", client=client, skip_instance_cache=True,
-                           method="json")
+    client = Client(
+        base_url=emu.url,
+        retries=12,
+        backoff_factor=0.001,
+        backoff_jitter=0.0,
+        retry_after_max=0.01,
+        **creds,
+    )
+    fs = fsspec.filesystem("hexoskin", client=client, skip_instance_cache=True, method="json")
     return client, fs
 
 
@@ -98,9 +120,15 @@ def expected_reads(emu: Any, creds: dict[str, str]) -> dict[str, Any]:
         return {name: read() for name, read in reads(client, fs)}
 
 
-def run(emu: Any, creds: dict[str, str], faults: FaultConfig, rounds: int,
-        outcomes: Counter, injected: Counter | None = None,
-        expected: dict[str, Any] | None = None) -> None:
+def run(
+    emu: Any,
+    creds: dict[str, str],
+    faults: FaultConfig,
+    rounds: int,
+    outcomes: Counter,
+    injected: Counter | None = None,
+    expected: dict[str, Any] | None = None,
+) -> None:
     """``rounds`` passes of the mixed reads under ``faults``, compared with ``expected``
     (the fault-free reads, made first when not given)."""
     if expected is None:
@@ -152,8 +180,15 @@ def test_mixed_faults_never_lose_data_silently(emu, creds, expected):
     outcomes: Counter = Counter()
     injected: Counter = Counter()
     for seed in range(SEEDS):
-        run(emu, creds, mixed_faults(seed), rounds=1, outcomes=outcomes, injected=injected,
-            expected=expected)
+        run(
+            emu,
+            creds,
+            mixed_faults(seed),
+            rounds=1,
+            outcomes=outcomes,
+            injected=injected,
+            expected=expected,
+        )
     assert outcomes["reads"] == SEEDS * 11
     assert outcomes["silent losses"] == 0, dict(outcomes)
     assert outcomes["identical"] + outcomes["typed failures"] == outcomes["reads"]
@@ -166,8 +201,7 @@ def test_mixed_faults_never_lose_data_silently(emu, creds, expected):
 @pytest.mark.parametrize("cap", [1000, 97])
 def test_lowered_caps_never_lose_data_silently(emu, creds, expected, cap):
     outcomes: Counter = Counter()
-    run(emu, creds, FaultConfig(subsample_cap=cap), rounds=1, outcomes=outcomes,
-        expected=expected)
+    run(emu, creds, FaultConfig(subsample_cap=cap), rounds=1, outcomes=outcomes, expected=expected)
     assert outcomes["silent losses"] == 0, dict(outcomes)
     assert outcomes["identical"] == outcomes["reads"] == 11
 

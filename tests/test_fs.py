@@ -26,8 +26,9 @@ def fs(so):
 @pytest.fixture(scope="module")
 def raw(so):
     with Client(**so) as c:
-        return read_hexoskin(record=37700, datatypes=["ecg", "hr", "rr"], units="raw",
-                             client=c, how="dict")
+        return read_hexoskin(
+            record=37700, datatypes=["ecg", "hr", "rr"], units="raw", client=c, how="dict"
+        )
 
 
 def _requests(emu) -> int:
@@ -43,8 +44,11 @@ def test_listing_costs_no_data_request(hexoskin_emulator, fs):
     assert ecg["type"] == "file" and ecg["size"] == 44 + 2 * 7 * 86400 * 256
     assert ecg["last_modified"]
     assert entries["record/37702/heart_rate.wav"]["size"] == 44 + 2 * (7 * 86400 - 1)
-    assert {"record/37702/RR_interval.hxd", "record/37702/RR_interval.csv",
-            "record/37702/info.json"} <= set(entries)
+    assert {
+        "record/37702/RR_interval.hxd",
+        "record/37702/RR_interval.csv",
+        "record/37702/info.json",
+    } <= set(entries)
     assert fs.ls("user/1511/37700", detail=False)[0] == "user/1511/37700/info.json"
     assert hexoskin_emulator.stats.data_requests == 0
     # dircache: listing again sends nothing at all
@@ -90,8 +94,7 @@ def test_ranged_reads_fetch_only_their_windows(hexoskin_emulator, fs, raw):
     with fs.open("record/37700/ECG_I.wav", block_size=2048) as f:
         assert f.read(4) == b"RIFF"
         f.seek(44 + 2 * 500_000)
-        np.testing.assert_array_equal(np.frombuffer(f.read(20), "<i2"),
-                                      ecg[500_000:500_010])
+        np.testing.assert_array_equal(np.frombuffer(f.read(20), "<i2"), ecg[500_000:500_010])
         f.seek(-4, 2)
         np.testing.assert_array_equal(np.frombuffer(f.read(), "<i2"), ecg[-2:])
     assert hexoskin_emulator.stats.data_requests == 3
@@ -131,8 +134,12 @@ def test_pandas_reads_the_text_form(so, raw):
 
 def test_secrets_stay_out_of_serialisation(hexoskin_emulator, monkeypatch):
     secret = "s3cr3t-Pa55w0rd"
-    fs = HexoskinFileSystem(base_url=hexoskin_emulator.url, username="athlete@hexoskin.com",
-                            password=secret, skip_instance_cache=True)
+    fs = HexoskinFileSystem(
+        base_url=hexoskin_emulator.url,
+        username="athlete@hexoskin.com",
+        password=secret,
+        skip_instance_cache=True,
+    )
     assert "password" not in fs.storage_options and "username" not in fs.storage_options
     assert secret not in fs.to_json() and secret not in repr(fs)
     assert secret.encode() not in pickle.dumps(fs)
@@ -151,8 +158,10 @@ def test_find_and_invalidate(hexoskin_emulator, fs):
     files = fs.find("range/58979")
     assert "range/58979/heart_rate.wav" in files and "range/58979/info.json" in files
     assert fs.du("range/58979") == sum(fs.info(f).get("size") or 0 for f in files)
-    assert fs.glob("range/58979/heart*.wav") == ["range/58979/heart_rate.wav",
-                                                 "range/58979/heart_rate_quality.wav"]
+    assert fs.glob("range/58979/heart*.wav") == [
+        "range/58979/heart_rate.wav",
+        "range/58979/heart_rate_quality.wav",
+    ]
     fs.invalidate_cache("range/58979")
     hexoskin_emulator.reset_stats()
     fs.ls("range/58979")
@@ -186,8 +195,7 @@ def test_record_under_another_users_folder_does_not_exist(so):
     fs = fsspec.filesystem("hexoskin", skip_instance_cache=True, **so)
     assert "user/1511/37700" in fs.ls("user/1511", detail=False)
     assert fs.info("user/1511/37700/info.json")["type"] == "file"
-    for path in ("user/1515/37700", "user/1515/37700/info.json",
-                 "user/1512/37700/heart_rate.wav"):
+    for path in ("user/1515/37700", "user/1515/37700/info.json", "user/1512/37700/heart_rate.wav"):
         with pytest.raises(FileNotFoundError, match="belongs to user 1511"):
             fs.info(path)
         assert not fs.exists(path)

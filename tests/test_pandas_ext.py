@@ -54,8 +54,7 @@ def test_frame_accessor_units():
 
 
 def test_multi_user_results_keep_the_user():
-    a = channel_series(lookup("hr"), np.array([256, 512]), np.array([70, 71]), source="raw",
-                       user=1)
+    a = channel_series(lookup("hr"), np.array([256, 512]), np.array([70, 71]), source="raw", user=1)
     b = channel_series(lookup("hr"), np.array([256]), np.array([60]), source="raw", user=2)
     wide = combine([a, b])
     assert wide.index.names == ["user", "time"] and len(wide) == 3

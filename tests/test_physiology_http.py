@@ -19,8 +19,14 @@ SPAN = {"start": "2024-05-01T10:20Z", "end": "2024-05-01T10:25Z"}  # inside reco
 
 @pytest.fixture(scope="module")
 def channels(athlete_client):
-    return read_hexoskin(record=37700, datatypes=["ecg", "rr", "hr"], client=athlete_client,
-                         how="dict", progress=False, **SPAN)
+    return read_hexoskin(
+        record=37700,
+        datatypes=["ecg", "rr", "hr"],
+        client=athlete_client,
+        how="dict",
+        progress=False,
+        **SPAN,
+    )
 
 
 def test_r_peaks_of_the_ecg_are_the_rr_events(channels):

@@ -16,20 +16,42 @@ NAMES = st.sampled_from(["user", "record", "range", "unit", "datatype", "studygr
 @settings(derandomize=True, max_examples=100, deadline=None)
 @given(ident=st.integers(0, 2**53), name=NAMES)
 def test_every_form_of_a_reference_gives_its_id(ident, name):
-    forms = [ident, np.int64(ident), str(ident), f" {ident} ", f"/api/{name}/{ident}/",
-             f"/api/v1/{name}/{ident}/", f"/api/v1/{name}/{ident}",
-             f"https://api.hexoskin.com/api/v1/{name}/{ident}/",
-             f"/api/v1/{name}/{ident}/?format=json", {"id": ident},
-             {"resource_uri": f"/api/v1/{name}/{ident}/"}, {"id": None, "resource_uri":
-                                                           f"/api/{name}/{ident}/"}]
+    forms = [
+        ident,
+        np.int64(ident),
+        str(ident),
+        f" {ident} ",
+        f"/api/{name}/{ident}/",
+        f"/api/v1/{name}/{ident}/",
+        f"/api/v1/{name}/{ident}",
+        f"https://api.hexoskin.com/api/v1/{name}/{ident}/",
+        f"/api/v1/{name}/{ident}/?format=json",
+        {"id": ident},
+        {"resource_uri": f"/api/v1/{name}/{ident}/"},
+        {"id": None, "resource_uri": f"/api/{name}/{ident}/"},
+    ]
     for form in forms:
         assert ref_id(form) == ident, form
         assert require_id(form, name) == ident
     assert ref_key(f"/api/v1/{name}/{ident}/") == str(ident)
 
 
-@pytest.mark.parametrize("value", [None, True, False, "", "abc", "/api/v1/user/abc/", 1.5,
-                                   {"name": "x"}, "/api/v1/user/-3/", "12a", []])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        False,
+        "",
+        "abc",
+        "/api/v1/user/abc/",
+        1.5,
+        {"name": "x"},
+        "/api/v1/user/-3/",
+        "12a",
+        [],
+    ],
+)
 def test_values_without_an_id(value):
     assert ref_id(value) is None
     with pytest.raises(errors.InvalidQueryError, match="is not an id or resource URI"):

@@ -47,10 +47,17 @@ class _Server:
             def _any(self) -> None:
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n) if n else b""
-                server.received.append({"method": self.command, "path": self.path,
-                                        "headers": dict(self.headers), "body": body})
-                status, headers, payload = server.route(self.command, self.path, body,
-                                                        dict(self.headers))
+                server.received.append(
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": body,
+                    }
+                )
+                status, headers, payload = server.route(
+                    self.command, self.path, body, dict(self.headers)
+                )
                 data = json.dumps(payload).encode() if payload is not None else b""
                 self.send_response(status)
                 for k, v in headers.items():
@@ -96,20 +103,40 @@ def _first_route(first: _Server, other: _Server) -> Any:
             code = getattr(first, "token_redirect", None)
             if code:
                 return code, {"Location": other.url + "/api/connect/oauth2/token/"}, None
-            return 200, {}, {"access_token": TOKEN, "refresh_token": REFRESH,
-                             "expires_in": 3600, "token_type": "Bearer"}
+            return (
+                200,
+                {},
+                {
+                    "access_token": TOKEN,
+                    "refresh_token": REFRESH,
+                    "expires_in": 3600,
+                    "token_type": "Bearer",
+                },
+            )
         if parts[:2] == ["redir", parts[1] if len(parts) > 1 else ""] and len(parts) == 3:
             code, where = int(parts[1]), parts[2]
-            target = (other.url if where == "cross" else
-                      f"//127.0.0.1:{other.port}" if where == "schemeless" else "")
+            target = (
+                other.url
+                if where == "cross"
+                else f"//127.0.0.1:{other.port}"
+                if where == "schemeless"
+                else ""
+            )
             return code, {"Location": target + "/api/v1/final/"}, None
         if path.startswith("/api/v1/final/"):
             return 200, {}, {"method": method, "body": body.decode()}
         if path.startswith("/api/v1/record/"):
             nxt = getattr(first, "next_link", None)
-            return 200, {}, {"meta": {"next": nxt, "total_count": 2},
-                             "objects": [{"id": 1, "resource_uri": "/api/v1/record/1/"}]}
+            return (
+                200,
+                {},
+                {
+                    "meta": {"next": nxt, "total_count": 2},
+                    "objects": [{"id": 1, "resource_uri": "/api/v1/record/1/"}],
+                },
+            )
         return 404, {}, {"error": "no"}
+
     return route
 
 
@@ -117,10 +144,22 @@ def _clients(url: str, **kw: Any) -> dict[str, Client]:
     return {
         "basic": Client(url, username=USERNAME, password=PASSWORD, **kw),
         "apikey": Client(url, api_key=API_KEY, api_secret=API_SECRET, **kw),
-        "oauth2-password": Client(url, username=USERNAME, password=PASSWORD,
-                                  client_id=CLIENT_ID, client_secret=CLIENT_SECRET, **kw),
-        "token": Client(url, token=TOKEN, refresh_token=REFRESH, client_id=CLIENT_ID,
-                        client_secret=CLIENT_SECRET, **kw),
+        "oauth2-password": Client(
+            url,
+            username=USERNAME,
+            password=PASSWORD,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            **kw,
+        ),
+        "token": Client(
+            url,
+            token=TOKEN,
+            refresh_token=REFRESH,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            **kw,
+        ),
     }
 
 
@@ -153,13 +192,22 @@ def test_next_link_to_another_host_is_refused(hosts, auth, kind, caplog):
         client.resource("record").list(validate=False)
     assert other.received == []
     assert len(first.received) >= 1 and _has_auth(first.received[-1]["headers"])
-    _assert_clean(caplog.text + str(info.value) + repr(info.value)
-                  + "".join(traceback.format_exception(info.value)))
+    _assert_clean(
+        caplog.text
+        + str(info.value)
+        + repr(info.value)
+        + "".join(traceback.format_exception(info.value))
+    )
 
 
-@pytest.mark.parametrize("path", ["//127.0.0.1:{port}/api/v1/final/",
-                                  "http://127.0.0.1:{port}/api/v1/final/",
-                                  "https://127.0.0.1:{first}/api/v1/final/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "//127.0.0.1:{port}/api/v1/final/",
+        "http://127.0.0.1:{port}/api/v1/final/",
+        "https://127.0.0.1:{first}/api/v1/final/",
+    ],
+)
 def test_request_paths_must_be_on_the_base_url(hosts, path):
     first, other = hosts
     client = _clients(first.url, retries=0)["basic"]
@@ -179,8 +227,9 @@ def test_cross_host_redirect_is_refused(hosts, auth, code, caplog):
     for where in ("cross", "schemeless"):
         with pytest.raises(errors.CrossHostError) as info:
             client.request("GET", f"/redir/{code}/{where}/")
-        _assert_clean(str(info.value) + repr(info.value)
-                      + "".join(traceback.format_exception(info.value)))
+        _assert_clean(
+            str(info.value) + repr(info.value) + "".join(traceback.format_exception(info.value))
+        )
     with pytest.raises(errors.CrossHostError):
         client.request("POST", f"/redir/{code}/cross/", json={"x": 1})
     assert other.received == [], other.dump()
@@ -197,8 +246,9 @@ def test_same_host_redirect_is_followed_with_auth(hosts, auth, code):
     assert final["path"] == "/api/v1/final/" and _has_auth(final["headers"])
     got = client.request("POST", f"/redir/{code}/same/", json={"x": 1}).json()
     keeps = code in (307, 308)
-    assert got == ({"method": "POST", "body": '{"x": 1}'} if keeps
-                   else {"method": "GET", "body": ""})
+    assert got == (
+        {"method": "POST", "body": '{"x": 1}'} if keeps else {"method": "GET", "body": ""}
+    )
     assert _has_auth(first.received[-1]["headers"])
     assert other.received == []
 
@@ -212,8 +262,12 @@ def test_token_endpoint_redirect_never_reposts_the_password(hosts, code, caplog)
     with pytest.raises(errors.CrossHostError) as info:
         client.request("GET", "record/")
     assert other.received == [], other.dump()
-    _assert_clean(caplog.text + str(info.value) + repr(info.value)
-                  + "".join(traceback.format_exception(info.value)))
+    _assert_clean(
+        caplog.text
+        + str(info.value)
+        + repr(info.value)
+        + "".join(traceback.format_exception(info.value))
+    )
 
 
 # -- item 3: pickled errors hold no request ---------------------------------------------------
@@ -235,11 +289,22 @@ def test_pickled_connection_error_holds_no_credentials():
 
 
 # -- item 7 (list arguments): typed errors that say what to pass ------------------------------
-@pytest.mark.parametrize("kwargs", [
-    {"limit": "abc"}, {"limit": -1}, {"limit": 2.5}, {"limit": True}, {"offset": "x"},
-    {"offset": -3}, {"order_by": float("nan")}, {"order_by": 3}, {"order_by": ["start", None]},
-    {"id__gte": float("nan")}, {"id__in": [1, float("inf")]},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"limit": "abc"},
+        {"limit": -1},
+        {"limit": 2.5},
+        {"limit": True},
+        {"offset": "x"},
+        {"offset": -3},
+        {"order_by": float("nan")},
+        {"order_by": 3},
+        {"order_by": ["start", None]},
+        {"id__gte": float("nan")},
+        {"id__in": [1, float("inf")]},
+    ],
+)
 def test_list_arguments_are_validated_before_sending(hosts, kwargs):
     first, other = hosts
     client = _clients(first.url, retries=0)["basic"]
@@ -258,10 +323,18 @@ def test_filesystem_json_and_pickles_hold_no_secrets(hosts, auth):
     opts = {
         "basic": {"username": USERNAME, "password": PASSWORD},
         "apikey": {"api_key": API_KEY, "api_secret": API_SECRET},
-        "oauth2-password": {"username": USERNAME, "password": PASSWORD,
-                            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
-        "token": {"token": TOKEN, "refresh_token": REFRESH, "client_id": CLIENT_ID,
-                  "client_secret": CLIENT_SECRET},
+        "oauth2-password": {
+            "username": USERNAME,
+            "password": PASSWORD,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        },
+        "token": {
+            "token": TOKEN,
+            "refresh_token": REFRESH,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        },
     }[auth]
     fs = HexoskinFileSystem(base_url=first.url, skip_instance_cache=True, **opts)
     _assert_clean(fs.to_json() + repr(fs))
@@ -289,19 +362,35 @@ def test_cli_output_holds_no_secrets_and_nothing_leaves(hosts, auth, tmp_path):
 
     first.route = route
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEXOSKIN_")}
-    env.update({"HOME": str(tmp_path), "NETRC": str(tmp_path / "none"),
-                "HEXOSKIN_URL": first.url})
-    env.update({
-        "basic": {"HEXOSKIN_USERNAME": USERNAME, "HEXOSKIN_PASSWORD": PASSWORD},
-        "apikey": {"HEXOSKIN_API_KEY": API_KEY, "HEXOSKIN_API_SECRET": API_SECRET},
-        "oauth2-password": {"HEXOSKIN_USERNAME": USERNAME, "HEXOSKIN_PASSWORD": PASSWORD,
-                            "HEXOSKIN_CLIENT_ID": CLIENT_ID,
-                            "HEXOSKIN_CLIENT_SECRET": CLIENT_SECRET},
-    }[auth])
+    env.update({"HOME": str(tmp_path), "NETRC": str(tmp_path / "none"), "HEXOSKIN_URL": first.url})
+    env.update(
+        {
+            "basic": {"HEXOSKIN_USERNAME": USERNAME, "HEXOSKIN_PASSWORD": PASSWORD},
+            "apikey": {"HEXOSKIN_API_KEY": API_KEY, "HEXOSKIN_API_SECRET": API_SECRET},
+            "oauth2-password": {
+                "HEXOSKIN_USERNAME": USERNAME,
+                "HEXOSKIN_PASSWORD": PASSWORD,
+                "HEXOSKIN_CLIENT_ID": CLIENT_ID,
+                "HEXOSKIN_CLIENT_SECRET": CLIENT_SECRET,
+            },
+        }[auth]
+    )
     proc = subprocess.run(
-        [sys.executable, "-c", "import sys; from hexoframe.cli import main; sys.exit(main())",
-         "read", "--record", "1", "--datatypes", "19", "--quiet"],
-        env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from hexoframe.cli import main; sys.exit(main())",
+            "read",
+            "--record",
+            "1",
+            "--datatypes",
+            "19",
+            "--quiet",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode != 0
     assert "not on" in proc.stderr + proc.stdout  # the CrossHostError message

@@ -37,21 +37,30 @@ def _secrets(user: dict, client: Client) -> list[bytes]:
 def _clients(url: str, user: dict) -> dict[str, Client]:
     return {
         "apikey": Client(base_url=url, api_key=user["api_key"], api_secret=user["api_secret"]),
-        "oauth2-password": Client(base_url=url, username=user["email"],
-                                  password=user["password"],
-                                  client_id=OAUTH_CLIENT["client_id"],
-                                  client_secret=OAUTH_CLIENT["client_secret"]),
+        "oauth2-password": Client(
+            base_url=url,
+            username=user["email"],
+            password=user["password"],
+            client_id=OAUTH_CLIENT["client_id"],
+            client_secret=OAUTH_CLIENT["client_secret"],
+        ),
     }
 
 
 @pytest.mark.parametrize("auth", ["apikey", "oauth2-password"])
-def test_dataset_attrs_encoding_and_dask_graph_hold_no_secrets(hexoskin_emulator,
-                                                               hexoskin_users, auth):
+def test_dataset_attrs_encoding_and_dask_graph_hold_no_secrets(
+    hexoskin_emulator, hexoskin_users, auth
+):
     user = hexoskin_users["athlete"]
     client = _clients(hexoskin_emulator.url, user)[auth]
     with client:
-        ds = xr.open_dataset("hexoskin://record/37700", engine="hexoskin", client=client,
-                             datatypes=["hr", "ecg", "rr"], chunks={})
+        ds = xr.open_dataset(
+            "hexoskin://record/37700",
+            engine="hexoskin",
+            client=client,
+            datatypes=["hr", "ecg", "rr"],
+            chunks={},
+        )
         hr = ds["heart_rate"].isel(time_1hz=slice(0, 60)).load()  # requests were signed
         assert hr.size == 60 and int(hr.notnull().sum()) == 60
         secrets = _secrets(user, client)

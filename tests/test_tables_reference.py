@@ -20,13 +20,28 @@ def utc(text: str) -> pd.Timestamp:
 
 # "A typical list view, this one taken from https://api.hexoskin.com/api/v1/datatype/"
 DATATYPE_LIST = {
-    "meta": {"limit": 20, "next": "/api/v1/datatype/?limit=20&offset=20", "offset": 0,
-             "previous": None, "total_count": 95},
+    "meta": {
+        "limit": 20,
+        "next": "/api/v1/datatype/?limit=20&offset=20",
+        "offset": 0,
+        "previous": None,
+        "total_count": 95,
+    },
     "objects": [
-        {"dataid": 208, "hexo_freq": None, "info": "Recorder start annotation.",
-         "name": "RECSTR_ANNOT_CHAR", "resource_uri": "/api/v1/datatype/208/"},
-        {"dataid": 16, "hexo_freq": 1, "info": "1 to 3 leads ECG channel(s).",
-         "name": "ECG_CHANNEL_CHAR", "resource_uri": "/api/v1/datatype/16/"},
+        {
+            "dataid": 208,
+            "hexo_freq": None,
+            "info": "Recorder start annotation.",
+            "name": "RECSTR_ANNOT_CHAR",
+            "resource_uri": "/api/v1/datatype/208/",
+        },
+        {
+            "dataid": 16,
+            "hexo_freq": 1,
+            "info": "1 to 3 leads ECG channel(s).",
+            "name": "ECG_CHANNEL_CHAR",
+            "resource_uri": "/api/v1/datatype/16/",
+        },
     ],
 }
 
@@ -36,7 +51,7 @@ RECORD_LIST = {
     "objects": [
         {
             "data": "TfzfJ1QAAABIWERFVi1BVVRPTXwAAAAAhQoAAEZGRkZGRkZGRkZGRkZGRkZG"
-                    "RkZGRkZGRkZGRkZGAQAFAA==",
+            "RkZGRkZGRkZGRkZGAQAFAA==",
             "data_status": {},
             "dev_id": "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
             "device": "/api/v1/device/HXSKIN1200002115/",
@@ -65,8 +80,13 @@ RECORD_LIST = {
 }
 
 # "A typical detail view, this one taken from https://api.hexoskin.com/api/v1/datatype/208/"
-DATATYPE_DETAIL = {"dataid": 208, "freq": None, "info": "Recorder start annotation.",
-                   "name": "RECSTR_ANNOT_CHAR", "resource_uri": "/api/v1/datatype/208/"}
+DATATYPE_DETAIL = {
+    "dataid": 208,
+    "freq": None,
+    "info": "Recorder start annotation.",
+    "name": "RECSTR_ANNOT_CHAR",
+    "resource_uri": "/api/v1/datatype/208/",
+}
 
 # "a POST on annotation ... will return"
 ANNOTATION = {
@@ -93,8 +113,15 @@ ACCOUNT_LIST = {
             "last_name": "Hexoskin",
             "profile": {
                 "date_of_birth": "1980-01-01",
-                "fitness": {"fitness_percentile": 50, "height": 1.82, "hr_max": 183,
-                            "hr_recov": 0, "hr_rest": 73, "vo2_max": 42, "weight": 78},
+                "fitness": {
+                    "fitness_percentile": 50,
+                    "height": 1.82,
+                    "hr_max": 183,
+                    "hr_recov": 0,
+                    "hr_rest": 73,
+                    "vo2_max": 42,
+                    "weight": 78,
+                },
                 "gender": "M",
                 "height": 1.82,
                 "id": 1460,
@@ -111,24 +138,49 @@ ACCOUNT_LIST = {
 
 # "https://api.hexoskin.com/api/v1/track/"
 TRACK_LIST = {
-    "meta": {"limit": 20, "next": "/api/v1/track/?limit=20&offset=20", "offset": 0,
-             "previous": None, "total_count": 1},
+    "meta": {
+        "limit": 20,
+        "next": "/api/v1/track/?limit=20&offset=20",
+        "offset": 0,
+        "previous": None,
+        "total_count": 1,
+    },
     "objects": [
-        {"area": None, "distance": 656.763124754487, "id": 80, "name": "",
-         "range": "/api/v1/range/58979/", "resource_uri": "/api/v1/track/80/", "source": "",
-         "user": "/api/v1/user/805/"}
+        {
+            "area": None,
+            "distance": 656.763124754487,
+            "id": 80,
+            "name": "",
+            "range": "/api/v1/range/58979/",
+            "resource_uri": "/api/v1/track/80/",
+            "source": "",
+            "user": "/api/v1/user/805/",
+        }
     ],
 }
 
 # "https://api.hexoskin.com/api/v1/trackpoint/?track=80"
 TRACKPOINT_LIST = {
-    "meta": {"limit": 20, "next": "/api/v1/trackpoint/?track=80&limit=20&offset=20",
-             "offset": 0, "previous": None, "total_count": 53},
+    "meta": {
+        "limit": 20,
+        "next": "/api/v1/trackpoint/?track=80&limit=20&offset=20",
+        "offset": 0,
+        "previous": None,
+        "total_count": 53,
+    },
     "objects": [
-        {"altitude": 42, "course": None, "horizontal_accuracy": 3.90000009536743, "id": 27720,
-         "position": [-73.6045937, 45.5308797], "resource_uri": "/api/v1/trackpoint/27720/",
-         "speed": 0, "time": "2014-08-29T09:25:15", "track": "/api/v1/track/80/",
-         "vertical_accuracy": None}
+        {
+            "altitude": 42,
+            "course": None,
+            "horizontal_accuracy": 3.90000009536743,
+            "id": 27720,
+            "position": [-73.6045937, 45.5308797],
+            "resource_uri": "/api/v1/trackpoint/27720/",
+            "speed": 0,
+            "time": "2014-08-29T09:25:15",
+            "track": "/api/v1/track/80/",
+            "vertical_accuracy": None,
+        }
     ],
 }
 
@@ -142,8 +194,11 @@ REPORT = {
                 "name": "activity_avg",
                 "outputtype": "value",
                 "record": "/api/v1/record/37700/",
-                "timerange": {"end": 359840821814, "start": 359840226870,
-                              "user": "/api/v1/user/1511/"},
+                "timerange": {
+                    "end": 359840821814,
+                    "start": 359840226870,
+                    "user": "/api/v1/user/1511/",
+                },
                 "title": "Act Avg",
                 "unit": "g",
                 "uri": "/api/v1/metric/1/",
@@ -158,14 +213,20 @@ REPORT = {
                     "unit": "bpm",
                     "value": [30, 50, 70, 90, 110, 130, 150, 170, 190, 210],
                 },
-                "data2": {"count": 10, "unit": "rep",
-                          "value": [0, 0, 137, 865, 907, 378, 34, 1, 0, 0]},
+                "data2": {
+                    "count": 10,
+                    "unit": "rep",
+                    "value": [0, 0, 137, 865, 907, 378, 34, 1, 0, 0],
+                },
                 "metric": "/api/v1/metric/45/",
                 "name": "heartrate_histo",
                 "outputtype": "value",
                 "record": "/api/v1/record/37700/",
-                "timerange": {"end": 359840821814, "start": 359840226870,
-                              "user": "/api/v1/user/1511/"},
+                "timerange": {
+                    "end": 359840821814,
+                    "start": 359840226870,
+                    "user": "/api/v1/user/1511/",
+                },
                 "title": "heartrate histo",
                 "uri": "/api/v1/metric/45/",
             },
@@ -188,8 +249,11 @@ HRV_REPORT = {
                 "name": "hrvlfnorm_avg",
                 "outputtype": "value",
                 "record": "/api/v1/record/63624/",
-                "timerange": {"end": 361674727680, "start": 361674650880,
-                              "user": "/api/v1/user/36/"},
+                "timerange": {
+                    "end": 361674727680,
+                    "start": 361674650880,
+                    "user": "/api/v1/user/36/",
+                },
                 "title": "HRV LF norm",
                 "unit": "%",
                 "uri": "/api/v1/metric/50/",
@@ -247,8 +311,7 @@ def test_annotation_answer():
     row = df.iloc[0]
     assert row["start"] == 123456 and row["start_time"] == utc("1970-01-01 00:08:02.25")
     assert row["last_update"] == 362161472635
-    assert row["last_update_time"] == pd.Timestamp(362161472635 * 3_906_250, unit="ns",
-                                                   tz="UTC")
+    assert row["last_update_time"] == pd.Timestamp(362161472635 * 3_906_250, unit="ns", tz="UTC")
     assert row["start_date"] == utc("1970-01-01 00:08:02")
     assert row["datatype_id"] == 4096 and row["user_id"] == 835
     assert str(df["record_id"].dtype) == "Int64" and pd.isna(row["record_id"])
@@ -264,38 +327,42 @@ def test_account_list():
 
 def test_track_list():
     df = objects_to_frame(TRACK_LIST["objects"], load_schema("track"))
-    expected = pd.DataFrame({
-        "area": pd.Series([None], dtype=object),
-        "distance": [656.763124754487],
-        "id": np.array([80], dtype=np.int64),
-        "name": [""],
-        "range": ["/api/v1/range/58979/"],
-        "range_id": np.array([58979], dtype=np.int64),
-        "resource_uri": ["/api/v1/track/80/"],
-        "source": [""],
-        "user": ["/api/v1/user/805/"],
-        "user_id": np.array([805], dtype=np.int64),
-    })
+    expected = pd.DataFrame(
+        {
+            "area": pd.Series([None], dtype=object),
+            "distance": [656.763124754487],
+            "id": np.array([80], dtype=np.int64),
+            "name": [""],
+            "range": ["/api/v1/range/58979/"],
+            "range_id": np.array([58979], dtype=np.int64),
+            "resource_uri": ["/api/v1/track/80/"],
+            "source": [""],
+            "user": ["/api/v1/user/805/"],
+            "user_id": np.array([805], dtype=np.int64),
+        }
+    )
     pd.testing.assert_frame_equal(df, expected, check_dtype=False)
     assert df["id"].dtype == np.int64 and df["distance"].dtype == np.float64
 
 
 def test_trackpoint_list():
     df = objects_to_frame(TRACKPOINT_LIST["objects"], load_schema("trackpoint"))
-    expected = pd.DataFrame({
-        "altitude": [42.0],
-        "course": pd.Series([None], dtype=object),
-        "horizontal_accuracy": [3.90000009536743],
-        "id": np.array([27720], dtype=np.int64),
-        "longitude": [-73.6045937],
-        "latitude": [45.5308797],
-        "resource_uri": ["/api/v1/trackpoint/27720/"],
-        "speed": [0.0],
-        "time": pd.Series([utc("2014-08-29 09:25:15")]),
-        "track": ["/api/v1/track/80/"],
-        "track_id": np.array([80], dtype=np.int64),
-        "vertical_accuracy": pd.Series([None], dtype=object),
-    })
+    expected = pd.DataFrame(
+        {
+            "altitude": [42.0],
+            "course": pd.Series([None], dtype=object),
+            "horizontal_accuracy": [3.90000009536743],
+            "id": np.array([27720], dtype=np.int64),
+            "longitude": [-73.6045937],
+            "latitude": [45.5308797],
+            "resource_uri": ["/api/v1/trackpoint/27720/"],
+            "speed": [0.0],
+            "time": pd.Series([utc("2014-08-29 09:25:15")]),
+            "track": ["/api/v1/track/80/"],
+            "track_id": np.array([80], dtype=np.int64),
+            "vertical_accuracy": pd.Series([None], dtype=object),
+        }
+    )
     pd.testing.assert_frame_equal(df, expected, check_dtype=False)
     assert df["time"].dtype == "datetime64[ns, UTC]"
     assert df["longitude"].dtype == np.float64 and df["latitude"].dtype == np.float64
@@ -308,24 +375,25 @@ def test_empty_list_keeps_schema_columns():
 
 def test_report_metrics():
     df = report_metrics_frame(REPORT)
-    expected = pd.DataFrame({
-        "metric_id": np.array([1], dtype=np.int64),
-        "name": ["activity_avg"],
-        "title": ["Act Avg"],
-        "unit": ["g"],
-        "value": [0.158528803165781],
-        "zone": pd.array([2], dtype="Int64"),
-        "start": np.array([359840226870], dtype=np.int64),
-        "start_time": pd.Series([pd.Timestamp(359840226870 * 3_906_250, unit="ns",
-                                               tz="UTC")]),
-        "end": np.array([359840821814], dtype=np.int64),
-        "end_time": pd.Series([pd.Timestamp(359840821814 * 3_906_250, unit="ns", tz="UTC")]),
-        "user": ["/api/v1/user/1511/"],
-        "user_id": np.array([1511], dtype=np.int64),
-        "record_id": np.array([37700], dtype=np.int64),
-        "range_id": pd.array([None], dtype="Int64"),
-        "zones": [[0, 0.1, 0.2, 0.3, 0.4, 0.5]],
-    })
+    expected = pd.DataFrame(
+        {
+            "metric_id": np.array([1], dtype=np.int64),
+            "name": ["activity_avg"],
+            "title": ["Act Avg"],
+            "unit": ["g"],
+            "value": [0.158528803165781],
+            "zone": pd.array([2], dtype="Int64"),
+            "start": np.array([359840226870], dtype=np.int64),
+            "start_time": pd.Series([pd.Timestamp(359840226870 * 3_906_250, unit="ns", tz="UTC")]),
+            "end": np.array([359840821814], dtype=np.int64),
+            "end_time": pd.Series([pd.Timestamp(359840821814 * 3_906_250, unit="ns", tz="UTC")]),
+            "user": ["/api/v1/user/1511/"],
+            "user_id": np.array([1511], dtype=np.int64),
+            "record_id": np.array([37700], dtype=np.int64),
+            "range_id": pd.array([None], dtype="Int64"),
+            "zones": [[0, 0.1, 0.2, 0.3, 0.4, 0.5]],
+        }
+    )
     pd.testing.assert_frame_equal(df, expected, check_dtype=False)
     assert df["value"].dtype == np.float64 and df["start"].dtype == np.int64
 
@@ -347,7 +415,12 @@ def test_report_histograms_long_form():
 def test_hrv_report():
     df = report_metrics_frame(HRV_REPORT)
     assert df[["metric_id", "name", "unit", "value", "zone"]].iloc[0].tolist() == [
-        50, "hrvlfnorm_avg", "%", 69.84, 2]
+        50,
+        "hrvlfnorm_avg",
+        "%",
+        69.84,
+        2,
+    ]
     assert df.loc[0, "user_id"] == 36 and df.loc[0, "record_id"] == 63624
     assert report_histograms_frame(HRV_REPORT).empty
 
@@ -367,8 +440,22 @@ def test_frames_of_every_resource_as_the_emulator_serves_them(hexoskin_emulator,
     auth = (coach["email"], coach["password"])
     base = hexoskin_emulator.url + "/api/v1/"
     frames = {}
-    for name in ("record", "range", "user", "profile", "device", "annotation", "datatype",
-                 "metric", "unit", "team", "activitytype", "trackpoint", "track", "account"):
+    for name in (
+        "record",
+        "range",
+        "user",
+        "profile",
+        "device",
+        "annotation",
+        "datatype",
+        "metric",
+        "unit",
+        "team",
+        "activitytype",
+        "trackpoint",
+        "track",
+        "account",
+    ):
         body = requests.get(base + f"{name}/?limit=50", auth=auth).json()
         frames[name] = objects_to_frame(body["objects"], load_schema(name))
         assert len(frames[name]) == len(body["objects"]), name

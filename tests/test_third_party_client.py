@@ -86,14 +86,18 @@ def _check(resp: requests.Response, status: int | tuple[int, ...], what: str) ->
 
 def login(base: str, email: str, password: str, key: str, secret: str) -> requests.Session:
     """OAuth2 password grant with the API key pair as the client (HTTP Basic)."""
-    r = requests.post(base + TOKEN_PATH, auth=(key, secret), data={
-        "grant_type": "password", "username": email, "password": password})
+    r = requests.post(
+        base + TOKEN_PATH,
+        auth=(key, secret),
+        data={"grant_type": "password", "username": email, "password": password},
+    )
     _check(r, 200, "token")
     token = r.json()
     assert token["token_type"] == "Bearer" and token["access_token"]
     session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {token['access_token']}",
-                            "Accept": "application/json"})
+    session.headers.update(
+        {"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"}
+    )
     me = session.get(base + "/api/account/")
     _check(me, 200, "account")
     assert me.json()["objects"][0]["id"] == ME["id"]
@@ -112,15 +116,17 @@ def discover(base: str, session: requests.Session) -> dict[str, dict[str, str]]:
     return resources
 
 
-def schemas(base: str, session: requests.Session,
-            resources: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
+def schemas(
+    base: str, session: requests.Session, resources: dict[str, dict[str, str]]
+) -> dict[str, dict[str, Any]]:
     out = {}
     for name, entry in resources.items():
         r = session.get(base + entry["schema"])
         _check(r, 200, f"schema of {name}")
         schema = r.json()
-        assert {"fields", "allowed_list_http_methods", "allowed_detail_http_methods"} <= \
-            set(schema), name
+        assert {"fields", "allowed_list_http_methods", "allowed_detail_http_methods"} <= set(
+            schema
+        ), name
         for fname, field in schema["fields"].items():
             assert isinstance(field.get("type"), str), (name, fname)
         out[name] = schema
@@ -137,8 +143,12 @@ def _uris(value: Any) -> list[str]:
     return [value]
 
 
-def link_related(base: str, session: requests.Session, resources: dict[str, dict[str, str]],
-                 schemas: dict[str, dict[str, Any]]) -> dict[str, int]:
+def link_related(
+    base: str,
+    session: requests.Session,
+    resources: dict[str, dict[str, str]],
+    schemas: dict[str, dict[str, Any]],
+) -> dict[str, int]:
     """Link every related field of a page of every listable resource to its endpoint."""
     endpoints = {e["list_endpoint"]: n for n, e in resources.items()}
     fallback: set[str] = set()
@@ -164,8 +174,9 @@ def link_related(base: str, session: requests.Session, resources: dict[str, dict
                     if target is None:
                         # device ids are serial numbers (the reference shows
                         # /api/v1/device/HXSKIN1200002115/): link by the longest prefix
-                        prefix = max((e for e in endpoints if str(uri).startswith(e)),
-                                     key=len, default=None)
+                        prefix = max(
+                            (e for e in endpoints if str(uri).startswith(e)), key=len, default=None
+                        )
                         assert prefix is not None, f"{where} is not a resource URI"
                         target = endpoints[prefix]
                         fallback.add(target)
@@ -179,8 +190,9 @@ def link_related(base: str, session: requests.Session, resources: dict[str, dict
     return listed
 
 
-def page_datatypes(base: str, session: requests.Session,
-                   resources: dict[str, dict[str, str]]) -> dict[int, dict[str, Any]]:
+def page_datatypes(
+    base: str, session: requests.Session, resources: dict[str, dict[str, str]]
+) -> dict[int, dict[str, Any]]:
     url: str | None = resources["datatype"]["list_endpoint"] + "?limit=7"
     pages, objects, total = 0, [], None
     while url:
@@ -205,9 +217,9 @@ def _wav_samples(blob: bytes) -> list[int]:
     assert blob[:4] == b"RIFF" and blob[8:12] == b"WAVE"
     pos = 12
     while pos + 8 <= len(blob):
-        chunk, size = blob[pos:pos + 4], struct.unpack("<I", blob[pos + 4:pos + 8])[0]
+        chunk, size = blob[pos : pos + 4], struct.unpack("<I", blob[pos + 4 : pos + 8])[0]
         if chunk == b"data":
-            data = blob[pos + 8:pos + 8 + size]
+            data = blob[pos + 8 : pos + 8 + size]
             return list(struct.unpack(f"<{len(data) // 2}h", data))
         pos += 8 + size
     raise AssertionError("no data chunk")
@@ -219,11 +231,16 @@ def _member(zf: zipfile.ZipFile, filename: str) -> bytes:
     return zf.read(found[0])
 
 
-def downloads(base: str, session: requests.Session, resources: dict[str, dict[str, str]],
-              datatypes: dict[int, dict[str, Any]]) -> None:
+def downloads(
+    base: str,
+    session: requests.Session,
+    resources: dict[str, dict[str, str]],
+    datatypes: dict[int, dict[str, Any]],
+) -> None:
     """Heart rate (1 Hz) and RR intervals (async) of a record as JSON, CSV and zip."""
-    records = session.get(base + resources["record"]["list_endpoint"],
-                          params={"order_by": "start", "limit": 1}).json()["objects"]
+    records = session.get(
+        base + resources["record"]["list_endpoint"], params={"order_by": "start", "limit": 1}
+    ).json()["objects"]
     rec = records[0]
     data_url = base + resources["data"]["list_endpoint"]
     params = {"datatype__in": "19,18", "record": rec["id"]}
@@ -256,17 +273,28 @@ def downloads(base: str, session: requests.Session, resources: dict[str, dict[st
     assert [(t, v / 256) for t, v in pairs] == rr
 
 
-def crud_range(base: str, session: requests.Session, resources: dict[str, dict[str, str]],
-               schemas: dict[str, dict[str, Any]]) -> None:
+def crud_range(
+    base: str,
+    session: requests.Session,
+    resources: dict[str, dict[str, str]],
+    schemas: dict[str, dict[str, Any]],
+) -> None:
     assert {"post"} <= set(schemas["range"]["allowed_list_http_methods"])
-    assert {"get", "patch", "put", "delete"} <= \
-        set(schemas["range"]["allowed_detail_http_methods"])
+    assert {"get", "patch", "put", "delete"} <= set(schemas["range"]["allowed_detail_http_methods"])
     endpoint = base + resources["range"]["list_endpoint"]
-    record = session.get(base + resources["record"]["list_endpoint"],
-                         params={"order_by": "start", "limit": 1}).json()["objects"][0]
+    record = session.get(
+        base + resources["record"]["list_endpoint"], params={"order_by": "start", "limit": 1}
+    ).json()["objects"][0]
     start = record["start"] + 2560.75  # a client computing times in floats
-    r = session.post(endpoint, json={"name": "third party", "user": record["user"],
-                                     "start": start, "end": record["start"] + 25600})
+    r = session.post(
+        endpoint,
+        json={
+            "name": "third party",
+            "user": record["user"],
+            "start": start,
+            "end": record["start"] + 25600,
+        },
+    )
     assert r.status_code == 201, f"POST range: {r.status_code} {r.text[:200]}"
     location = r.headers["Location"]
     assert location.startswith("/api/range/") and not urlsplit(location).netloc, location
@@ -300,8 +328,9 @@ def test_generic_client_end_to_end(hexoskin_emulator_factory):
     emu = hexoskin_emulator_factory()  # its own, so the range written never disturbs others
     base = emu.url
     run = Steps()
-    session = run("login", login, base, ME["email"], ME["password"], ME["api_key"],
-                  ME["api_secret"])
+    session = run(
+        "login", login, base, ME["email"], ME["password"], ME["api_key"], ME["api_secret"]
+    )
     resources = run("discover", discover, base, session)
     found = run("schemas", schemas, base, session, resources)
     run("link_related", link_related, base, session, resources, found)

@@ -21,8 +21,14 @@ from hexoframe.timestamps import (
 )
 
 RATES = (256, 1000)
-ZONES = ("UTC", "Europe/Paris", "America/Montreal", "Asia/Kolkata", "Pacific/Chatham",
-         "America/St_Johns")
+ZONES = (
+    "UTC",
+    "Europe/Paris",
+    "America/Montreal",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+    "America/St_Johns",
+)
 MIN_NS, MAX_NS = pd.Timestamp.min.value, pd.Timestamp.max.value
 
 

@@ -43,10 +43,26 @@ def test_one_rule_for_scalars_and_containers(value, expected):
 
 @pytest.mark.parametrize(
     "value",
-    [[2**63], [np.iinfo(np.uint64).max], 10**30, [10**30], 2.0**63, [2.0**63],
-     float("nan"), [float("inf")], [1.5], 0.5, "3000-01-01", "9999-12-31", dt.date(1, 1, 1),
-     [dt.date(1, 1, 1)], np.datetime64("3000-01-01"),
-     np.array(["3000-01-01"], dtype="datetime64[D]"), [True], object()],
+    [
+        [2**63],
+        [np.iinfo(np.uint64).max],
+        10**30,
+        [10**30],
+        2.0**63,
+        [2.0**63],
+        float("nan"),
+        [float("inf")],
+        [1.5],
+        0.5,
+        "3000-01-01",
+        "9999-12-31",
+        dt.date(1, 1, 1),
+        [dt.date(1, 1, 1)],
+        np.datetime64("3000-01-01"),
+        np.array(["3000-01-01"], dtype="datetime64[D]"),
+        [True],
+        object(),
+    ],
 )
 def test_out_of_range_and_non_times_are_typed_errors(value):
     with pytest.raises(InvalidQueryError):
@@ -54,11 +70,17 @@ def test_out_of_range_and_non_times_are_typed_errors(value):
 
 
 @settings(derandomize=True, max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.integers(-(2**62), 2**62),
-                          st.integers(-(2**52), 2**52).map(float),
-                          st.datetimes(min_value=dt.datetime(1678, 1, 1),
-                                       max_value=dt.datetime(2261, 12, 31))),
-                min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(-(2**62), 2**62),
+            st.integers(-(2**52), 2**52).map(float),
+            st.datetimes(min_value=dt.datetime(1678, 1, 1), max_value=dt.datetime(2261, 12, 31)),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_containers_equal_their_elements_one_by_one(values):
     """A list gives what each element gives alone (the bug: floats read as ns in lists)."""
     assert to_ticks(values).tolist() == [to_ticks(v) for v in values]
@@ -68,8 +90,9 @@ def test_containers_equal_their_elements_one_by_one(values):
 @pytest.fixture(scope="module")
 def client(hexoskin_emulator, hexoskin_users):
     athlete = hexoskin_users["athlete"]
-    with Client(base_url=hexoskin_emulator.url, username=athlete["email"],
-                password=athlete["password"]) as c:
+    with Client(
+        base_url=hexoskin_emulator.url, username=athlete["email"], password=athlete["password"]
+    ) as c:
         yield c
 
 
@@ -107,21 +130,41 @@ def test_list_filters_with_out_of_range_dates_are_typed(client):
 
 def test_open_dataset_bad_times_and_decoders_are_typed(client):
     with pytest.raises(InvalidQueryError, match="out of range"):
-        xr.open_dataset("hexoskin://record/37700", engine="hexoskin", client=client,
-                        datatypes="hr", start="9999-01-01")
+        xr.open_dataset(
+            "hexoskin://record/37700",
+            engine="hexoskin",
+            client=client,
+            datatypes="hr",
+            start="9999-01-01",
+        )
     for option in ({"decode_times": False}, {"mask_and_scale": False}, {"use_cftime": True}):
         with pytest.raises(InvalidQueryError, match="not supported by the hexoskin engine"):
-            xr.open_dataset("hexoskin://record/37700", engine="hexoskin", client=client,
-                            datatypes="hr", **option)
-    ds = xr.open_dataset("hexoskin://record/37700", engine="hexoskin", client=client,
-                         datatypes="hr", decode_times=True)
+            xr.open_dataset(
+                "hexoskin://record/37700",
+                engine="hexoskin",
+                client=client,
+                datatypes="hr",
+                **option,
+            )
+    ds = xr.open_dataset(
+        "hexoskin://record/37700",
+        engine="hexoskin",
+        client=client,
+        datatypes="hr",
+        decode_times=True,
+    )
     assert ds["heart_rate"].size == 3599
 
 
 def test_fsspec_offsets_must_be_integers(hexoskin_emulator, hexoskin_users):
     athlete = hexoskin_users["athlete"]
-    fs = fsspec.filesystem("hexoskin", base_url=hexoskin_emulator.url, skip_instance_cache=True,
-                           username=athlete["email"], password=athlete["password"])
+    fs = fsspec.filesystem(
+        "hexoskin",
+        base_url=hexoskin_emulator.url,
+        skip_instance_cache=True,
+        username=athlete["email"],
+        password=athlete["password"],
+    )
     whole = fs.cat_file("record/37700/heart_rate.wav")
     assert fs.cat_file("record/37700/heart_rate.wav", start=2.0, end=10.0) == whole[2:10]
     for bad in (1.5, "3", float("nan")):

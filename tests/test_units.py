@@ -19,16 +19,18 @@ def test_every_pair_of_units_round_trips_raw_values(data, index):
     dt = DATATYPES[index]
     info = np.iinfo(raw_dtype(dt))
     lo, hi = max(info.min, -(2**31)), min(info.max, 2**31)
-    raw = np.array(data.draw(st.lists(st.integers(lo, hi), min_size=1, max_size=20)),
-                   dtype=raw_dtype(dt))
+    raw = np.array(
+        data.draw(st.lists(st.integers(lo, hi), min_size=1, max_size=20)), dtype=raw_dtype(dt)
+    )
     for units in UNITS:
         there = convert(dt, raw, source="raw", units=units)
         back = convert(dt, there, source=units, units="raw")
         np.testing.assert_array_equal(back, raw)
         assert back.dtype == raw.dtype, (dt.name, units)
         for other in UNITS:  # and through the third unit
-            via = convert(dt, convert(dt, there, source=units, units=other), source=other,
-                          units=units)
+            via = convert(
+                dt, convert(dt, there, source=units, units=other), source=other, units=units
+            )
             np.testing.assert_allclose(via, there, rtol=1e-12)
 
 

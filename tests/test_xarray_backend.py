@@ -102,10 +102,16 @@ def test_channels_of_one_rate_share_requests(hexoskin_emulator, so):
 @pytest.mark.parametrize("method", ["json", "csv", "edf"])
 def test_methods_give_identical_variables(so, method):
     ten = slice("2024-05-01T10:05", "2024-05-01T10:06")
-    base = _open(HOUR, so, datatypes=["resp", "hr"], method="binary").sel(
-        time_128hz=ten, time_1hz=ten).load()
-    other = _open(HOUR, so, datatypes=["resp", "hr"], method=method).sel(
-        time_128hz=ten, time_1hz=ten).load()
+    base = (
+        _open(HOUR, so, datatypes=["resp", "hr"], method="binary")
+        .sel(time_128hz=ten, time_1hz=ten)
+        .load()
+    )
+    other = (
+        _open(HOUR, so, datatypes=["resp", "hr"], method=method)
+        .sel(time_128hz=ten, time_1hz=ten)
+        .load()
+    )
     xr.testing.assert_identical(base, other)
 
 
@@ -120,14 +126,12 @@ def test_dask_chunks_are_independent_requests(hexoskin_emulator, so):
 def test_whole_variables_equal_read_hexoskin(so, client, units):
     names = ["ecg_i", "heart_rate", "tidal_volume", "rr_interval"]
     ds = _open(HOUR, so, datatypes=names, units=units)
-    frames = read_hexoskin(record=37700, datatypes=names, units=units, client=client,
-                           how="dict")
+    frames = read_hexoskin(record=37700, datatypes=names, units=units, client=client, how="dict")
     for name in names:
         s = frames[name]
         var = ds[name]
         np.testing.assert_array_equal(var.values, s.to_numpy(dtype=np.float64))
-        np.testing.assert_array_equal(var[var.dims[0]].values,
-                                      s.index.tz_convert(None).to_numpy())
+        np.testing.assert_array_equal(var[var.dims[0]].values, s.index.tz_convert(None).to_numpy())
     assert ds["rr_interval"].dims == ("time_rr_interval",)
 
 
@@ -138,8 +142,9 @@ def test_export_opens_like_read_export():
     df = read_export(EXPORT, datatypes=["heart_rate", "ecg", "rr_interval"], how="dict")
     for name in ("heart_rate", "ecg_i", "rr_interval"):
         np.testing.assert_array_equal(ds[name].values, df[name].to_numpy(dtype=np.float64))
-        np.testing.assert_array_equal(ds[ds[name].dims[0]].values,
-                                      df[name].index.tz_convert(None).to_numpy())
+        np.testing.assert_array_equal(
+            ds[ds[name].dims[0]].values, df[name].index.tz_convert(None).to_numpy()
+        )
     assert ds.attrs["user_id"] == 11136
     assert ds["heart_rate"].mean().item() == pytest.approx(73.15625)
 
@@ -179,19 +184,29 @@ def test_range_user_span_and_client_argument(so, client):
     np.testing.assert_array_equal(rng["time_1hz"].values, exp.index.tz_convert(None).to_numpy())
     np.testing.assert_array_equal(rng["heart_rate"].values, exp.to_numpy(dtype=np.float64))
     # the same span of the record, narrowed in the address or by keywords
-    narrowed = _open("hexoskin://record/37700?start=2024-05-01T10:10Z&end=2024-05-01T10:30Z",
-                     so, datatypes="hr")
+    narrowed = _open(
+        "hexoskin://record/37700?start=2024-05-01T10:10Z&end=2024-05-01T10:30Z", so, datatypes="hr"
+    )
     xr.testing.assert_equal(narrowed, rng)
     kw = _open(HOUR, so, datatypes="hr", start="2024-05-01T10:10Z", end="2024-05-01T10:30Z")
     xr.testing.assert_equal(kw, rng)
-    span = xr.open_dataset("hexoskin://user/1511?start=2024-05-01T10:10Z&end=2024-05-01T10:20Z",
-                           engine="hexoskin", client=client, datatypes="hr")
+    span = xr.open_dataset(
+        "hexoskin://user/1511?start=2024-05-01T10:10Z&end=2024-05-01T10:20Z",
+        engine="hexoskin",
+        client=client,
+        datatypes="hr",
+    )
     assert span.attrs["user_id"] == 1511
-    exp = read_hexoskin(user=1511, start="2024-05-01T10:10Z", end="2024-05-01T10:20Z",
-                        datatypes="hr", client=client, how="dict")["heart_rate"]
+    exp = read_hexoskin(
+        user=1511,
+        start="2024-05-01T10:10Z",
+        end="2024-05-01T10:20Z",
+        datatypes="hr",
+        client=client,
+        how="dict",
+    )["heart_rate"]
     np.testing.assert_array_equal(span["heart_rate"].values, exp.to_numpy(dtype=np.float64))
-    np.testing.assert_array_equal(span["time_1hz"].values,
-                                  exp.index.tz_convert(None).to_numpy())
+    np.testing.assert_array_equal(span["time_1hz"].values, exp.index.tz_convert(None).to_numpy())
 
 
 def test_time_index_selection_semantics():
@@ -254,5 +269,4 @@ def test_a_served_export_reads_as_the_local_one():
         np.testing.assert_array_equal(served[name].values[:n], local[name].values)
         assert np.isnan(served[name].values[n:]).all()
         dim = served[name].dims[0]
-        np.testing.assert_array_equal(served[dim].values[:n],
-                                      local[local[name].dims[0]].values)
+        np.testing.assert_array_equal(served[dim].values[:n], local[local[name].dims[0]].values)

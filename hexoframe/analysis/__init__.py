@@ -10,5 +10,14 @@ from __future__ import annotations
 from .beats import MAX_RR, MIN_RR, RR_QUALITY_BITS, clean_rr, nn_intervals
 from .hrv import BANDS, frequency_domain, hrv, time_domain
 
-__all__ = ["BANDS", "MAX_RR", "MIN_RR", "RR_QUALITY_BITS", "clean_rr", "frequency_domain",
-           "hrv", "nn_intervals", "time_domain"]
+__all__ = [
+    "BANDS",
+    "MAX_RR",
+    "MIN_RR",
+    "RR_QUALITY_BITS",
+    "clean_rr",
+    "frequency_domain",
+    "hrv",
+    "nn_intervals",
+    "time_domain",
+]

@@ -91,15 +91,16 @@ def rr_events(obj: pd.Series | pd.DataFrame) -> dict[str, Any]:
         name = str(obj.name or obj.attrs.get("name") or "rr_interval")
         if name not in _RR_COLUMNS:
             raise InvalidQueryError(
-                f"Expected an RR interval Series (named one of {_RR_COLUMNS}), got {name!r}.")
+                f"Expected an RR interval Series (named one of {_RR_COLUMNS}), got {name!r}."
+            )
         values, quality = obj, None
     elif isinstance(obj, pd.DataFrame):
         name = next((c for c in _RR_COLUMNS if c in obj.columns), "")
         if not name:
             raise InvalidQueryError(
                 "No RR intervals in this frame: read datatypes=['rr_interval', "
-                "'rr_interval_quality'] (columns found: " + ", ".join(map(str, obj.columns))
-                + ").")
+                "'rr_interval_quality'] (columns found: " + ", ".join(map(str, obj.columns)) + ")."
+            )
         values = obj[name]
         quality = obj["rr_interval_quality"] if "rr_interval_quality" in obj.columns else None
     else:
@@ -116,10 +117,16 @@ def rr_events(obj: pd.Series | pd.DataFrame) -> dict[str, Any]:
     ticks = np.asarray(to_ticks(index, rate), dtype=np.int64)
     order = np.argsort(ticks, kind="stable")
     start, end = meta.get("start"), meta.get("end")
-    return {"name": name, "ticks": ticks[order], "time": index[order], "rr": rr[order],
-            "quality": None if q is None else q[order], "tick_rate": rate,
-            "start": None if start is None else int(start),
-            "end": None if end is None else int(end)}
+    return {
+        "name": name,
+        "ticks": ticks[order],
+        "time": index[order],
+        "rr": rr[order],
+        "quality": None if q is None else q[order],
+        "tick_rate": rate,
+        "start": None if start is None else int(start),
+        "end": None if end is None else int(end),
+    }
 
 
 def clean_rr(
@@ -176,11 +183,21 @@ def clean_rr(
     else:
         successive[1:] = keep[:-1]
     successive &= keep
-    out = pd.DataFrame({"rr": rr, "quality": quality, "keep": keep, "reason": reason,
-                        "successive": successive}, index=ev["time"])
-    out.attrs = {"hexoskin": {"source": ev["name"], "tick_rate": ev["tick_rate"],
-                              "start": ev["start"], "end": ev["end"],
-                              "min_rr": min_rr, "max_rr": max_rr, "drop_bits": int(drop_bits)}}
+    out = pd.DataFrame(
+        {"rr": rr, "quality": quality, "keep": keep, "reason": reason, "successive": successive},
+        index=ev["time"],
+    )
+    out.attrs = {
+        "hexoskin": {
+            "source": ev["name"],
+            "tick_rate": ev["tick_rate"],
+            "start": ev["start"],
+            "end": ev["end"],
+            "min_rr": min_rr,
+            "max_rr": max_rr,
+            "drop_bits": int(drop_bits),
+        }
+    }
     return out
 
 
@@ -196,12 +213,12 @@ def nn_intervals(obj: pd.Series | pd.DataFrame, **clean: Any) -> pd.DataFrame:
     """
     beats = obj if _is_cleaned(obj) else clean_rr(obj, **clean)
     kept = beats[beats["keep"]]
-    out = pd.DataFrame({"nn": kept["rr"].to_numpy(), "successive": kept["successive"].to_numpy()},
-                       index=kept.index)
+    out = pd.DataFrame(
+        {"nn": kept["rr"].to_numpy(), "successive": kept["successive"].to_numpy()}, index=kept.index
+    )
     out.attrs = {"hexoskin": dict(beats.attrs.get("hexoskin", {}))}
     return out
 
 
 def _is_cleaned(obj: Any) -> bool:
     return isinstance(obj, pd.DataFrame) and {"rr", "keep", "successive"} <= set(obj.columns)
-

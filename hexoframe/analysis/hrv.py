@@ -39,18 +39,38 @@ from ..errors import InvalidQueryError
 from ..timestamps import ns_per_tick
 from .beats import clean_rr, nn_intervals
 
-__all__ = ["BANDS", "RESAMPLE_HZ", "UNITS", "time_domain", "frequency_domain", "hrv",
-           "window_ticks"]
+__all__ = [
+    "BANDS",
+    "RESAMPLE_HZ",
+    "UNITS",
+    "time_domain",
+    "frequency_domain",
+    "hrv",
+    "window_ticks",
+]
 
 #: Frequency bands (Hz, lower bound included, upper excluded).
-BANDS: dict[str, tuple[float, float]] = {"vlf": (0.0033, 0.04), "lf": (0.04, 0.15),
-                                         "hf": (0.15, 0.4)}
+BANDS: dict[str, tuple[float, float]] = {
+    "vlf": (0.0033, 0.04),
+    "lf": (0.04, 0.15),
+    "hf": (0.15, 0.4),
+}
 #: Rate of the evenly resampled NN series (Hz).
 RESAMPLE_HZ = 4.0
 #: Unit of every HRV output.
-UNITS = {"n_nn": "1", "mean_nn": "ms", "sdnn": "ms", "rmssd": "ms", "pnn50": "%",
-         "mean_hr": "bpm", "vlf": "ms^2", "lf": "ms^2", "hf": "ms^2", "lf_hf": "1",
-         "lf_nu": "%"}
+UNITS = {
+    "n_nn": "1",
+    "mean_nn": "ms",
+    "sdnn": "ms",
+    "rmssd": "ms",
+    "pnn50": "%",
+    "mean_hr": "bpm",
+    "vlf": "ms^2",
+    "lf": "ms^2",
+    "hf": "ms^2",
+    "lf_hf": "1",
+    "lf_nu": "%",
+}
 _TIME = ("n_nn", "mean_nn", "sdnn", "rmssd", "pnn50", "mean_hr")
 _FREQ = ("vlf", "lf", "hf", "lf_hf", "lf_nu")
 
@@ -80,8 +100,14 @@ def time_domain(nn: np.ndarray, successive: np.ndarray | None = None) -> dict[st
         raise InvalidQueryError("nn and successive must have the same length.")
     nan = float("nan")
     if n == 0:
-        return {"n_nn": 0.0, "mean_nn": nan, "sdnn": nan, "rmssd": nan, "pnn50": nan,
-                "mean_hr": nan}
+        return {
+            "n_nn": 0.0,
+            "mean_nn": nan,
+            "sdnn": nan,
+            "rmssd": nan,
+            "pnn50": nan,
+            "mean_hr": nan,
+        }
     d = np.diff(ms)[successive[1:]]
     mean_nn = float(ms.mean())
     return {
@@ -98,13 +124,20 @@ def _welch() -> Any:
     try:
         from scipy.signal import welch
     except ImportError as exc:  # pragma: no cover - scipy is in the analysis extra
-        raise ImportError("Frequency-domain HRV needs scipy: pip install 'hexoframe[analysis]' "
-                          "(or pass frequency=False).") from exc
+        raise ImportError(
+            "Frequency-domain HRV needs scipy: pip install 'hexoframe[analysis]' "
+            "(or pass frequency=False)."
+        ) from exc
     return welch
 
 
-def frequency_domain(times: np.ndarray, nn: np.ndarray, *, fs: float = RESAMPLE_HZ,
-                     bands: dict[str, tuple[float, float]] | None = None) -> dict[str, float]:
+def frequency_domain(
+    times: np.ndarray,
+    nn: np.ndarray,
+    *,
+    fs: float = RESAMPLE_HZ,
+    bands: dict[str, tuple[float, float]] | None = None,
+) -> dict[str, float]:
     """Band powers (ms²) of an NN series by Welch's method on a 4 Hz resampling.
 
     Parameters
@@ -140,8 +173,9 @@ def frequency_domain(times: np.ndarray, nn: np.ndarray, *, fs: float = RESAMPLE_
     grid = np.arange(t[0], t[-1], 1.0 / fs)
     x = np.interp(grid, t, ms)
     seg = int(min(x.size, round(fs * 2.0 / bands["vlf"][0])))
-    f, psd = _welch()(x, fs=fs, window="hann", nperseg=seg, noverlap=seg // 2,
-                      detrend="linear", scaling="density")
+    f, psd = _welch()(
+        x, fs=fs, window="hann", nperseg=seg, noverlap=seg // 2, detrend="linear", scaling="density"
+    )
     df = float(f[1] - f[0])
     for name, (lo, hi) in bands.items():
         out[name] = float(psd[(f >= lo) & (f < hi)].sum() * df)
@@ -159,16 +193,23 @@ def window_ticks(window: Any, tick_rate: int) -> int:
     >>> window_ticks("5min", 256)
     76800
     """
-    delta = pd.Timedelta(window, unit="s") if isinstance(window, int | float) else \
-        pd.Timedelta(window)
+    delta = (
+        pd.Timedelta(window, unit="s") if isinstance(window, int | float) else pd.Timedelta(window)
+    )
     per = ns_per_tick(tick_rate)
     if delta.value <= 0 or delta.value % per:
         raise InvalidQueryError(f"Window {window!r} is not a positive whole number of ticks.")
     return int(delta.value // per)
 
 
-def _one(nn: pd.DataFrame, ticks: np.ndarray, rate: int, frequency: bool,
-         fs: float, across_gaps: bool = False) -> dict[str, float]:
+def _one(
+    nn: pd.DataFrame,
+    ticks: np.ndarray,
+    rate: int,
+    frequency: bool,
+    fs: float,
+    across_gaps: bool = False,
+) -> dict[str, float]:
     succ = nn["successive"].to_numpy().copy()
     if across_gaps:
         succ[:] = True
@@ -261,11 +302,15 @@ def hrv(
     stamps = np.arange(first + w, end, w, dtype=np.int64)
     lo = np.searchsorted(ticks, stamps - w, side="left")
     hi = np.searchsorted(ticks, stamps, side="left")
-    rows = [_one(nn.iloc[a:b], ticks[a:b], rate, frequency, fs, across_gaps)
-            for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+    rows = [
+        _one(nn.iloc[a:b], ticks[a:b], rate, frequency, fs, across_gaps)
+        for a, b in zip(lo.tolist(), hi.tolist(), strict=True)
+    ]
     cols = list(_TIME) + (list(_FREQ) if frequency else [])
     index = pd.DatetimeIndex((stamps * per).view("datetime64[ns]"), name="time").tz_localize("UTC")
     frame = pd.DataFrame(rows, index=index, columns=cols, dtype=np.float64)
-    frame.attrs = {"units": {k: UNITS[k] for k in cols},
-                   "hexoskin": {**meta, "window": int(w), "origin": first}}
+    frame.attrs = {
+        "units": {k: UNITS[k] for k in cols},
+        "hexoskin": {**meta, "window": int(w), "origin": first},
+    }
     return frame

@@ -29,15 +29,22 @@ import pandas as pd
 from ..catalog import FLAG_BITS
 from ..errors import InvalidQueryError
 
-__all__ = ["HEART_RATE_QUALITY_BITS", "BREATHING_RATE_QUALITY_BITS", "QUALITY_OF",
-           "quality_bits", "mask_quality"]
+__all__ = [
+    "HEART_RATE_QUALITY_BITS",
+    "BREATHING_RATE_QUALITY_BITS",
+    "QUALITY_OF",
+    "quality_bits",
+    "mask_quality",
+]
 
 HEART_RATE_QUALITY_BITS = FLAG_BITS["heart_rate_quality"]
 BREATHING_RATE_QUALITY_BITS = FLAG_BITS["breathing_rate_quality"]
 #: The value channel each quality channel speaks for.
 QUALITY_OF = {"heart_rate": "heart_rate_quality", "breathing_rate": "breathing_rate_quality"}
-_BITS = {"heart_rate_quality": HEART_RATE_QUALITY_BITS,
-         "breathing_rate_quality": BREATHING_RATE_QUALITY_BITS}
+_BITS = {
+    "heart_rate_quality": HEART_RATE_QUALITY_BITS,
+    "breathing_rate_quality": BREATHING_RATE_QUALITY_BITS,
+}
 
 
 def quality_bits(quality: str, bits: Iterable[str | int] | int | str | None = None) -> int:
@@ -50,8 +57,9 @@ def quality_bits(quality: str, bits: Iterable[str | int] | int | str | None = No
     """
     names = _BITS.get(quality)
     if names is None:
-        raise InvalidQueryError(f"No bit meanings known for {quality!r}; "
-                                f"use one of {sorted(_BITS)}.")
+        raise InvalidQueryError(
+            f"No bit meanings known for {quality!r}; use one of {sorted(_BITS)}."
+        )
     if bits is None:
         return 0xFF
     if isinstance(bits, int | str):
@@ -99,8 +107,10 @@ def mask_quality(
         samples masked per column. A sample without a quality value is kept.
     """
     if not isinstance(df, pd.DataFrame):
-        raise InvalidQueryError("mask_quality takes a DataFrame with the value and quality "
-                                "columns (or pass quality=...).")
+        raise InvalidQueryError(
+            "mask_quality takes a DataFrame with the value and quality "
+            "columns (or pass quality=...)."
+        )
     qframe = df if quality is None else quality.reindex(df.index)
     channels = None if channels is None else [str(c) for c in channels]
     names = [c for c in (channels or QUALITY_OF) if c in df.columns]
@@ -108,24 +118,28 @@ def mask_quality(
         missing = sorted(set(channels) - set(names))
         raise InvalidQueryError(f"Channels missing from the frame: {missing}.")
     if not names:
-        raise InvalidQueryError("Nothing to mask: the frame has neither heart_rate nor "
-                                "breathing_rate.")
+        raise InvalidQueryError(
+            "Nothing to mask: the frame has neither heart_rate nor breathing_rate."
+        )
     shared = None
     if bits is not None and not isinstance(bits, Mapping):
         shared = [bits] if isinstance(bits, int | str) else list(bits)
         known = {n for name in names for n in _BITS.get(QUALITY_OF.get(name, ""), {})}
         unknown = [b for b in shared if isinstance(b, str) and b not in known]
         if unknown:
-            meanings = {QUALITY_OF[n]: sorted(_BITS[QUALITY_OF[n]]) for n in names
-                        if n in QUALITY_OF}
+            meanings = {
+                QUALITY_OF[n]: sorted(_BITS[QUALITY_OF[n]]) for n in names if n in QUALITY_OF
+            }
             raise InvalidQueryError(f"Unknown quality bit(s) {unknown}; known: {meanings}.")
     out = df.copy()
     counts: dict[str, int] = {}
     for name in names:
         qname = QUALITY_OF.get(name)
         if qname is None or qname not in qframe.columns:
-            raise InvalidQueryError(f"{name} needs its quality channel {qname!r}: read "
-                                    f"datatypes=[{name!r}, {qname!r}] together or pass quality=.")
+            raise InvalidQueryError(
+                f"{name} needs its quality channel {qname!r}: read "
+                f"datatypes=[{name!r}, {qname!r}] together or pass quality=."
+            )
         if isinstance(bits, Mapping):
             mask_bits = quality_bits(qname, bits.get(name)) if name in bits else 0
         elif shared is not None:

@@ -88,14 +88,21 @@ def time_in_zones(
     counts = np.bincount(np.searchsorted(bpm, values, side="right") - 1, minlength=bpm.size - 1)
     period = _period_seconds(hr) if sample_seconds is None else float(sample_seconds)
     names = ["below", *[f"zone {k}" for k in range(1, edges.size)], "above"]
-    out = pd.DataFrame({
-        "lower_bpm": bpm[:-1], "upper_bpm": bpm[1:], "samples": counts[: bpm.size - 1],
-        "seconds": counts[: bpm.size - 1] * period,
-        "fraction": counts[: bpm.size - 1] / values.size if values.size else np.nan,
-    }, index=pd.Index(names, name="zone"))
-    out.attrs = {"hr_max": float(hr_max), "bounds": tuple(float(b) for b in edges),
-                 "units": {"lower_bpm": "bpm", "upper_bpm": "bpm", "seconds": "s",
-                           "fraction": "1"}}
+    out = pd.DataFrame(
+        {
+            "lower_bpm": bpm[:-1],
+            "upper_bpm": bpm[1:],
+            "samples": counts[: bpm.size - 1],
+            "seconds": counts[: bpm.size - 1] * period,
+            "fraction": counts[: bpm.size - 1] / values.size if values.size else np.nan,
+        },
+        index=pd.Index(names, name="zone"),
+    )
+    out.attrs = {
+        "hr_max": float(hr_max),
+        "bounds": tuple(float(b) for b in edges),
+        "units": {"lower_bpm": "bpm", "upper_bpm": "bpm", "seconds": "s", "fraction": "1"},
+    }
     return out
 
 
@@ -156,8 +163,16 @@ def heart_rate_zones(
 
     client = client if client is not None else Client()
     keys = ["heart_rate", "heart_rate_quality"] if mask else ["heart_rate"]
-    df = read_hexoskin(record=record, range=range, start=start, end=end, user=user,
-                       datatypes=keys, client=client, progress=False)
+    df = read_hexoskin(
+        record=record,
+        range=range,
+        start=start,
+        end=end,
+        user=user,
+        datatypes=keys,
+        client=client,
+        progress=False,
+    )
     df = cast(pd.DataFrame, df)
     masked = 0
     if mask:

@@ -99,8 +99,9 @@ def time_index(
     return pd.DatetimeIndex(pd.array(values, dtype=pd.DatetimeTZDtype("ns", "UTC")), name=name)
 
 
-def grid_index(first: int, step: int, count: int, tick_rate: int = TICKS_PER_SECOND,
-               name: str = "time") -> pd.DatetimeIndex:
+def grid_index(
+    first: int, step: int, count: int, tick_rate: int = TICKS_PER_SECOND, name: str = "time"
+) -> pd.DatetimeIndex:
     """Exact tz-aware UTC DatetimeIndex of a regular grid (``first + k*step`` ticks).
 
     Examples
@@ -109,9 +110,12 @@ def grid_index(first: int, step: int, count: int, tick_rate: int = TICKS_PER_SEC
     Timestamp('1970-01-01 00:00:02+0000', tz='UTC')
     """
     per = ns_per_tick(tick_rate)
-    return pd.date_range(start=pd.Timestamp(int(first) * per, unit="ns", tz="UTC"),
-                         periods=int(count), freq=pd.Timedelta(int(step) * per, unit="ns"),
-                         name=name)
+    return pd.date_range(
+        start=pd.Timestamp(int(first) * per, unit="ns", tz="UTC"),
+        periods=int(count),
+        freq=pd.Timedelta(int(step) * per, unit="ns"),
+        name=name,
+    )
 
 
 def channel_series(
@@ -174,9 +178,13 @@ def channel_series(
 def _column_attrs(series: Sequence[pd.Series]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for s in series:
-        out[str(s.name)] = {"id": s.attrs.get("id"), "rate": s.attrs.get("rate"),
-                            "unit": s.attrs.get("unit"), "units": s.attrs.get("hexoskin_units"),
-                            "cf_units": s.attrs.get("units")}
+        out[str(s.name)] = {
+            "id": s.attrs.get("id"),
+            "rate": s.attrs.get("rate"),
+            "unit": s.attrs.get("unit"),
+            "units": s.attrs.get("hexoskin_units"),
+            "cf_units": s.attrs.get("units"),
+        }
     return out
 
 
@@ -235,8 +243,9 @@ def combine(
             names = list(dict.fromkeys(str(s.name) for s in series))
             frame["datatype"] = frame["datatype"].astype(pd.CategoricalDtype(names))
         else:
-            frame = pd.DataFrame({"time": time_index(np.empty(0, np.int64)), "datatype": [],
-                                  "value": []})
+            frame = pd.DataFrame(
+                {"time": time_index(np.empty(0, np.int64)), "datatype": [], "value": []}
+            )
         frame.attrs = {"hexoskin": meta}
         return frame
     if multi:

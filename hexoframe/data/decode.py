@@ -118,8 +118,9 @@ def _parse_int_pairs(seg: bytes, npairs: int) -> Samples | None:
     return out[0], out[1]
 
 
-def _horner(a: np.ndarray, ends: np.ndarray, lengths: np.ndarray | None, width: int,
-            full: int) -> np.ndarray | None:
+def _horner(
+    a: np.ndarray, ends: np.ndarray, lengths: np.ndarray | None, width: int, full: int
+) -> np.ndarray | None:
     """Integers whose digits end at ``ends`` (exclusive), ``lengths`` digits long."""
     numbers = np.zeros(ends.size, np.int64)
     for j in range(width, 0, -1):
@@ -275,8 +276,9 @@ def _decode_json_fast(body: bytes) -> dict[tuple[int | None, int], Samples] | No
                 if value is None:
                     return None
                 raw = value.group(1)
-                objects[-1]["user"] = parse_user(None if raw == b"null" else
-                                                 raw.decode().strip('"'))
+                objects[-1]["user"] = parse_user(
+                    None if raw == b"null" else raw.decode().strip('"')
+                )
                 pos = value.end()
             else:
                 objects[-1]["data"] = True
@@ -438,9 +440,11 @@ def _export_folder(names: list[str]) -> str:
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise ResponseError(f"The zip holds {dup[0]!r} twice; it is ambiguous.")
-    infos = sorted(n.rpartition("/")[0] for n in names
-                   if n.rpartition("/")[2] == "info.json"
-                   and "matlab-converted" not in n.split("/"))
+    infos = sorted(
+        n.rpartition("/")[0]
+        for n in names
+        if n.rpartition("/")[2] == "info.json" and "matlab-converted" not in n.split("/")
+    )
     if len(infos) > 1:
         raise ResponseError(
             f"The zip holds info.json in {infos[0] or 'its root'!r} and {infos[1]!r}; "

@@ -124,8 +124,12 @@ def _send(client: Any, plan: Plan, req: Request) -> bytes:
     """The answer body of ``req``, read whole and checked by the client's transport (its one
     retry policy covers statuses, resets and bodies cut short)."""
     ids = list(dict.fromkeys(plan.channels[i].datatype.id for i, _, _ in req.members))
-    resp = client.request("GET", "data/", params=_params(plan, req, ids),
-                          headers={"Accept": methods.get(req.method).accept})
+    resp = client.request(
+        "GET",
+        "data/",
+        params=_params(plan, req, ids),
+        headers={"Accept": methods.get(req.method).accept},
+    )
     return resp.content
 
 
@@ -138,8 +142,9 @@ def _pick(decoded: dict[tuple[int | None, int], Any], user: int | None, dt_id: i
     return got
 
 
-def _decode(plan: Plan, req: Request, body: bytes,
-            into: dict[int, np.ndarray] | None = None) -> dict[int, Piece]:
+def _decode(
+    plan: Plan, req: Request, body: bytes, into: dict[int, np.ndarray] | None = None
+) -> dict[int, Piece]:
     """Answer bytes to one piece per member, cut to the member's ``[lo, hi)``.
 
     ``into`` maps channel indices to preallocated arrays of the channel's planned samples:
@@ -204,8 +209,15 @@ def _event_reference(client: Any, plan: Plan, req: Request) -> dict[int, np.ndar
     return {i: pieces[i].tick_array() for i, _, _ in members}
 
 
-def _verdict(ch: ChannelPlan, lo: int, hi: int, piece: Piece, state: _State,
-             method: str, reference: np.ndarray | None = None) -> str:
+def _verdict(
+    ch: ChannelPlan,
+    lo: int,
+    hi: int,
+    piece: Piece,
+    state: _State,
+    method: str,
+    reference: np.ndarray | None = None,
+) -> str:
     """``"ok"``, ``"split"`` (subsampled or at the cap) or ``"incomplete"``."""
     n = len(piece)
     dt = ch.datatype
@@ -240,8 +252,14 @@ def _verdict(ch: ChannelPlan, lo: int, hi: int, piece: Piece, state: _State,
     return "ok"
 
 
-def _split(plan: Plan, req: Request, failing: list[tuple[int, int, int]], state: _State,
-           n_got: int, n_ref: int = 0) -> list[Request]:
+def _split(
+    plan: Plan,
+    req: Request,
+    failing: list[tuple[int, int, int]],
+    state: _State,
+    n_got: int,
+    n_ref: int = 0,
+) -> list[Request]:
     ch0 = plan.channels[failing[0][0]]
     step = ch0.datatype.step_ticks or 1
     lo = min(m[1] for m in failing)
@@ -256,8 +274,9 @@ def _split(plan: Plan, req: Request, failing: list[tuple[int, int, int]], state:
     origin = ch0.first if not ch0.datatype.is_async else lo
     subs = []
     for a, b in split_windows(lo, hi, parts, step, origin):
-        members = [(i, max(a, mlo), min(b, mhi)) for i, mlo, mhi in failing
-                   if min(b, mhi) > max(a, mlo)]
+        members = [
+            (i, max(a, mlo), min(b, mhi)) for i, mlo, mhi in failing if min(b, mhi) > max(a, mlo)
+        ]
         if members:
             subs.append(Request(req.method, req.user, a, b, members))
     return subs
@@ -308,16 +327,19 @@ def fetch_plan(
     result = FetchResult(cap=plan.cap)
     workers = max(1, int(max_workers or default_workers()))
 
-    def work(req: Request, depth: int
-             ) -> tuple[Request, int, dict[int, Piece], dict[int, np.ndarray]]:
+    def work(
+        req: Request, depth: int
+    ) -> tuple[Request, int, dict[int, Piece], dict[int, np.ndarray]]:
         pieces = _decode(plan, req, _send(client, plan, req), into)
         reference = _event_reference(client, plan, req) if resolution == "full" else {}
         return req, depth, pieces, reference
 
     if not requests:
         return result
-    with ThreadPoolExecutor(max_workers=min(workers, len(requests)) if len(requests) > 1
-                            else 1, thread_name_prefix="hexoframe-fetch") as pool:
+    with ThreadPoolExecutor(
+        max_workers=min(workers, len(requests)) if len(requests) > 1 else 1,
+        thread_name_prefix="hexoframe-fetch",
+    ) as pool:
         pending: set[Future] = {pool.submit(work, r, 0) for r in requests}
         try:
             while pending:
@@ -329,9 +351,11 @@ def fetch_plan(
                     for i, lo, hi in req.members:
                         piece = pieces[i]
                         verdict = (
-                            "ok" if resolution == "any"
-                            else _verdict(plan.channels[i], lo, hi, piece, state, req.method,
-                                          reference.get(i))
+                            "ok"
+                            if resolution == "any"
+                            else _verdict(
+                                plan.channels[i], lo, hi, piece, state, req.method, reference.get(i)
+                            )
                         )
                         if resolution == "any" and not plan.channels[i].datatype.is_async:
                             exp = plan.channels[i].expected_in(lo, hi)
@@ -345,8 +369,11 @@ def fetch_plan(
                             failing.append((i, lo, hi))
                         else:
                             ch = plan.channels[i]
-                            why = ("is still subsampled after splitting" if verdict == "split"
-                                   else "is off the sample grid")
+                            why = (
+                                "is still subsampled after splitting"
+                                if verdict == "split"
+                                else "is off the sample grid"
+                            )
                             raise IncompleteDataError(
                                 f"{ch.datatype.name}: the answer for ticks [{lo}, {hi}) "
                                 f"({len(piece)} samples, {ch.expected_in(lo, hi)} expected) "
@@ -355,12 +382,17 @@ def fetch_plan(
                             )
                     if failing:
                         n_got = max(len(pieces[i]) for i, _, _ in failing)
-                        n_ref = max((reference[i].size for i, _, _ in failing
-                                     if i in reference), default=0)
+                        n_ref = max(
+                            (reference[i].size for i, _, _ in failing if i in reference), default=0
+                        )
                         subs = _split(plan, req, failing, state, n_got, n_ref)
                         result.refetched += len(subs)
-                        logger.debug("answer [%s, %s) subsampled; refetching as %d windows",
-                                     req.start, req.end, len(subs))
+                        logger.debug(
+                            "answer [%s, %s) subsampled; refetching as %d windows",
+                            req.start,
+                            req.end,
+                            len(subs),
+                        )
                         for sub in subs:
                             pending.add(pool.submit(work, sub, depth + 1))
         except BaseException:
@@ -371,8 +403,9 @@ def fetch_plan(
     return result
 
 
-def stitch_grid(pieces: list[Piece], into: np.ndarray | None = None
-                ) -> tuple[int, int, np.ndarray] | None:
+def stitch_grid(
+    pieces: list[Piece], into: np.ndarray | None = None
+) -> tuple[int, int, np.ndarray] | None:
     """``(first tick, step, raw)`` when a channel's pieces join into one regular grid.
 
     Examples
@@ -394,12 +427,19 @@ def stitch_grid(pieces: list[Piece], into: np.ndarray | None = None
         expect += len(p) * step
     raws = [p.raw for p in pieces]
     total = expect - first
-    if (into is not None and total // step == into.size and all(r.base is into for r in raws)
-            and raws[0].__array_interface__["data"][0] == into.__array_interface__["data"][0]):
+    if (
+        into is not None
+        and total // step == into.size
+        and all(r.base is into for r in raws)
+        and raws[0].__array_interface__["data"][0] == into.__array_interface__["data"][0]
+    ):
         return first, step, into  # every piece was copied to its place already
     kinds = {r.dtype for r in raws}
-    raw = raws[0] if len(raws) == 1 else np.concatenate(
-        raws if len(kinds) == 1 else [r.astype(np.float64) for r in raws])
+    raw = (
+        raws[0]
+        if len(raws) == 1
+        else np.concatenate(raws if len(kinds) == 1 else [r.astype(np.float64) for r in raws])
+    )
     return first, step, raw
 
 

@@ -97,8 +97,10 @@ def _decode_binary(body: bytes) -> GridAnswer:
     contents = decode_zip(body)
     start = contents.info.get("start")
     if start is not None and (isinstance(start, bool) or not isinstance(start, int)):
-        raise ResponseError(f"The binary answer's info.json 'start' is {start!r}, not an "
-                            "integer HexoTimestamp; its samples cannot be placed in time.")
+        raise ResponseError(
+            f"The binary answer's info.json 'start' is {start!r}, not an "
+            "integer HexoTimestamp; its samples cannot be placed in time."
+        )
     return _ZipAnswer(contents, start)
 
 
@@ -135,11 +137,13 @@ class Method:
 
 
 METHODS: dict[str, Method] = {
-    m.name: m for m in (
+    m.name: m
+    for m in (
         Method("json", "application/json", decode_json, grid_aligned=False, capped=True),
         Method("csv", "text/csv", decode_csv, grid_aligned=False, capped=True),
-        Method("binary", "application/octet-stream", _decode_binary, grid_aligned=True,
-               capped=False),
+        Method(
+            "binary", "application/octet-stream", _decode_binary, grid_aligned=True, capped=False
+        ),
         Method("edf", "application/x-edf", _decode_edf, grid_aligned=True, capped=False),
     )
 }
@@ -172,6 +176,7 @@ def get(name: Any) -> Method:
     """
     if name == "auto" or name not in METHODS:
         check("auto" if name == "auto" else name)
-        raise InvalidQueryError("method='auto' is resolved by choose_method; pass a "
-                                "concrete method here.")
+        raise InvalidQueryError(
+            "method='auto' is resolved by choose_method; pass a concrete method here."
+        )
     return METHODS[name]

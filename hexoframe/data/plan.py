@@ -169,8 +169,9 @@ def tile(first: int, end: int, length: int) -> list[tuple[int, int]]:
     return [(a, min(a + length, end)) for a in range(int(first), int(end), int(length))]
 
 
-def split_windows(lo: int, hi: int, parts: int, step: int = 1, origin: int = 0
-                  ) -> list[tuple[int, int]]:
+def split_windows(
+    lo: int, hi: int, parts: int, step: int = 1, origin: int = 0
+) -> list[tuple[int, int]]:
     """Split ``[lo, hi)`` into up to ``parts`` windows whose inner edges lie on the grid.
 
     Examples
@@ -195,8 +196,9 @@ def split_windows(lo: int, hi: int, parts: int, step: int = 1, origin: int = 0
     return out
 
 
-def group_windows(windows: list[tuple[int, int]], per_group: int, lo: int | None = None,
-                  hi: int | None = None) -> list[tuple[int, int]]:
+def group_windows(
+    windows: list[tuple[int, int]], per_group: int, lo: int | None = None, hi: int | None = None
+) -> list[tuple[int, int]]:
     """Consecutive windows joined ``per_group`` at a time; the first group starts at ``lo``
     and the last ends at ``hi`` when they lie outside (other channels of the span).
 
@@ -206,8 +208,10 @@ def group_windows(windows: list[tuple[int, int]], per_group: int, lo: int | None
     [(-1, 8), (8, 12)]
     """
     per_group = max(1, int(per_group))
-    out = [(int(windows[k][0]), int(windows[min(k + per_group, len(windows)) - 1][1]))
-           for k in range(0, len(windows), per_group)]
+    out = [
+        (int(windows[k][0]), int(windows[min(k + per_group, len(windows)) - 1][1]))
+        for k in range(0, len(windows), per_group)
+    ]
     if out and lo is not None:
         out[0] = (min(out[0][0], int(lo)), out[0][1])
     if out and hi is not None:
@@ -235,8 +239,7 @@ def join_touching(windows: list[tuple[int, int]], merge: int) -> list[tuple[int,
     return runs
 
 
-def windows_within(windows: list[tuple[int, int]], t0: int, t1: int
-                   ) -> list[tuple[int, int]]:
+def windows_within(windows: list[tuple[int, int]], t0: int, t1: int) -> list[tuple[int, int]]:
     """The parts of ``windows`` inside ``[t0, t1)``; whole windows are kept as they are
     (so that reads of neighbouring slices ask for, and share, the same windows).
 
@@ -286,8 +289,7 @@ def channel_plan(
     step = dt.step_ticks
     if step is None:
         length = max(1, int(cap / ASYNC_MAX_RATE * TICKS_PER_SECOND))
-        return ChannelPlan(dt, user, start, end, None, tile(start, end, length),
-                           grid_origin, start)
+        return ChannelPlan(dt, user, start, end, None, tile(start, end, length), grid_origin, start)
     # without a record the grid is unknown: take whatever lies in [start, end)
     first = start if grid_origin is None else _grid_first(dt, grid_origin, start)
     count: int | None = None
@@ -415,12 +417,20 @@ def plan_query(
         span_start, span_end = q_start, q_end
     check_span(span_start, span_end, tick_rate)
     channels = [
-        channel_plan(dt, u, span_start, span_end, origin, rec_end, cap)
-        for u in users
-        for dt in dts
+        channel_plan(dt, u, span_start, span_end, origin, rec_end, cap) for u in users for dt in dts
     ]
-    return Plan(channels, rec_id, rng_id, users, span_start, span_end, origin is not None, cap,
-                tick_rate, grid_record)
+    return Plan(
+        channels,
+        rec_id,
+        rng_id,
+        users,
+        span_start,
+        span_end,
+        origin is not None,
+        cap,
+        tick_rate,
+        grid_record,
+    )
 
 
 #: The longest span one query may cover (bounds the windows planned before any request).
@@ -432,8 +442,7 @@ def _one_time(value: Any, name: str, tick_rate: int) -> int:
     ticks = to_ticks(value, tick_rate)
     if isinstance(ticks, np.ndarray):
         raise InvalidQueryError(
-            f"{name}={value!r} holds several times; pass one time (ticks, ISO string or "
-            "datetime)."
+            f"{name}={value!r} holds several times; pass one time (ticks, ISO string or datetime)."
         )
     return int(ticks)
 
@@ -471,8 +480,9 @@ def check_span(start: int, end: int, tick_rate: int = TICKS_PER_SECOND) -> None:
         )
 
 
-def _range_grid(client: Any, obj: dict[str, Any], start: int, end: int
-                ) -> tuple[int | None, int | None, int | None]:
+def _range_grid(
+    client: Any, obj: dict[str, Any], start: int, end: int
+) -> tuple[int | None, int | None, int | None]:
     """The record a range lies in: (start, end, id), or Nones if none can be found.
 
     Its start is the sample grid; binary reads ask for the record narrowed to the range,
@@ -484,13 +494,18 @@ def _range_grid(client: Any, obj: dict[str, Any], start: int, end: int
         recs = obj.get("records") or []
         ref = recs[0] if len(recs) == 1 else None
     if ref is not None:
-        rec = ref if isinstance(ref, dict) and "start" in ref else client.get(
-            "record", _ident(ref, "record"))
+        rec = (
+            ref
+            if isinstance(ref, dict) and "start" in ref
+            else client.get("record", _ident(ref, "record"))
+        )
         return int(rec["start"]), int(rec["end"]), _ident(rec, "record")
     try:
-        found = list(client.resource("record").list_raw(
-            user=parse_user(obj.get("user")), start__lte=start, end__gte=end
-        ))
+        found = list(
+            client.resource("record").list_raw(
+                user=parse_user(obj.get("user")), start__lte=start, end__gte=end
+            )
+        )
     except HexoskinError:  # the lookup is an optimisation; JSON works without it
         logger.debug("no record found around range %s", obj.get("id"), exc_info=True)
         return None, None, None
@@ -499,8 +514,7 @@ def _range_grid(client: Any, obj: dict[str, Any], start: int, end: int
     return None, None, None
 
 
-def choose_method(plan: Plan, method: str = "auto", resolution: str = "full"
-                  ) -> tuple[str, str]:
+def choose_method(plan: Plan, method: str = "auto", resolution: str = "full") -> tuple[str, str]:
     """Pick the method for a plan (``auto``: ``json`` or ``binary``), with the reason.
 
     ``auto`` takes binary (one zip, never subsampled) where JSON would need many windows or
@@ -530,8 +544,11 @@ def choose_method(plan: Plan, method: str = "auto", resolution: str = "full"
     if resolution == "any":
         return "json", "resolution='any': one JSON request per rate (may be subsampled)"
     if not plan.grid_known or multi:
-        why = "needs a record or range (unknown sample grid)" if not plan.grid_known else (
-            "reads one user at a time")
+        why = (
+            "needs a record or range (unknown sample grid)"
+            if not plan.grid_known
+            else ("reads one user at a time")
+        )
         return "json", f"{n} JSON request(s); binary {why}"
     fast = [ch.datatype for ch in plan.channels if (ch.datatype.freq or 0) >= 64]
     if fast:
@@ -561,9 +578,7 @@ def binary_chunk_ticks(plan: Plan, target_samples: int = BINARY_TARGET_SAMPLES) 
     return max(BINARY_GRID_TICKS, ticks // BINARY_GRID_TICKS * BINARY_GRID_TICKS)
 
 
-def build_requests(
-    plan: Plan, method: str, binary_chunk: int | None = None
-) -> list[Request]:
+def build_requests(plan: Plan, method: str, binary_chunk: int | None = None) -> list[Request]:
     """The HTTP requests that fetch a plan with ``method``.
 
     JSON/CSV: one request per window of each (user, rate) group, shared by its channels.
@@ -617,8 +632,7 @@ def build_requests(
     return reqs
 
 
-def window_request(plan: Plan, method: str, members: list[int], start: int, end: int
-                   ) -> Request:
+def window_request(plan: Plan, method: str, members: list[int], start: int, end: int) -> Request:
     """One request for channels ``members`` (indices into ``plan.channels``, one rate)
     with sample times in ``[start, end)``.
 
@@ -633,10 +647,18 @@ def window_request(plan: Plan, method: str, members: list[int], start: int, end:
     >>> (r.method, r.start, r.end, r.members)
     ('binary', 0, 1024, [(0, 256, 1280)])
     """
-    off = (plan.channels[members[0]].datatype.first_offset
-           if methods.get(method).grid_aligned and members else 0)
-    return Request(method, plan.channels[members[0]].user if members else None,
-                   int(start) - off, int(end) - off, [(i, int(start), int(end)) for i in members])
+    off = (
+        plan.channels[members[0]].datatype.first_offset
+        if methods.get(method).grid_aligned and members
+        else 0
+    )
+    return Request(
+        method,
+        plan.channels[members[0]].user if members else None,
+        int(start) - off,
+        int(end) - off,
+        [(i, int(start), int(end)) for i in members],
+    )
 
 
 def describe(plan: Plan) -> list[dict[str, Any]]:
@@ -648,8 +670,11 @@ def describe(plan: Plan) -> list[dict[str, Any]]:
     [{'datatype': 'heart_rate', 'user': None, 'count': None, 'windows': 1}]
     """
     return [
-        {"datatype": ch.datatype.name, "user": ch.user, "count": ch.count,
-         "windows": len(ch.windows)}
+        {
+            "datatype": ch.datatype.name,
+            "user": ch.user,
+            "count": ch.count,
+            "windows": len(ch.windows),
+        }
         for ch in plan.channels
     ]
-

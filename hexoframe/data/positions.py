@@ -49,8 +49,7 @@ class SharedWindows:
     >>> ticks, raw = shared.fetch(0, *plan.channels[0].windows[0])
     """
 
-    def __init__(self, client: Any, plan: Any, method: str, keep: int = 8, merge: int = 16
-                 ) -> None:
+    def __init__(self, client: Any, plan: Any, method: str, keep: int = 8, merge: int = 16) -> None:
         self.client = client
         self.plan = plan
         self.method = method
@@ -64,8 +63,13 @@ class SharedWindows:
         self._inflight: dict[tuple[int, int, int], threading.Lock] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"client": self.client, "plan": self.plan, "method": self.method,
-                "keep": self.keep, "merge": self.merge}
+        return {
+            "client": self.client,
+            "plan": self.plan,
+            "method": self.method,
+            "keep": self.keep,
+            "merge": self.merge,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -75,10 +79,14 @@ class SharedWindows:
         ch = self.plan.channels[index]
         if ch.datatype.is_async:
             return [index]
-        return [i for i, other in enumerate(self.plan.channels)
-                if other.datatype.step_ticks == ch.datatype.step_ticks
-                and other.datatype.first_offset == ch.datatype.first_offset
-                and other.user == ch.user and not other.datatype.is_async]
+        return [
+            i
+            for i, other in enumerate(self.plan.channels)
+            if other.datatype.step_ticks == ch.datatype.step_ticks
+            and other.datatype.first_offset == ch.datatype.first_offset
+            and other.user == ch.user
+            and not other.datatype.is_async
+        ]
 
     def fetch(self, index: int, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
         """``(ticks, raw)`` of channel ``index`` in ``[start, end)``."""
@@ -110,11 +118,13 @@ class SharedWindows:
 
     def _runs(self, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Uncapped answers (binary, EDF): touching windows joined, ``merge`` at a time."""
-        return list(windows) if methods.get(self.method).capped else join_touching(
-            windows, self.merge)
+        return (
+            list(windows) if methods.get(self.method).capped else join_touching(windows, self.merge)
+        )
 
-    def fetch_many(self, index: int, windows: list[tuple[int, int]]
-                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+    def fetch_many(
+        self, index: int, windows: list[tuple[int, int]]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
         """``(ticks, raw)`` of channel ``index`` for each window; missing windows are
         fetched concurrently (the data engine's thread pool), for the whole rate group."""
         if len(windows) <= 1:
@@ -130,8 +140,9 @@ class SharedWindows:
         missing = [w for w in windows if w not in out]
         if missing:
             group = self._group(index)
-            reqs = [window_request(self.plan, self.method, group, a, b)
-                    for a, b in self._runs(missing)]
+            reqs = [
+                window_request(self.plan, self.method, group, a, b) for a, b in self._runs(missing)
+            ]
             res = fetch_plan(self.client, self.plan, reqs)
             joined = {i: stitch(res.pieces.get(i, [])) for i in group}
             per_window: dict[tuple[int, int], dict[int, Any]] = {}
@@ -143,7 +154,7 @@ class SharedWindows:
                 per_window[(a, b)] = cut
                 out[(a, b)] = cut[index]
             with self._lock:  # keep the most recent windows only
-                for a, b in missing[-self.keep:]:
+                for a, b in missing[-self.keep :]:
                     self._cache[(step, int(a), int(b))] = per_window[(a, b)]
                 while len(self._cache) > self.keep:
                     self._cache.popitem(last=False)
@@ -225,8 +236,9 @@ class ChannelReader:
         """The (start, end) tick windows that samples ``[i0, i1)`` need."""
         if i1 <= i0:
             return []
-        return windows_within(self.channel.windows, self.first + i0 * self.step,
-                              self.first + i1 * self.step)
+        return windows_within(
+            self.channel.windows, self.first + i0 * self.step, self.first + i1 * self.step
+        )
 
     def fetch(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, str]:
         """``(ticks, values, source)`` of ``[start, end)`` from the data engine."""
@@ -234,12 +246,14 @@ class ChannelReader:
             index = next(i for i, ch in enumerate(self.plan.channels) if ch is self.channel)
             ticks, values = self.shared.fetch(index, start, end)
         else:
-            ticks, values = fetch_window(self.client, self.plan, self.channel, start, end,
-                                         self.method)
+            ticks, values = fetch_window(
+                self.client, self.plan, self.channel, start, end, self.method
+            )
         return np.asarray(ticks, dtype=np.int64), np.asarray(values), "raw"
 
-    def fetch_many(self, windows: list[tuple[int, int]]
-                   ) -> list[tuple[np.ndarray, np.ndarray, str]]:
+    def fetch_many(
+        self, windows: list[tuple[int, int]]
+    ) -> list[tuple[np.ndarray, np.ndarray, str]]:
         """:meth:`fetch` of several windows, concurrently when there is more than one."""
         if self.shared is None or len(windows) <= 1:
             return [self.fetch(a, b) for a, b in windows]
@@ -252,8 +266,11 @@ class ChannelReader:
         i0, i1 = max(0, int(i0)), min(self.count, int(i1))
         out = np.full(max(0, i1 - i0), np.nan)
         windows = self.requests_for(i0, i1)
-        fetched = (got for k in range(0, len(windows), self.batch)
-                   for got in self.fetch_many(windows[k:k + self.batch]))
+        fetched = (
+            got
+            for k in range(0, len(windows), self.batch)
+            for got in self.fetch_many(windows[k : k + self.batch])
+        )
         for ticks, values, source in fetched:
             if ticks.size == 0:
                 continue
@@ -271,8 +288,11 @@ class ChannelReader:
         for ws, we in self.channel.windows:
             ticks, values, source = self.fetch(int(ws), int(we))
             all_t.append(ticks)
-            all_v.append(np.asarray(convert(self.datatype, values, source=source,
-                                                   units=units), dtype=np.float64))
+            all_v.append(
+                np.asarray(
+                    convert(self.datatype, values, source=source, units=units), dtype=np.float64
+                )
+            )
         if not all_t:
             return np.zeros(0, np.int64), np.zeros(0)
         ticks, values = np.concatenate(all_t), np.concatenate(all_v)

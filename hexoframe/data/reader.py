@@ -132,29 +132,60 @@ def read_hexoskin(
 
     client, owned = obtain_client(client, client_kwargs)
     try:
-        return _read(client, record, range, start, end, user, datatypes, method, units,
-                     resolution, how, progress, max_workers)
+        return _read(
+            client,
+            record,
+            range,
+            start,
+            end,
+            user,
+            datatypes,
+            method,
+            units,
+            resolution,
+            how,
+            progress,
+            max_workers,
+        )
     finally:
         if owned:
             client.close()
 
 
-def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any,
-          datatypes: Any, method: str, units: str, resolution: str, how: str,
-          progress: bool | None, max_workers: int | None) -> Any:
+def _read(
+    client: Any,
+    record: Any,
+    range_: Any,
+    start: Any,
+    end: Any,
+    user: Any,
+    datatypes: Any,
+    method: str,
+    units: str,
+    resolution: str,
+    how: str,
+    progress: bool | None,
+    max_workers: int | None,
+) -> Any:
     from .. import catalog
 
     catalog.resolve(datatypes)  # unknown names fail before any request
     methods.check(method)
-    plan = plan_query(client, datatypes, record=record, range=range_, start=start, end=end,
-                      user=user)
+    plan = plan_query(
+        client, datatypes, record=record, range=range_, start=start, end=end, user=user
+    )
     chosen, reason = choose_method(plan, method, resolution)
     if resolution == "any" and methods.get(chosen).capped:
         for ch in plan.channels:
             ch.windows = [(ch.windows[0][0], ch.windows[-1][1])] if ch.windows else []
     requests = build_requests(plan, chosen)
-    what = (f"record {plan.record}" if plan.record is not None
-            else f"range {plan.range}" if plan.range is not None else "time span")
+    what = (
+        f"record {plan.record}"
+        if plan.record is not None
+        else f"range {plan.range}"
+        if plan.range is not None
+        else "time span"
+    )
     logger.info("read_hexoskin %s: %s, %d request(s) (%s)", what, chosen, len(requests), reason)
     total = sum(ch.count or 0 for ch in plan.channels) or None
     bar = _progress_bar(progress_wanted(progress, len(requests)), total, f"hexoskin {what}")
@@ -162,21 +193,35 @@ def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any
     # answers download (sockets and zlib release the GIL); a channel that comes back
     # shorter than planned gets its own index later.
     shared_index: dict = {}
-    grids = {(ch.first, ch.datatype.step_ticks, ch.count, plan.tick_rate)
-             for ch in plan.channels if ch.count and ch.datatype.step_ticks is not None
-             and resolution == "full"}
-    builder = threading.Thread(target=_build_indexes, args=(grids, shared_index), daemon=True,
-                               name="hexoframe-index")
+    grids = {
+        (ch.first, ch.datatype.step_ticks, ch.count, plan.tick_rate)
+        for ch in plan.channels
+        if ch.count and ch.datatype.step_ticks is not None and resolution == "full"
+    }
+    builder = threading.Thread(
+        target=_build_indexes, args=(grids, shared_index), daemon=True, name="hexoframe-index"
+    )
     builder.start()
     # binary samples go straight to their place in one array per channel (no final concat)
-    into = ({i: np.empty(ch.count, raw_dtype(ch.datatype))
-             for i, ch in enumerate(plan.channels)
-             if ch.count and ch.datatype.step_ticks is not None}
-            if methods.get(chosen).grid_aligned else None)
+    into = (
+        {
+            i: np.empty(ch.count, raw_dtype(ch.datatype))
+            for i, ch in enumerate(plan.channels)
+            if ch.count and ch.datatype.step_ticks is not None
+        }
+        if methods.get(chosen).grid_aligned
+        else None
+    )
     try:
-        result = fetch_plan(client, plan, requests, resolution=resolution,
-                            max_workers=max_workers or default_workers(),
-                            on_piece=(bar.update if bar is not None else None), into=into)
+        result = fetch_plan(
+            client,
+            plan,
+            requests,
+            resolution=resolution,
+            max_workers=max_workers or default_workers(),
+            on_piece=(bar.update if bar is not None else None),
+            into=into,
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -204,13 +249,24 @@ def _read(client: Any, record: Any, range_: Any, start: Any, end: Any, user: Any
             logger.warning(
                 "%s: the service holds %d of the %d samples the record span allows (the "
                 "channel starts late, ends early or has gaps; nothing was subsampled)",
-                ch.datatype.name, n, ch.count,
+                ch.datatype.name,
+                n,
+                ch.count,
             )
-        series.append(assemble.channel_series(
-            ch.datatype, ticks, raw, source="raw", units=units, tick_rate=plan.tick_rate,
-            user=ch.user, extra={"record": plan.record, "range": plan.range},
-            grid=None if grid is None else grid[:2], index_cache=shared_index,
-        ))
+        series.append(
+            assemble.channel_series(
+                ch.datatype,
+                ticks,
+                raw,
+                source="raw",
+                units=units,
+                tick_rate=plan.tick_rate,
+                user=ch.user,
+                extra={"record": plan.record, "range": plan.range},
+                grid=None if grid is None else grid[:2],
+                index_cache=shared_index,
+            )
+        )
     meta = {
         "method": chosen,
         "reason": reason,

@@ -65,9 +65,14 @@ class EmulatorApp:
         Record id -> export path for imported records.
     """
 
-    def __init__(self, store: Store | None = None, auth: Authenticator | None = None,
-                 faults: FaultInjector | None = None, seed: int = 0,
-                 import_paths: Mapping[int, str] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store | None = None,
+        auth: Authenticator | None = None,
+        faults: FaultInjector | None = None,
+        seed: int = 0,
+        import_paths: Mapping[int, str] | None = None,
+    ) -> None:
         self.store = store or Store()
         self.auth = auth or Authenticator()
         self.faults = faults or FaultInjector()
@@ -87,8 +92,10 @@ class EmulatorApp:
         environ["hexoframe.fault"] = fault.transport
         if fault.status:
             status, headers, body = error(
-                fault.status, "injected fault: service temporarily unavailable"
-                if fault.status != 429 else "rate limit exceeded; retry later",
+                fault.status,
+                "injected fault: service temporarily unavailable"
+                if fault.status != 429
+                else "rate limit exceeded; retry later",
                 {"Retry-After": str(fault.retry_after)},
             )
         else:
@@ -97,8 +104,12 @@ class EmulatorApp:
             except ApiError as exc:
                 status, headers, body = exc.answer()
             except Exception:  # pragma: no cover - a bug; keep serving
-                log.error("emulator error on %s %s:\n%s", environ.get("REQUEST_METHOD"), path,
-                          traceback.format_exc())
+                log.error(
+                    "emulator error on %s %s:\n%s",
+                    environ.get("REQUEST_METHOD"),
+                    path,
+                    traceback.format_exc(),
+                )
                 status, headers, body = error(500, "internal emulator error")
         if environ.get("REQUEST_METHOD") == "HEAD":
             headers["Content-Length"] = str(len(body))
@@ -137,7 +148,7 @@ class EmulatorApp:
             prefix = path + "/"
         else:
             raise ApiError(404, f"no such path {path[:100]!r}; the API lives under /api/v1/")
-        rest = path[len(prefix):] if len(path) >= len(prefix) else ""
+        rest = path[len(prefix) :] if len(path) >= len(prefix) else ""
         parts = [p for p in rest.split("/") if p]
         routable = not parts or (parts[0] in sch.resource_names() and len(parts) <= 2)
         if not path.endswith("/") and routable:
@@ -158,8 +169,9 @@ class EmulatorApp:
             if method == "OPTIONS":
                 return 200, {"Allow": "GET", "Content-Type": "text/html; charset=utf-8"}, b"GET"
             if method != "GET":
-                raise ApiError(405, "only GET is allowed on the API root", {"Allow": "GET"},
-                               body=b"GET")
+                raise ApiError(
+                    405, "only GET is allowed on the API root", {"Allow": "GET"}, body=b"GET"
+                )
             return ok(sch.api_root(prefix))
         name = parts[0]
         if name not in sch.resource_names():
@@ -196,8 +208,11 @@ class EmulatorApp:
             headers = {"Cache-Control": "no-store"}
             if exc.status == 401:
                 headers["WWW-Authenticate"] = 'Basic realm="hexoskin"'
-            return ok({"error": exc.code or "invalid_request",
-                       "error_description": exc.message}, exc.status, headers)
+            return ok(
+                {"error": exc.code or "invalid_request", "error_description": exc.message},
+                exc.status,
+                headers,
+            )
         return ok(answer, 200, {"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     # ------------------------------------------------------------------ caches

@@ -154,8 +154,12 @@ class Authenticator:
         Returns the current Unix time (tests may pass their own).
     """
 
-    def __init__(self, token_ttl: float = 3600.0, signature_window: float = 300,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        token_ttl: float = 3600.0,
+        signature_window: float = 300,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.token_ttl = float(token_ttl)
         self.signature_window = float(signature_window)
         self.clock = clock
@@ -193,10 +197,14 @@ class Authenticator:
         if failure is not None:
             raise failure
         if any(signed):
-            raise AuthError("incomplete API-key signature: send X-HEXOAPIKEY, X-HEXOTIMESTAMP "
-                            "and X-HEXOAPISIGNATURE, all non-empty (empty headers are ignored)")
-        raise AuthError("authentication required: use Basic auth, an OAuth2 Bearer token "
-                        "or X-HEXOAPIKEY signature headers")
+            raise AuthError(
+                "incomplete API-key signature: send X-HEXOAPIKEY, X-HEXOTIMESTAMP "
+                "and X-HEXOAPISIGNATURE, all non-empty (empty headers are ignored)"
+            )
+        raise AuthError(
+            "authentication required: use Basic auth, an OAuth2 Bearer token "
+            "or X-HEXOAPIKEY signature headers"
+        )
 
     def _authorization(self, authz: str) -> Identity:
         """Identify the caller from a non-empty ``Authorization`` header."""
@@ -210,8 +218,9 @@ class Authenticator:
             if user_id is None:
                 raise AuthError("invalid username or password")
             return Identity(user_id, "basic")
-        raise AuthError("unsupported authorization scheme; use Basic, Bearer or API-key "
-                        "signature headers")
+        raise AuthError(
+            "unsupported authorization scheme; use Basic, Bearer or API-key signature headers"
+        )
 
     def login(self, email: str, password: str) -> int | None:
         """The id of the demo user with this e-mail and password, else ``None``.
@@ -241,8 +250,10 @@ class Authenticator:
         if info is None:
             raise AuthError("unknown API key")
         if not _eq(signature(info["api_secret"], stamp, url), sig):
-            raise AuthError("invalid API signature (expected hex SHA-1 of private key + "
-                            "timestamp + full URL with query string)")
+            raise AuthError(
+                "invalid API signature (expected hex SHA-1 of private key + "
+                "timestamp + full URL with query string)"
+            )
         return Identity(info["id"], "signature")
 
     def _bearer(self, token: str) -> Identity:
@@ -294,8 +305,11 @@ class Authenticator:
             return self._issue(entry.user_id, entry.scope)
         if not grant:
             raise AuthError("grant_type is required", 400, "invalid_request")
-        raise AuthError("unsupported grant_type; use password, authorization_code or "
-                        "refresh_token", 400, "unsupported_grant_type")
+        raise AuthError(
+            "unsupported grant_type; use password, authorization_code or refresh_token",
+            400,
+            "unsupported_grant_type",
+        )
 
     # ------------------------------------------------------------------ OAuth2 clients
     def known_client(self, client_id: str) -> bool:
@@ -322,8 +336,7 @@ class Authenticator:
         return info is not None and _eq(info["api_secret"], client_secret)
 
     # ------------------------------------------------------------------ authorization code
-    def issue_code(self, user_id: int, client_id: str, redirect_uri: str | None,
-                   scope: str) -> str:
+    def issue_code(self, user_id: int, client_id: str, redirect_uri: str | None, scope: str) -> str:
         """A single-use authorization code for *user_id*, bound to the client and URI.
 
         Parameters
@@ -340,8 +353,9 @@ class Authenticator:
         """
         code = secrets.token_urlsafe(24)
         with self._lock:
-            self._codes[code] = _Code(user_id, scope, self.clock() + CODE_TTL, client_id,
-                                      redirect_uri)
+            self._codes[code] = _Code(
+                user_id, scope, self.clock() + CODE_TTL, client_id, redirect_uri
+            )
         return code
 
     def _exchange(self, form: Mapping[str, str], client_id: str) -> dict[str, Any]:
@@ -355,15 +369,20 @@ class Authenticator:
                 self._refresh.pop(entry.issued[1], None)
                 entry.issued = ()
                 entry.expires = 0.0
-            usable = (entry is not None and entry.expires > self.clock()
-                      and _eq(entry.client_id, client_id))
+            usable = (
+                entry is not None
+                and entry.expires > self.clock()
+                and _eq(entry.client_id, client_id)
+            )
         if not usable or entry is None:
-            raise AuthError("invalid, expired or already used authorization code", 400,
-                            "invalid_grant")
+            raise AuthError(
+                "invalid, expired or already used authorization code", 400, "invalid_grant"
+            )
         given = form.get("redirect_uri") or None
         if entry.redirect_uri is not None and given != entry.redirect_uri:
-            raise AuthError("redirect_uri does not match the authorization request", 400,
-                            "invalid_grant")
+            raise AuthError(
+                "redirect_uri does not match the authorization request", 400, "invalid_grant"
+            )
         answer = self._issue(entry.user_id, entry.scope)
         with self._lock:
             entry.issued = (answer["access_token"], answer["refresh_token"])
@@ -396,7 +415,8 @@ class Authenticator:
         answer: dict[str, Any] = {
             "access_token": access,
             "token_type": "Bearer",
-            "expires_in": self.token_ttl if self.token_ttl != int(self.token_ttl)
+            "expires_in": self.token_ttl
+            if self.token_ttl != int(self.token_ttl)
             else int(self.token_ttl),
         }
         now = self.clock()

@@ -35,8 +35,9 @@ class AnswerCache:
         Bodies larger than this are not cached.
     """
 
-    def __init__(self, max_entries: int = 256, max_bytes: int = 128_000_000,
-                 max_body: int = 16_000_000) -> None:
+    def __init__(
+        self, max_entries: int = 256, max_bytes: int = 128_000_000, max_body: int = 16_000_000
+    ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.max_body = max_body
@@ -62,8 +63,9 @@ class AnswerCache:
                 self._bytes -= len(old[2])
             self._entries[key] = (status, dict(headers), body, time.time())
             self._bytes += len(body)
-            while self._entries and (len(self._entries) > self.max_entries
-                                     or self._bytes > self.max_bytes):
+            while self._entries and (
+                len(self._entries) > self.max_entries or self._bytes > self.max_bytes
+            ):
                 _, dropped = self._entries.popitem(last=False)
                 self._bytes -= len(dropped[2])
 
@@ -107,8 +109,13 @@ class SourceCache:
         Any
             An object with ``samples(datatype, start, end)``.
         """
-        rec = {"id": record["id"], "user": record["user"], "start": record["start"],
-               "end": record["end"], "import_path": import_path}
+        rec = {
+            "id": record["id"],
+            "user": record["user"],
+            "start": record["start"],
+            "end": record["end"],
+            "import_path": import_path,
+        }
         key = (rec["id"], rec["user"], rec["start"], rec["end"], rec["import_path"])
         with self._lock:
             src = self._sources.get(key)

@@ -42,56 +42,93 @@ def _port(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``hexoframe emulator``."""
-    p = argparse.ArgumentParser(prog="hexoframe emulator",
-                                description="Serve the Hexoskin REST API emulator on loopback.")
+    p = argparse.ArgumentParser(
+        prog="hexoframe emulator", description="Serve the Hexoskin REST API emulator on loopback."
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=_port, default=0, help="port (default 0: a free one)")
     p.add_argument("--db", help="SQLite file kept across restarts (default: in memory)")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic signals")
-    p.add_argument("--import", dest="imports", action="append", default=[], metavar="EXPORT",
-                   help="serve a Hexoskin export (folder or zip) as a record; repeatable")
-    p.add_argument("--token-ttl", type=float, default=3600.0,
-                   help="OAuth2 access token lifetime in seconds")
-    p.add_argument("--signature-window", type=float, default=300,
-                   help="accepted clock skew of API-key signatures in seconds")
+    p.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="EXPORT",
+        help="serve a Hexoskin export (folder or zip) as a record; repeatable",
+    )
+    p.add_argument(
+        "--token-ttl", type=float, default=3600.0, help="OAuth2 access token lifetime in seconds"
+    )
+    p.add_argument(
+        "--signature-window",
+        type=float,
+        default=300,
+        help="accepted clock skew of API-key signatures in seconds",
+    )
     f = p.add_argument_group("faults")
     f.add_argument("--fault-seed", type=int, default=0, help="seed of the fault RNG")
     f.add_argument("--error-rate", type=float, default=0.0, help="share of 500/503 answers")
     f.add_argument("--rate-limit-rate", type=float, default=0.0, help="share of 429 answers")
     f.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds")
     f.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
-    f.add_argument("--drop-rate", type=float, default=0.0,
-                   help="share of answers whose connection is reset mid-body")
-    f.add_argument("--truncate-rate", type=float, default=0.0,
-                   help="share of answers cut short (clean close)")
-    f.add_argument("--subsample-cap", type=int, default=None,
-                   help="points per datatype in JSON/CSV data answers (default 65535)")
-    f.add_argument("--path-pattern", default=None,
-                   help="regular expression: faults only on matching paths")
+    f.add_argument(
+        "--drop-rate",
+        type=float,
+        default=0.0,
+        help="share of answers whose connection is reset mid-body",
+    )
+    f.add_argument(
+        "--truncate-rate", type=float, default=0.0, help="share of answers cut short (clean close)"
+    )
+    f.add_argument(
+        "--subsample-cap",
+        type=int,
+        default=None,
+        help="points per datatype in JSON/CSV data answers (default 65535)",
+    )
+    f.add_argument(
+        "--path-pattern", default=None, help="regular expression: faults only on matching paths"
+    )
     return p
 
 
 def _faults(args: argparse.Namespace) -> FaultConfig | None:
-    cfg = FaultConfig(seed=args.fault_seed, error_rate=args.error_rate,
-                      rate_limit_rate=args.rate_limit_rate, retry_after=args.retry_after,
-                      latency=args.latency, drop_rate=args.drop_rate,
-                      truncate_rate=args.truncate_rate, subsample_cap=args.subsample_cap,
-                      path_pattern=args.path_pattern)
+    cfg = FaultConfig(
+        seed=args.fault_seed,
+        error_rate=args.error_rate,
+        rate_limit_rate=args.rate_limit_rate,
+        retry_after=args.retry_after,
+        latency=args.latency,
+        drop_rate=args.drop_rate,
+        truncate_rate=args.truncate_rate,
+        subsample_cap=args.subsample_cap,
+        path_pattern=args.path_pattern,
+    )
     return None if cfg == FaultConfig(seed=args.fault_seed) else cfg
 
 
 def banner(emu: Emulator) -> str:
     """The text printed when the emulator starts: URL and demo credentials."""
-    lines = [f"Hexoskin API emulator serving at {emu.url}  (API root {emu.api_url})", "",
-             "Demo users (email / password / API key public, private):"]
+    lines = [
+        f"Hexoskin API emulator serving at {emu.url}  (API root {emu.api_url})",
+        "",
+        "Demo users (email / password / API key public, private):",
+    ]
     for role, info in DEMO_USERS.items():
-        lines.append(f"  {info['id']} {role:9s} {info['email']} / {info['password']} / "
-                     f"{info['api_key']}, {info['api_secret']}")
-    lines += [f"OAuth2 client: {OAUTH_CLIENT['client_id']} / {OAUTH_CLIENT['client_secret']}"
-              f"  (token endpoint {emu.url}/api/connect/oauth2/token/)"]
+        lines.append(
+            f"  {info['id']} {role:9s} {info['email']} / {info['password']} / "
+            f"{info['api_key']}, {info['api_secret']}"
+        )
+    lines += [
+        f"OAuth2 client: {OAUTH_CLIENT['client_id']} / {OAUTH_CLIENT['client_secret']}"
+        f"  (token endpoint {emu.url}/api/connect/oauth2/token/)"
+    ]
     if emu.imported:
-        lines.append("Imported records: " + ", ".join(
-            f"{rid} <- {path}" for rid, path in sorted(emu.imported.items())))
+        lines.append(
+            "Imported records: "
+            + ", ".join(f"{rid} <- {path}" for rid, path in sorted(emu.imported.items()))
+        )
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 
@@ -118,9 +155,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         print(f"hexoframe emulator: {exc}", file=sys.stderr)
         return 2
     try:
-        emu = Emulator(host=args.host, port=args.port, db=args.db, seed=args.seed,
-                       imports=args.imports, faults=faults, token_ttl=args.token_ttl,
-                       signature_window=args.signature_window)
+        emu = Emulator(
+            host=args.host,
+            port=args.port,
+            db=args.db,
+            seed=args.seed,
+            imports=args.imports,
+            faults=faults,
+            token_ttl=args.token_ttl,
+            signature_window=args.signature_window,
+        )
         emu.start()
     except (OSError, ValueError, OverflowError, sqlite3.Error, HexoskinError) as exc:
         where = f" (database {args.db!r})" if isinstance(exc, sqlite3.Error) else ""

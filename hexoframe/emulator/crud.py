@@ -32,39 +32,97 @@ __all__ = ["DEFAULTS", "MAX_TICKS", "REQUIRED", "WRITABLE_EXTRA", "WritableView"
 
 MAX_TICKS = 253402300799 * 256  # 9999-12-31T23:59:59Z
 #: Django's messages for a value its field cannot take, by schema type.
-_INVALID = {"integer": "Enter a whole number.", "float": "Enter a number.",
-            "boolean": "Enter a boolean (true or false).", "datetime": "Enter a valid date/time.",
-            "date": "Enter a valid date.", "string": "Enter a valid value.",
-            "related": "Give the object as a resource URI or an id.",
-            "geometry": "Enter a point as [longitude, latitude]."}
+_INVALID = {
+    "integer": "Enter a whole number.",
+    "float": "Enter a number.",
+    "boolean": "Enter a boolean (true or false).",
+    "datetime": "Enter a valid date/time.",
+    "date": "Enter a valid date.",
+    "string": "Enter a valid value.",
+    "related": "Give the object as a resource URI or an id.",
+    "geometry": "Enter a point as [longitude, latitude].",
+}
 
 #: Extra writable fields (read-only in the schema but settable in the emulator).
 WRITABLE_EXTRA = {("range", "trainingroutine"), ("range", "activitytype")}
 #: Fields a new object must provide (``user`` defaults to the caller).
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "range": ("start",), "annotation": ("start", "annotation"), "record": ("start", "end"),
-    "track": (), "trackpoint": ("track", "position"), "trainingroutine": ("name",),
-    "activitytype": ("name",), "user": (), "profile": (),
+    "range": ("start",),
+    "annotation": ("start", "annotation"),
+    "record": ("start", "end"),
+    "track": (),
+    "trackpoint": ("track", "position"),
+    "trainingroutine": ("name",),
+    "activitytype": ("name",),
+    "user": (),
+    "profile": (),
 }
 #: Values of the fields a new object omits; the keys are the creatable resources.
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "range": {"name": "", "end": None, "rank": 0, "note": "", "status": "complete",
-              "metrics": [], "ranges": [], "parent": None, "trainingroutine": None,
-              "activitytype": None},
+    "range": {
+        "name": "",
+        "end": None,
+        "rank": 0,
+        "note": "",
+        "status": "complete",
+        "metrics": [],
+        "ranges": [],
+        "parent": None,
+        "trainingroutine": None,
+        "activitytype": None,
+    },
     "annotation": {"datatype": 4096, "record": None},
-    "record": {"status": "complete", "device": None, "firmware_rev": "", "soft_protocole": 0,
-               "soft_uid": "", "dev_id": "", "garment": "", "data_status": {}, "metrics": [],
-               "algo": None, "importfile": None},
-    "track": {"name": "", "range": None, "area": None, "distance": 0.0, "importfile": None,
-              "start_date": None, "end_date": None},
-    "trackpoint": {"altitude": None, "course": None, "horizontal_accuracy": None,
-                   "vertical_accuracy": None, "speed": None, "time": None, "timestamp": None,
-                   "range": None, "record": None},
-    "trainingroutine": {"activitytype": None, "application_metadata": [], "description": "",
-                        "importfile": None, "last_used": None, "metadata": None, "steps": [],
-                        "using": "True"},
-    "activitytype": {"activityview": None, "base": "", "category": None,
-                     "default_metrics": [], "description": "", "using": "True"},
+    "record": {
+        "status": "complete",
+        "device": None,
+        "firmware_rev": "",
+        "soft_protocole": 0,
+        "soft_uid": "",
+        "dev_id": "",
+        "garment": "",
+        "data_status": {},
+        "metrics": [],
+        "algo": None,
+        "importfile": None,
+    },
+    "track": {
+        "name": "",
+        "range": None,
+        "area": None,
+        "distance": 0.0,
+        "importfile": None,
+        "start_date": None,
+        "end_date": None,
+    },
+    "trackpoint": {
+        "altitude": None,
+        "course": None,
+        "horizontal_accuracy": None,
+        "vertical_accuracy": None,
+        "speed": None,
+        "time": None,
+        "timestamp": None,
+        "range": None,
+        "record": None,
+    },
+    "trainingroutine": {
+        "activitytype": None,
+        "application_metadata": [],
+        "description": "",
+        "importfile": None,
+        "last_used": None,
+        "metadata": None,
+        "steps": [],
+        "using": "True",
+    },
+    "activitytype": {
+        "activityview": None,
+        "base": "",
+        "category": None,
+        "default_metrics": [],
+        "description": "",
+        "using": "True",
+    },
 }
 
 
@@ -98,8 +156,9 @@ class WritableView(ResourceView):
         if self.method == "PUT":
             missing = [f for f in REQUIRED.get(self.name, ()) if f not in body]
             if missing:
-                raise ApiError(400, f"PUT needs a complete {self.name}: missing "
-                                    f"{', '.join(missing)}")
+                raise ApiError(
+                    400, f"PUT needs a complete {self.name}: missing {', '.join(missing)}"
+                )
             new = self.replacement(obj)
         else:
             new = dict(obj)
@@ -122,8 +181,9 @@ class WritableView(ResourceView):
         new: dict[str, Any] = {}
         for key, value in obj.items():
             fdef = fields.get(key)
-            settable = fdef is not None and (not fdef.get("readonly")
-                                             or (self.name, key) in WRITABLE_EXTRA)
+            settable = fdef is not None and (
+                not fdef.get("readonly") or (self.name, key) in WRITABLE_EXTRA
+            )
             fdef = fdef or {}
             if key in ("id", "user") or not settable:
                 new[key] = value
@@ -157,8 +217,11 @@ class WritableView(ResourceView):
         saved = self.create_one(body, ident)
         rendered = self.render(saved)
         # Location is the resource URI path, as Tastypie's get_resource_uri gives it
-        return ok(rendered, 201, {"Location": rendered.get("resource_uri")
-                                  or self.uri(self.name, saved["id"])})
+        return ok(
+            rendered,
+            201,
+            {"Location": rendered.get("resource_uri") or self.uri(self.name, saved["id"])},
+        )
 
     def bulk(self, body: Mapping[str, Any], ident: Identity) -> Answer:
         """Tastypie bulk PATCH: create ``objects``, delete ``deleted_objects`` (URIs)."""
@@ -275,8 +338,9 @@ class WritableView(ResourceView):
         except ApiError:
             raise
         except (ValueError, TypeError, OverflowError):
-            raise field_error(self.name, key, _INVALID.get(str(ftype), "Enter a valid value.")
-                              ) from None
+            raise field_error(
+                self.name, key, _INVALID.get(str(ftype), "Enter a valid value.")
+            ) from None
 
     def related(self, key: str, target: str, value: Any) -> Any:
         """The stored id of a related object the caller may see; 400 otherwise."""
@@ -293,13 +357,17 @@ class WritableView(ResourceView):
                 raise ApiError(400, f"datatype {rid} does not exist") from None
         if target in ("record", "range", "track", "trainingroutine", "activitytype", "device"):
             if target == "device":
-                found = [d for d in self.app.store.all("device")
-                         if d["deviceid"] == rid or d["id"] == rid]
+                found = [
+                    d
+                    for d in self.app.store.all("device")
+                    if d["deviceid"] == rid or d["id"] == rid
+                ]
                 obj = found[0] if found else None
             else:
                 obj = self.app.store.get(target, rid) if isinstance(rid, int) else None
-            if obj is None or (obj.get("user") is not None
-                               and obj.get("user") not in self.visible()):
+            if obj is None or (
+                obj.get("user") is not None and obj.get("user") not in self.visible()
+            ):
                 raise ApiError(400, f"{target} {rid} does not exist")
             return obj["deviceid"] if target == "device" else rid
         return rid
@@ -310,11 +378,17 @@ class WritableView(ResourceView):
         for key in ("start", "end", "device_start"):
             value = obj.get(key)
             if isinstance(value, int) and not 0 <= value <= MAX_TICKS:
-                raise field_error(self.name, key, f"Ensure this value is between 0 and "
-                                  f"{MAX_TICKS} (1/256 s since 1970 UTC).")
+                raise field_error(
+                    self.name,
+                    key,
+                    f"Ensure this value is between 0 and {MAX_TICKS} (1/256 s since 1970 UTC).",
+                )
         if isinstance(start, int) and isinstance(end, int) and end < start:
-            raise field_error(self.name, "end", f"The end ({end}) is before the start "
-                              f"({start}).")
-        if self.name == "record" and isinstance(start, int) and isinstance(end, int) \
-                and end == start:
+            raise field_error(self.name, "end", f"The end ({end}) is before the start ({start}).")
+        if (
+            self.name == "record"
+            and isinstance(start, int)
+            and isinstance(end, int)
+            and end == start
+        ):
             raise ApiError(400, "a record must not be empty (end == start)")

@@ -25,31 +25,59 @@ from .coerce import parse_bool, related_key, strict_int
 from .responses import Answer, ApiError, ok
 from .tastypie import ResourceView, match
 
-__all__ = ["DATA_CAP", "FORMATS", "MEDIA", "UNDEFINED", "check_options", "data_answer",
-           "pick_format", "report_answer", "segments", "window_query"]
+__all__ = [
+    "DATA_CAP",
+    "FORMATS",
+    "MEDIA",
+    "UNDEFINED",
+    "check_options",
+    "data_answer",
+    "pick_format",
+    "report_answer",
+    "segments",
+    "window_query",
+]
 
 DATA_CAP = catalog.POINT_CAP
 
 #: Data parameters of the real schema whose meaning neither the API reference nor
 #: ``hexoskin-facts.md`` establishes: refused with a 400 saying so, never ignored.
 UNDEFINED = {
-    name: (f"'{name}' is not supported by the emulator: the real service accepts it, but "
-           f"its meaning is not documented ({why}), so the emulator refuses it rather than "
-           "guess; see docs/emulator.md")
+    name: (
+        f"'{name}' is not supported by the emulator: the real service accepts it, but "
+        f"its meaning is not documented ({why}), so the emulator refuses it rather than "
+        "guess; see docs/emulator.md"
+    )
     for name, why in (
         ("seconds", "a window length, timestamps in seconds, or something else"),
-        ("scaled", "JSON values already come in the datatype's unit; whether 'scaled' "
-                   "means that, raw or physical units is not said"),
+        (
+            "scaled",
+            "JSON values already come in the datatype's unit; whether 'scaled' "
+            "means that, raw or physical units is not said",
+        ),
     )
 }
 
 #: ``format=`` values -> answer format.
-FORMATS = {"json": "json", "csv": "csv", "binary": "binary", "zip": "binary",
-           "octet-stream": "binary", "edf": "edf"}
+FORMATS = {
+    "json": "json",
+    "csv": "csv",
+    "binary": "binary",
+    "zip": "binary",
+    "octet-stream": "binary",
+    "edf": "edf",
+}
 #: ``Accept`` media types -> answer format.
-MEDIA = {"application/json": "json", "text/csv": "csv", "application/octet-stream": "binary",
-         "application/zip": "binary", "*/*": "json", "application/*": "json", "text/*": "csv",
-         "application/x-edf": "edf"}
+MEDIA = {
+    "application/json": "json",
+    "text/csv": "csv",
+    "application/octet-stream": "binary",
+    "application/zip": "binary",
+    "*/*": "json",
+    "application/*": "json",
+    "text/*": "csv",
+    "application/x-edf": "edf",
+}
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -85,8 +113,11 @@ def pick_format(accept: str, param: str | None) -> str:
         if media in MEDIA:
             return MEDIA[media]
     if accept.strip() and "json" not in accept:
-        raise ApiError(406, "the data endpoint answers application/json, text/csv or "
-                            "application/octet-stream or application/x-edf")
+        raise ApiError(
+            406,
+            "the data endpoint answers application/json, text/csv or "
+            "application/octet-stream or application/x-edf",
+        )
     return "json"
 
 
@@ -140,10 +171,20 @@ def window_query(query: list[tuple[str, str]], resource: str) -> dict[str, Any]:
         parameters whose meaning is not established (:data:`UNDEFINED`).
     """
     filtering = sch.filtering(resource)
-    out: dict[str, Any] = {"datatypes": [], "record": None, "range": None, "user": None,
-                           "start": None, "end": None, "flat": False, "format": None,
-                           "ts": [], "metrics": [], "max_values": None,
-                           "no_timestamps": False}
+    out: dict[str, Any] = {
+        "datatypes": [],
+        "record": None,
+        "range": None,
+        "user": None,
+        "start": None,
+        "end": None,
+        "flat": False,
+        "format": None,
+        "ts": [],
+        "metrics": [],
+        "max_values": None,
+        "no_timestamps": False,
+    }
     for key, value in query:
         if key == "format":
             out["format"] = value
@@ -155,8 +196,11 @@ def window_query(query: list[tuple[str, str]], resource: str) -> dict[str, Any]:
             continue
         allowed = sch.filter_ops(resource, fname)
         if len(parts) > 2 or op not in allowed:
-            raise ApiError(400, f"{resource} parameter {key[:80]!r} is not allowed: "
-                                f"{fname!r} allows {', '.join(allowed)}")
+            raise ApiError(
+                400,
+                f"{resource} parameter {key[:80]!r} is not allowed: "
+                f"{fname!r} allows {', '.join(allowed)}",
+            )
         if fname == "datatype":
             out["datatypes"].extend(_datatype_tokens(op, value))
         elif fname == "include_metrics":
@@ -179,8 +223,10 @@ def window_query(query: list[tuple[str, str]], resource: str) -> dict[str, Any]:
                 items = value.split(",")
                 if len(items) != 2:
                     raise ApiError(400, "timestamp__range needs two comma-separated ticks")
-                out["ts"] += [("gte", strict_int(items[0], key)),
-                              ("lte", strict_int(items[1], key))]
+                out["ts"] += [
+                    ("gte", strict_int(items[0], key)),
+                    ("lte", strict_int(items[1], key)),
+                ]
             else:
                 out["ts"].append((op, strict_int(value, key)))
         elif fname in UNDEFINED:
@@ -193,8 +239,11 @@ def window_query(query: list[tuple[str, str]], resource: str) -> dict[str, Any]:
         elif fname == "max_values":
             out["max_values"] = strict_int(value, fname)
             if out["max_values"] < 1:
-                raise ApiError(400, "'max_values' must be a positive integer (the largest "
-                                    "number of points per datatype in the answer)")
+                raise ApiError(
+                    400,
+                    "'max_values' must be a positive integer (the largest "
+                    "number of points per datatype in the answer)",
+                )
     return out
 
 
@@ -215,11 +264,17 @@ def check_options(q: dict[str, Any], fmt: str) -> None:
     hexoframe.emulator.responses.ApiError: 'no_timestamps' applies to JSON answers only ...
     """
     if q.get("max_values") is not None and fmt in ("binary", "edf"):
-        raise ApiError(400, "'max_values' does not apply to binary answers, which are never "
-                            "subsampled; drop it or ask for JSON or CSV")
+        raise ApiError(
+            400,
+            "'max_values' does not apply to binary answers, which are never "
+            "subsampled; drop it or ask for JSON or CSV",
+        )
     if q.get("no_timestamps") and fmt != "json":
-        raise ApiError(400, "'no_timestamps' applies to JSON answers only (CSV rows are "
-                            "keyed by their timestamp); drop it or ask for JSON")
+        raise ApiError(
+            400,
+            "'no_timestamps' applies to JSON answers only (CSV rows are "
+            "keyed by their timestamp); drop it or ask for JSON",
+        )
 
 
 def segments(view: ResourceView, q: dict[str, Any]) -> tuple[list[tuple], int, int, dict]:
@@ -342,9 +397,17 @@ def data_answer(view: ResourceView) -> Answer:
         path += "?" + view.environ["QUERY_STRING"]
     try:
         status, headers, body = dataview.render_data(
-            segs, datatypes, start=lo, end=hi, fmt=fmt, flat=q["flat"], cap=cap,
-            request_path=path, no_timestamps=q["no_timestamps"],
-            people=edf_people(view, segs) if fmt == "edf" else None)
+            segs,
+            datatypes,
+            start=lo,
+            end=hi,
+            fmt=fmt,
+            flat=q["flat"],
+            cap=cap,
+            request_path=path,
+            no_timestamps=q["no_timestamps"],
+            people=edf_people(view, segs) if fmt == "edf" else None,
+        )
     except dataview.DataQueryError as exc:
         raise ApiError(exc.status, exc.message) from None
     headers = dict(headers)
@@ -364,8 +427,11 @@ def edf_people(view: ResourceView, segs: list[tuple]) -> dict[int, dict[str, Any
         name = " ".join(str(user.get(k) or "") for k in ("first_name", "last_name")).strip()
         devices = user.get("devices") or []
         out[uid] = {
-            "patient": {"name": name or None, "sex": (profile or {}).get("gender"),
-                        "birthdate": (profile or {}).get("date_of_birth")},
+            "patient": {
+                "name": name or None,
+                "sex": (profile or {}).get("gender"),
+                "birthdate": (profile or {}).get("date_of_birth"),
+            },
             "equipment": str(devices[0]) if devices else None,
         }
     return out

@@ -43,8 +43,16 @@ try:  # optional speed-up
 except ImportError:  # pragma: no cover - exercised where orjson is absent
     _orjson = None
 
-__all__ = ["render_data", "DataQueryError", "subsample", "collect", "collect_capped", "Segment",
-           "json_pairs", "json_values"]
+__all__ = [
+    "render_data",
+    "DataQueryError",
+    "subsample",
+    "collect",
+    "collect_capped",
+    "Segment",
+    "json_pairs",
+    "json_values",
+]
 
 Segment = tuple[int, Any, int, int]  # (user_id, source, seg_start, seg_end)
 DEFAULT_CAP = catalog.POINT_CAP
@@ -166,8 +174,10 @@ def collect_capped(
             ((max(int(start), int(s0)), min(int(end), int(s1)), src) for _, src, s0, s1 in segs),
             key=lambda w: w[0],
         )
-        ok = not full and all(hasattr(w[2], "grid_samples") for w in wins) and all(
-            a[1] <= b[0] for a, b in zip(wins, wins[1:], strict=False)
+        ok = (
+            not full
+            and all(hasattr(w[2], "grid_samples") for w in wins)
+            and all(a[1] <= b[0] for a, b in zip(wins, wins[1:], strict=False))
         )
         if ok:
             counts = [_grid_window(src, dt, lo, hi)[1] if hi > lo else 0 for lo, hi, src in wins]
@@ -186,8 +196,10 @@ def collect_capped(
                 parts.append(src.grid_samples(dt, lo, hi, every=k, offset=off))
             g += n
         if parts:
-            out[user] = (np.concatenate([p[0] for p in parts]),
-                         np.concatenate([p[1] for p in parts]))
+            out[user] = (
+                np.concatenate([p[0] for p in parts]),
+                np.concatenate([p[1] for p in parts]),
+            )
         else:
             out[user] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     return out
@@ -250,12 +262,18 @@ def json_values(values: np.ndarray) -> bytes:
         vals = np.ascontiguousarray(values, dtype=np.float64)
         if np.isfinite(vals).all():
             return _orjson.dumps(vals, option=opt)
-    return json.dumps([None if v != v else v for v in values.tolist()],
-                      separators=(",", ":")).encode()
+    return json.dumps(
+        [None if v != v else v for v in values.tolist()], separators=(",", ":")
+    ).encode()
 
 
 def _render_json(
-    segments: Sequence[Segment], dts: list[Datatype], start: int, end: int, flat: bool, cap: int,
+    segments: Sequence[Segment],
+    dts: list[Datatype],
+    start: int,
+    end: int,
+    flat: bool,
+    cap: int,
     no_timestamps: bool = False,
 ) -> bytes:
     def encode(ts: np.ndarray, values: np.ndarray) -> bytes:
@@ -286,9 +304,7 @@ def _render_json(
             ts, raw = per_dt[dt.id].get(u, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
             ts, raw = subsample(ts, raw, cap)
             fields.append(b'"%d":' % dt.id + encode(ts, _values(dt, raw)))
-        objs.append(
-            b'{"data":{' + b",".join(fields) + b'},"user":"/api/v1/user/%d/"}' % u
-        )
+        objs.append(b'{"data":{' + b",".join(fields) + b'},"user":"/api/v1/user/%d/"}' % u)
     return b"[" + b",".join(objs) + b"]"
 
 
@@ -362,8 +378,10 @@ def _render_binary(
         if dt.kind == "annotation":
             continue
         if dt.is_async:
-            ts, raw = collect(live, dt, b_start, end).get(user,  # type: ignore[arg-type]
-                                                          (np.zeros(0), np.zeros(0)))
+            ts, raw = collect(live, dt, b_start, end).get(
+                user,  # type: ignore[arg-type]
+                (np.zeros(0), np.zeros(0)),
+            )
             files[f"{dt.stem}.hxd"] = binformats.hxd_bytes(ts, raw)
             continue
         files[f"{dt.stem}.wav"] = _wav_for(live, dt, user, b_start, end)
@@ -377,8 +395,9 @@ def _render_binary(
 _BINARY_CHUNK = 1 << 21  # samples per piece when encoding long WAVs
 
 
-def _wav_for(live: Sequence[Segment], dt: Datatype, user: int | None, b_start: int,
-             end: int) -> bytes:
+def _wav_for(
+    live: Sequence[Segment], dt: Datatype, user: int | None, b_start: int, end: int
+) -> bytes:
     """The WAV of a sync datatype: samples whose interval starts in [b_start, end),
     encoded piece by piece so a week of ECG never sits in memory as int64."""
     step = dt.step
@@ -388,9 +407,8 @@ def _wav_for(live: Sequence[Segment], dt: Datatype, user: int | None, b_start: i
     span = step * _BINARY_CHUNK
     for a in range(b_start, max(end, b_start), span):
         b = min(end, a + span)
-        ts, raw = collect(live, dt, a, b, shift=shift).get(
-            user, (np.zeros(0, np.int64), np.zeros(0, np.int64))  # type: ignore[arg-type]
-        )
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        ts, raw = collect(live, dt, a, b, shift=shift).get(user, empty)  # type: ignore[arg-type]
         if ts.size == 0:
             continue
         # sources return strictly increasing ticks on their record's grid, so the
@@ -481,18 +499,30 @@ def render_data(
         body = _render_json(segments, dts, s, e, bool(flat), cap or 0, bool(no_timestamps))
         return 200, {"Content-Type": "application/json"}, body
     if fmt == "csv":
-        return 200, {"Content-Type": "text/csv; charset=utf-8"}, _render_csv(
-            segments, dts, s, e, cap or 0
+        return (
+            200,
+            {"Content-Type": "text/csv; charset=utf-8"},
+            _render_csv(segments, dts, s, e, cap or 0),
         )
     if fmt == "binary":
         body = _render_binary(segments, dts, s, e, request_path)
-        return 200, {
-            "Content-Type": "application/octet-stream",
-            "Content-Disposition": 'attachment; filename="data.zip"',
-        }, body
+        return (
+            200,
+            {
+                "Content-Type": "application/octet-stream",
+                "Content-Disposition": 'attachment; filename="data.zip"',
+            },
+            body,
+        )
     if fmt == "edf":  # EDF+ body built in edfview (issue 11)
         from .edfview import render_edf
-        return 200, {"Content-Type": "application/x-edf",
-                     "Content-Disposition": 'attachment; filename="data.edf"'}, render_edf(
-            segments, dts, s, e, people)
+
+        return (
+            200,
+            {
+                "Content-Type": "application/x-edf",
+                "Content-Disposition": 'attachment; filename="data.edf"',
+            },
+            render_edf(segments, dts, s, e, people),
+        )
     raise DataQueryError(400, f"Unknown format {fmt!r}; use json, csv, binary or edf.")

@@ -28,8 +28,13 @@ from .dataview import DataQueryError, Segment, collect
 __all__ = ["render_edf"]
 
 
-def render_edf(segments: Sequence[Segment], dts: list[catalog.Datatype], start: int,
-               end: int, people: Mapping[int, Mapping[str, Any]] | None = None) -> bytes:
+def render_edf(
+    segments: Sequence[Segment],
+    dts: list[catalog.Datatype],
+    start: int,
+    end: int,
+    people: Mapping[int, Mapping[str, Any]] | None = None,
+) -> bytes:
     """The EDF+C body for one user's datatypes over ``[start, end)`` (ticks).
 
     ``people`` gives, per user id, the EDF+ ``patient`` subfields (code, sex, birthdate,
@@ -59,14 +64,23 @@ def render_edf(segments: Sequence[Segment], dts: list[catalog.Datatype], start: 
         shift = int(dt.step_ticks) if dt.end_stamped else 0  # type: ignore[arg-type]
         ts, raw = collect(live, dt, b_start, end, shift=shift).get(user, empty)
         if ts.size and int(ts[0]) != b_start + dt.first_offset:
-            raise DataQueryError(400, f"EDF window start {b_start} is not on the sample grid "
-                                      f"of datatype {dt.id} ({dt.name}); start on its grid.")
+            raise DataQueryError(
+                400,
+                f"EDF window start {b_start} is not on the sample grid "
+                f"of datatype {dt.id} ({dt.name}); start on its grid.",
+            )
         channels[dt.name] = raw
     who = dict((people or {}).get(user, {}))
     patient = {"code": f"hexoskin_user_{user}", **dict(who.get("patient", {}))}
     try:
-        return edf.edf_bytes(channels, b_start, end=end, events=events, patient=patient,
-                             recording=f"hexoskin_user_{user}_start_{b_start}",
-                             equipment=who.get("equipment"))
+        return edf.edf_bytes(
+            channels,
+            b_start,
+            end=end,
+            events=events,
+            patient=patient,
+            recording=f"hexoskin_user_{user}_start_{b_start}",
+            equipment=who.get("equipment"),
+        )
     except edf.EdfError as exc:
         raise DataQueryError(400, str(exc)) from None

@@ -114,8 +114,9 @@ class FaultInjector:
             self.config = config
             self._counts = {}
             self._rng = random.Random(config.seed if config else 0)
-            self._pattern = (re.compile(config.path_pattern)
-                             if config and config.path_pattern else None)
+            self._pattern = (
+                re.compile(config.path_pattern) if config and config.path_pattern else None
+            )
 
     def draw(self, path: str) -> Fault:
         """The fault for a request to *path*."""
@@ -137,9 +138,17 @@ class FaultInjector:
                     transport = "drop"
                 elif cfg.truncate_rate and rng.random() < cfg.truncate_rate:
                     transport = "truncate"
-            for kind, happened in ((str(status), status), (transport or "", transport),
-                                   ("latency", cfg.latency > 0)):
+            for kind, happened in (
+                (str(status), status),
+                (transport or "", transport),
+                ("latency", cfg.latency > 0),
+            ):
                 if happened:
                     self._count(kind)
-        return Fault(status=status, retry_after=retry, latency=cfg.latency,
-                     transport=transport, subsample_cap=cfg.subsample_cap)
+        return Fault(
+            status=status,
+            retry_after=retry,
+            latency=cfg.latency,
+            transport=transport,
+            subsample_cap=cfg.subsample_cap,
+        )

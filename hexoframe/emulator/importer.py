@@ -128,8 +128,7 @@ def _load(path: Path) -> ExportSource:
         channels[dt.id] = (ticks[order], values[order])
         if ticks.size:
             last = int(ticks.max())
-            end = max(end, last + (1 if dt.is_async or dt.end_stamped
-                                   else int(dt.step_ticks)))  # type: ignore[arg-type]
+            end = max(end, last + (1 if dt.is_async or dt.end_stamped else int(dt.step_ticks)))  # type: ignore[arg-type]
     info = export.info
     rid = None
     m = re.search(r"record=(\d+)", str(info.get("request", "")))

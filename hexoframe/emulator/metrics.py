@@ -28,8 +28,16 @@ from . import physiology as ph
 __all__ = ["METRICS", "compute_report", "metric_by_id"]
 
 
-def _m(mid: int, name: str, title: str, unit: str, zones: Sequence[float], kind: str = "value",
-       description: str = "", kpi: bool = False) -> dict[str, Any]:
+def _m(
+    mid: int,
+    name: str,
+    title: str,
+    unit: str,
+    zones: Sequence[float],
+    kind: str = "value",
+    description: str = "",
+    kpi: bool = False,
+) -> dict[str, Any]:
     return {
         "id": mid,
         "name": name,
@@ -57,23 +65,42 @@ METRICS: list[dict[str, Any]] = [
     _m(12, "breathingrate_avg", "BR Avg", "rpm", _BR_Z, kpi=True),
     _m(14, "breathingrate_min", "BR Min", "rpm", _BR_Z),
     _m(15, "breathingrate_max", "BR Max", "rpm", _BR_Z),
-    _m(17, "cadence_avg", "Cadence Avg", "spm", _CAD_Z,
-       description="Average cadence over the seconds with steps"),
+    _m(
+        17,
+        "cadence_avg",
+        "Cadence Avg",
+        "spm",
+        _CAD_Z,
+        description="Average cadence over the seconds with steps",
+    ),
     _m(19, "cadence_min", "Cadence Min", "spm", _CAD_Z),
     _m(20, "cadence_max", "Cadence Max", "spm", _CAD_Z),
     _m(44, "heartrate_avg", "HR Avg", "bpm", _HR_Z, kpi=True),
     _m(45, "heartrate_histo", "heartrate histo", "bpm", [], kind="histogram"),
     _m(46, "heartrate_min", "HR Min", "bpm", _HR_Z),
     _m(47, "heartrate_max", "HR Max", "bpm", _HR_Z),
-    _m(50, "hrvlfnorm_avg", "HRV LF norm", "%", [50, 60, 70, 80, 90, 100],
-       description="Normalised LF power of the NN intervals; -1 when not computed "
-       "(only rest or sleep ranges with at least 128 beats)"),
+    _m(
+        50,
+        "hrvlfnorm_avg",
+        "HRV LF norm",
+        "%",
+        [50, 60, 70, 80, 90, 100],
+        description="Normalised LF power of the NN intervals; -1 when not computed "
+        "(only rest or sleep ranges with at least 128 beats)",
+    ),
     _m(55, "minuteventilation_avg", "MV Avg", "L/min", _MV_Z),
     _m(57, "minuteventilation_min", "MV Min", "L/min", _MV_Z),
     _m(58, "minuteventilation_max", "MV Max", "L/min", _MV_Z),
     _m(71, "step_count", "Steps", "Step", [0, 1000, 5000, 10000, 15000, 20000], kpi=True),
-    _m(126, "energy_total", "Energy", "kcal", [0, 500, 1000, 2000, 3000, 4000], kpi=True,
-       description="Total energy consumed (kcal)"),
+    _m(
+        126,
+        "energy_total",
+        "Energy",
+        "kcal",
+        [0, 500, 1000, 2000, 3000, 4000],
+        kpi=True,
+        description="Total energy consumed (kcal)",
+    ),
     _m(1032, "sleep_total_time", "Sleep Total Time", "s", [0, 3600, 14400, 21600, 28800, 36000]),
     _m(1038, "sleep_position_changes", "Sleep Position Changes", "", [0, 5, 10, 20, 40, 80]),
     _m(1039, "sleep_efficiency", "Sleep Efficiency", "%", [0, 50, 70, 85, 95, 100]),
@@ -286,22 +313,35 @@ def compute_report(
     for u in users:
         segs = [s for s in segments if int(s[0]) == u]
         span = _Span(segs)
-        timerange = {"start": int(min(s[2] for s in segs)), "end": int(max(s[3] for s in segs)),
-                     "user": f"/api/v1/user/{u}/"}
+        timerange = {
+            "start": int(min(s[2] for s in segs)),
+            "end": int(max(s[3] for s in segs)),
+            "user": f"/api/v1/user/{u}/",
+        }
         items = []
         for mid in metric_ids:
             meta = _BY_ID[int(mid)]
             item: dict[str, Any] = {
-                "metric": meta["resource_uri"], "name": meta["name"], "outputtype": "value",
-                **ctx, "timerange": timerange, "title": meta["title"],
+                "metric": meta["resource_uri"],
+                "name": meta["name"],
+                "outputtype": "value",
+                **ctx,
+                "timerange": timerange,
+                "title": meta["title"],
                 "uri": meta["resource_uri"],
             }
             if meta["type"] == "histogram":
                 item["data1"], item["data2"] = _histogram(span)
             else:
                 value = _VALUE[int(mid)](span, activitytype)
-                item.update({"unit": meta["unit"], "value": value,
-                             "zone": _zone(value, meta["zones"]), "zones": meta["zones"]})
+                item.update(
+                    {
+                        "unit": meta["unit"],
+                        "value": value,
+                        "zone": _zone(value, meta["zones"]),
+                        "zones": meta["zones"],
+                    }
+                )
             items.append(dict(sorted(item.items())))
         data.append(items)
     return {

@@ -41,8 +41,11 @@ __all__ = ["AUTHORIZE_PATHS", "authorize_answer"]
 AUTHORIZE_PATHS = ("/api/connect/oauth2/auth/", "/api/v1/connect/oauth2/auth/")
 #: The authorization request's parameters, carried by the form as hidden fields.
 PARAMS = ("response_type", "client_id", "redirect_uri", "state", "scope")
-_HTML_HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-                 "X-Frame-Options": "DENY"}
+_HTML_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+}
 
 
 def _redirect(uri: str, params: Mapping[str, str], fragment: bool) -> Answer:
@@ -57,17 +60,18 @@ def _redirect(uri: str, params: Mapping[str, str], fragment: bool) -> Answer:
 def _form(params: Mapping[str, str], message: str = "") -> Answer:
     hidden = "".join(
         f'<input type="hidden" name="{name}" value="{html.escape(params.get(name, ""))}">'
-        for name in PARAMS if params.get(name)
+        for name in PARAMS
+        if params.get(name)
     )
     note = f'<p class="error">{html.escape(message)}</p>' if message else ""
     page = (
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Hexoskin login</title>"
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Hexoskin login</title>'
         "</head><body><h1>Sign in to authorize the application</h1>"
-        f"{note}<form method=\"post\">{hidden}"
-        "<label>E-mail <input type=\"email\" name=\"username\"></label>"
-        "<label>Password <input type=\"password\" name=\"password\"></label>"
-        "<button type=\"submit\" name=\"allow\" value=\"1\">Allow</button>"
-        "<button type=\"submit\" name=\"deny\" value=\"1\">Deny</button>"
+        f'{note}<form method="post">{hidden}'
+        '<label>E-mail <input type="email" name="username"></label>'
+        '<label>Password <input type="password" name="password"></label>'
+        '<button type="submit" name="allow" value="1">Allow</button>'
+        '<button type="submit" name="deny" value="1">Deny</button>'
         "</form></body></html>"
     )
     return 200, dict(_HTML_HEADERS), page.encode("utf-8")
@@ -101,8 +105,7 @@ def authorize_answer(auth: Authenticator, environ: Mapping[str, Any], method: st
         400 for an unknown client or a bad ``redirect_uri``, 405 for other methods.
     """
     if method not in ("GET", "POST"):
-        raise ApiError(405, "use GET (the login form) or POST (the login)",
-                       {"Allow": "GET, POST"})
+        raise ApiError(405, "use GET (the login form) or POST (the login)", {"Allow": "GET, POST"})
     params = dict(parse_qsl(str(environ.get("QUERY_STRING", "")), keep_blank_values=True))
     form: dict[str, str] = {}
     if method == "POST":
@@ -116,8 +119,7 @@ def authorize_answer(auth: Authenticator, environ: Mapping[str, Any], method: st
         raise ApiError(400, "unknown or missing client_id")
     uri = params.get("redirect_uri", "")
     if not uri or not _valid_redirect(uri):
-        raise ApiError(400, "redirect_uri is required: an absolute http(s) URI without "
-                            "fragment")
+        raise ApiError(400, "redirect_uri is required: an absolute http(s) URI without fragment")
     kind = params.get("response_type", "")
     fragment = kind == "token"
     state = {"state": params.get("state", "")}

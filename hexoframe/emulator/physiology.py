@@ -367,8 +367,14 @@ class Drivers:
 
 
 HRV_NAMES = (
-    "ann", "sdnn", "rmssd", "hrv_lf_normalized", "nn_over_rr", "hrv_triangular",
-    "hrv_lf", "hrv_hf",
+    "ann",
+    "sdnn",
+    "rmssd",
+    "hrv_lf_normalized",
+    "nn_over_rr",
+    "hrv_triangular",
+    "hrv_lf",
+    "hrv_hf",
 )
 
 

@@ -74,8 +74,14 @@ def hexoskin_env(hexoskin_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Ite
     """Point the ``HEXOSKIN_*`` environment at the shared emulator as the athlete."""
     from hexoframe.emulator.store import DEMO_USERS
 
-    for name in ("HEXOSKIN_API_KEY", "HEXOSKIN_API_SECRET", "HEXOSKIN_TOKEN",
-                 "HEXOSKIN_CLIENT_ID", "HEXOSKIN_CLIENT_SECRET", "HEXOSKIN_REFRESH_TOKEN"):
+    for name in (
+        "HEXOSKIN_API_KEY",
+        "HEXOSKIN_API_SECRET",
+        "HEXOSKIN_TOKEN",
+        "HEXOSKIN_CLIENT_ID",
+        "HEXOSKIN_CLIENT_SECRET",
+        "HEXOSKIN_REFRESH_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HEXOSKIN_URL", hexoskin_emulator.url)
     monkeypatch.setenv("HEXOSKIN_USERNAME", DEMO_USERS["athlete"]["email"])

@@ -51,8 +51,9 @@ def parse_query(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
     if isinstance(qs, bytes):
         qs = qs.decode("latin-1")
     try:
-        return parse_qsl(qs, keep_blank_values=True, encoding="utf-8", errors="strict",
-                         max_num_fields=200)
+        return parse_qsl(
+            qs, keep_blank_values=True, encoding="utf-8", errors="strict", max_num_fields=200
+        )
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "malformed query string") from None
 
@@ -106,8 +107,16 @@ class Request:
         The fault drawn for this request.
     """
 
-    def __init__(self, app: EmulatorApp, environ: dict, prefix: str, name: str, method: str,
-                 query: list[tuple[str, str]], fault: Fault) -> None:
+    def __init__(
+        self,
+        app: EmulatorApp,
+        environ: dict,
+        prefix: str,
+        name: str,
+        method: str,
+        query: list[tuple[str, str]],
+        fault: Fault,
+    ) -> None:
         self.app = app
         self.environ = environ
         self.prefix = prefix
@@ -140,8 +149,9 @@ class Request:
                 if exc.code:
                     headers["WWW-Authenticate"] = f'Bearer error="{exc.code}"'
                 # Tastypie answers a failed authentication with an empty HttpUnauthorized
-                raise ApiError(exc.status, exc.message, headers,
-                               body=b"" if exc.status == 401 else None) from None
+                raise ApiError(
+                    exc.status, exc.message, headers, body=b"" if exc.status == 401 else None
+                ) from None
         return self._identity
 
     def check_method(self, allowed: Iterable[str], detail: bool) -> None:
@@ -149,17 +159,24 @@ class Request:
 
         DELETE and PUT on list views and POST on detail views are never allowed.
         """
-        allowed = tuple(a for a in allowed if not (
-            (not detail and a in ("put", "delete")) or (detail and a == "post")))
+        allowed = tuple(
+            a
+            for a in allowed
+            if not ((not detail and a in ("put", "delete")) or (detail and a == "post"))
+        )
         m = self.method.lower()
         view = "detail" if detail else "list"
         allow = ",".join(a.upper() for a in allowed)
         if m == "options":  # Tastypie's method_check: 200, the allowed methods as the body
             raise ApiError(200, allow, {"Allow": allow}, body=allow.encode())
         if m not in allowed:  # HEAD included: the schemas never allow it
-            raise ApiError(405, f"{self.method} is not allowed on the {self.name} {view} view "
-                           f"(allowed: {allow or 'none'})", {"Allow": allow},
-                           body=allow.encode())
+            raise ApiError(
+                405,
+                f"{self.method} is not allowed on the {self.name} {view} view "
+                f"(allowed: {allow or 'none'})",
+                {"Allow": allow},
+                body=allow.encode(),
+            )
 
     def user_by_email(self, value: Any) -> Any:
         """A user given by e-mail (as the schema's help text allows) as its id; any other
@@ -184,8 +201,9 @@ class Request:
         ctype = self.environ.get("CONTENT_TYPE", "") or "application/json"
         media = ctype.split(";", 1)[0].strip().lower()
         if media not in ("application/json", "text/json"):
-            raise ApiError(415, f"Content-Type {ctype[:60]!r} is not supported; send "
-                                "application/json")
+            raise ApiError(
+                415, f"Content-Type {ctype[:60]!r} is not supported; send application/json"
+            )
         raw = read_body(self.environ)
         try:
             data = json.loads(raw.decode("utf-8")) if raw.strip() else {}

@@ -18,8 +18,18 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Answer", "ApiError", "REASON_HEADER", "field_error", "JSON_TYPE", "REASONS",
-           "error", "json_bytes", "ok", "status_line"]
+__all__ = [
+    "Answer",
+    "ApiError",
+    "REASON_HEADER",
+    "field_error",
+    "JSON_TYPE",
+    "REASONS",
+    "error",
+    "json_bytes",
+    "ok",
+    "status_line",
+]
 
 JSON_TYPE = "application/json"
 
@@ -28,11 +38,23 @@ Answer = tuple[int, dict, bytes]
 
 #: Reason phrases of the statuses the emulator sends.
 REASONS: dict[int, str] = {
-    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
-    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    301: "Moved Permanently", 406: "Not Acceptable", 411: "Length Required",
-    413: "Payload Too Large", 415: "Unsupported Media Type",
-    429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    301: "Moved Permanently",
+    406: "Not Acceptable",
+    411: "Length Required",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    501: "Not Implemented",
     503: "Service Unavailable",
 }
 
@@ -44,8 +66,13 @@ class ApiError(Exception):
     empty answers (401, a missing detail's 404), or bytes of another shape.
     """
 
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None,
-                 body: bytes | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -59,8 +86,15 @@ class ApiError(Exception):
         # the service sends no reason here; the emulator adds one in a header of its own
         text = self.message.encode("ascii", "backslashreplace").decode("ascii")
         reason = "".join(c if c.isprintable() else " " for c in text)[:200]
-        return self.status, {"Content-Type": "text/html; charset=utf-8",
-                             REASON_HEADER: " ".join(reason.split()), **self.headers}, self.body
+        return (
+            self.status,
+            {
+                "Content-Type": "text/html; charset=utf-8",
+                REASON_HEADER: " ".join(reason.split()),
+                **self.headers,
+            },
+            self.body,
+        )
 
 
 #: Emulator-only header that says why an answer with an empty body failed.
@@ -78,8 +112,9 @@ def field_error(resource: str, field: str | list[str], message: str) -> ApiError
     """
     names = [field] if isinstance(field, str) else list(field)
     body = json_bytes({resource: {name: [message] for name in names}})
-    return ApiError(400, f"{resource}.{','.join(names)}: {message}",
-                    {"Content-Type": JSON_TYPE}, body=body)
+    return ApiError(
+        400, f"{resource}.{','.join(names)}: {message}", {"Content-Type": JSON_TYPE}, body=body
+    )
 
 
 def json_bytes(obj: Any) -> bytes:

@@ -23,8 +23,21 @@ from typing import Any
 
 #: Every filter operation Tastypie knows (used when a field allows all of them).
 ALL_OPS: tuple[str, ...] = (
-    "exact", "iexact", "in", "gt", "gte", "lt", "lte", "range", "contains",
-    "icontains", "startswith", "istartswith", "endswith", "iendswith", "isnull",
+    "exact",
+    "iexact",
+    "in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "range",
+    "contains",
+    "icontains",
+    "startswith",
+    "istartswith",
+    "endswith",
+    "iendswith",
+    "isnull",
 )
 
 

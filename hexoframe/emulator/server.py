@@ -54,8 +54,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
         log.debug("%s - %s", self.address_string(), format % args)
 
-    def send_error(self, code: int, message: str | None = None,
-                   explain: str | None = None) -> None:
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Protocol-level errors (bad request line, oversized headers) as JSON too."""
         text = message or self.responses.get(code, ("error",))[0]
         body = json.dumps({"error": f"{text}"}).encode()
@@ -154,14 +153,19 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             self.close_connection = True
-            self._send(413, "Payload Too Large", [("Content-Type", "application/json")],
-                       b'{"error":"request body too large or malformed"}')
+            self._send(
+                413,
+                "Payload Too Large",
+                [("Content-Type", "application/json")],
+                b'{"error":"request body too large or malformed"}',
+            )
             return
         env = self._environ(body)
         captured: dict[str, Any] = {}
 
-        def start_response(status: str, headers: list[tuple[str, str]],
-                           exc_info: Any = None) -> Any:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
             captured["status"] = status
             captured["headers"] = headers
             return lambda data: None
@@ -174,16 +178,21 @@ class _Handler(BaseHTTPRequestHandler):
                 result.close()
         code_text, _, reason = captured["status"].partition(" ")
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        length = next((v for k, v in captured["headers"] if k.lower() == "content-length"),
-                      None)
+        length = next((v for k, v in captured["headers"] if k.lower() == "content-length"), None)
         if self.command != "HEAD" or length is None:
             length = str(len(payload))
         headers.append(("Content-Length", length))
         fault = env.get("hexoframe.fault")
         self._send(int(code_text), reason, headers, payload, fault)
 
-    def _send(self, code: int, reason: str, headers: Iterable[tuple[str, str]], body: bytes,
-              fault: str | None = None) -> None:
+    def _send(
+        self,
+        code: int,
+        reason: str,
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+        fault: str | None = None,
+    ) -> None:
         self.send_response(code, reason)
         for key, value in headers:
             self.send_header(key, value)
@@ -197,8 +206,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             if fault == "drop":
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                           struct.pack("ii", 1, 0))
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
                 self.connection.close()
             else:
                 self.connection.shutdown(socket.SHUT_WR)
@@ -282,10 +292,17 @@ class Emulator:
     1511
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, db: str | Path | None = None,
-                 seed: int = 0, imports: Iterable[str | Path] = (),
-                 faults: FaultConfig | None = None, token_ttl: float = 3600.0,
-                 signature_window: float = 300) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        db: str | Path | None = None,
+        seed: int = 0,
+        imports: Iterable[str | Path] = (),
+        faults: FaultConfig | None = None,
+        token_ttl: float = 3600.0,
+        signature_window: float = 300,
+    ) -> None:
         self.host = host
         self.port = int(port)
         self.db = db
@@ -313,13 +330,17 @@ class Emulator:
             self.store = None
             raise
         auth = Authenticator(token_ttl=self.token_ttl, signature_window=self.signature_window)
-        self.app = EmulatorApp(self.store, auth, self._faults, seed=self.seed,
-                               import_paths=self.imported)
+        self.app = EmulatorApp(
+            self.store, auth, self._faults, seed=self.seed, import_paths=self.imported
+        )
         self._server = _Server((self.host, self.port), self.app)
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name=f"hexoskin-emulator-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"hexoskin-emulator-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 

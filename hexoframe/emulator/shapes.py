@@ -27,18 +27,27 @@ from typing import Any
 __all__ = ["REFERENCE_EXTRAS", "REFERENCE_TYPES", "USER_NESTED_FIELDS", "conform"]
 
 #: Fields outside the schema that the reference's examples show (kept).
-REFERENCE_EXTRAS: frozenset[tuple[str, str]] = frozenset({
-    ("profile", "height"), ("profile", "weight"),
-})
+REFERENCE_EXTRAS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("profile", "height"),
+        ("profile", "weight"),
+    }
+)
 #: Fields whose reference example has another JSON type than the schema says (kept so).
 REFERENCE_TYPES: dict[tuple[str, str], tuple[type, ...]] = {
-    ("record", "data_status"): (dict,),       # example: "data_status": {}
-    ("profile", "fitness"): (dict,),          # example: a mapping of fitness values
-    ("profile", "unit_system"): (str,),       # example: "unit_system": "metric"
+    ("record", "data_status"): (dict,),  # example: "data_status": {}
+    ("profile", "fitness"): (dict,),  # example: a mapping of fitness values
+    ("profile", "unit_system"): (str,),  # example: "unit_system": "metric"
 }
 #: Fields of a user nested in a record, as the reference's record list shows them.
 USER_NESTED_FIELDS: tuple[str, ...] = (
-    "email", "first_name", "id", "last_name", "profile", "resource_uri", "username",
+    "email",
+    "first_name",
+    "id",
+    "last_name",
+    "profile",
+    "resource_uri",
+    "username",
 )
 _NAIVE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$")
 
@@ -59,9 +68,12 @@ def _value(name: str, fname: str, kind: str | None, value: Any) -> Any:
     return value
 
 
-def conform(name: str, fields: Mapping[str, Mapping[str, Any]],
-            out: Mapping[str, Any]) -> dict[str, Any]:
+def conform(
+    name: str, fields: Mapping[str, Mapping[str, Any]], out: Mapping[str, Any]
+) -> dict[str, Any]:
     """The object *out* of resource *name* in the types its schema *fields* give."""
-    return {fname: _value(name, fname, (fields.get(fname) or {}).get("type"), value)
-            for fname, value in out.items()
-            if fname in fields or (name, fname) in REFERENCE_EXTRAS}
+    return {
+        fname: _value(name, fname, (fields.get(fname) or {}).get("type"), value)
+        for fname, value in out.items()
+        if fname in fields or (name, fname) in REFERENCE_EXTRAS
+    }

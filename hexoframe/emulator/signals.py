@@ -65,13 +65,23 @@ _ecg_t = np.arange(_ECG_LO, _ECG_HI + 1) / TICKS
 _MV = 1.0 / 0.0064  # ADC counts per mV
 _ECG_II = _MV * _gauss_sum(
     _ecg_t,
-    [(0.15, -0.18, 0.025), (-0.12, -0.035, 0.008), (1.25, 0.0, 0.010),
-     (-0.30, 0.035, 0.010), (0.35, 0.26, 0.045)],
+    [
+        (0.15, -0.18, 0.025),
+        (-0.12, -0.035, 0.008),
+        (1.25, 0.0, 0.010),
+        (-0.30, 0.035, 0.010),
+        (0.35, 0.26, 0.045),
+    ],
 )
 _ECG_I = _MV * _gauss_sum(
     _ecg_t,
-    [(0.10, -0.18, 0.025), (-0.06, -0.035, 0.008), (0.75, 0.0, 0.010),
-     (-0.12, 0.035, 0.010), (0.22, 0.26, 0.045)],
+    [
+        (0.10, -0.18, 0.025),
+        (-0.06, -0.035, 0.008),
+        (0.75, 0.0, 0.010),
+        (-0.12, 0.035, 0.010),
+        (0.22, 0.26, 0.045),
+    ],
 )
 _ECG_TEMPLATES = {"ecg_i": _ECG_I, "ecg_ii": _ECG_II, "ecg_iii": _ECG_II - _ECG_I}
 _ECG_LEAD = {"ecg_i": 0, "ecg_ii": 1, "ecg_iii": 2}
@@ -79,11 +89,15 @@ _ECG_WANDER = {"ecg_i": 9.0, "ecg_ii": 14.0, "ecg_iii": 5.0}
 
 _PPG_LO, _PPG_HI = 0, 220
 _ppg_t = np.arange(_PPG_LO, _PPG_HI + 1) / TICKS
-_PPG = 2600.0 * np.where(
-    _ppg_t < 0.26,
-    np.sin(np.clip((_ppg_t - 0.14) / 0.12, 0, 1) * np.pi / 2) ** 2,
-    np.exp(-(_ppg_t - 0.26) / 0.22),
-) * (1 + 0.18 * np.exp(-0.5 * ((_ppg_t - 0.5) / 0.04) ** 2))
+_PPG = (
+    2600.0
+    * np.where(
+        _ppg_t < 0.26,
+        np.sin(np.clip((_ppg_t - 0.14) / 0.12, 0, 1) * np.pi / 2) ** 2,
+        np.exp(-(_ppg_t - 0.26) / 0.22),
+    )
+    * (1 + 0.18 * np.exp(-0.5 * ((_ppg_t - 0.5) / 0.04) ** 2))
+)
 
 
 _TABLES: dict[str, np.ndarray] = {
@@ -103,9 +117,7 @@ def _phased(name: str, step: int) -> np.ndarray:
     return np.stack([padded[p : p + width * step : step] for p in range(step)])
 
 
-def _pulse_train(
-    ts: np.ndarray, step: int, beats: np.ndarray, name: str, lo: int
-) -> np.ndarray:
+def _pulse_train(ts: np.ndarray, step: int, beats: np.ndarray, name: str, lo: int) -> np.ndarray:
     """Sum of template ``name`` (indexed by tick offset - lo) placed at each beat, on a grid.
 
     Every output sample sums its beats' contributions in beat order, whatever the
@@ -216,7 +228,11 @@ class SyntheticSource:
         return self.grid_samples(dt, lo, hi)
 
     def grid_samples(
-        self, datatype: Datatype | int | str, start: int, end: int, every: int = 1,
+        self,
+        datatype: Datatype | int | str,
+        start: int,
+        end: int,
+        every: int = 1,
         offset: int = 0,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Every ``every``-th sample of a sync datatype in ``[start, end)``, from the
@@ -577,8 +593,11 @@ def make_source(seed: int, record: dict[str, Any]) -> Source:
 
         return open_export(str(path))
     return _cached_source(
-        int(seed), int(record.get("id") or 0), int(record.get("user") or 0),
-        int(record["start"]), int(record["end"]),
+        int(seed),
+        int(record.get("id") or 0),
+        int(record.get("user") or 0),
+        int(record["start"]),
+        int(record["end"]),
     )
 
 

@@ -73,12 +73,15 @@ class Stats:
     def snapshot(self) -> dict[str, Any]:
         """All counters as a plain dict."""
         paths = self.by_path
-        return {"total": sum(paths.values()), "data_requests": self.data_requests,
-                "by_path": paths, "requests": dict(paths)}
+        return {
+            "total": sum(paths.values()),
+            "data_requests": self.data_requests,
+            "by_path": paths,
+            "requests": dict(paths),
+        }
 
     def __getitem__(self, key: str) -> Any:
         return self.snapshot()[key]
 
     def __repr__(self) -> str:
         return f"Stats({self.snapshot()!r})"
-

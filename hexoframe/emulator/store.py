@@ -54,18 +54,36 @@ from typing import Any
 from .importer import record_bounds
 from .units import unit_objects
 
-__all__ = ["COACHES", "DEMO_USERS", "DEVICE_SERIALS", "FRIENDS", "STORED_RESOURCES", "Store",
-           "TICKS", "add_import", "derive", "now_iso", "record_bounds", "ticks_to_iso",
-           "visible_users", "writable_users"]
+__all__ = [
+    "COACHES",
+    "DEMO_USERS",
+    "DEVICE_SERIALS",
+    "FRIENDS",
+    "STORED_RESOURCES",
+    "Store",
+    "TICKS",
+    "add_import",
+    "derive",
+    "now_iso",
+    "record_bounds",
+    "ticks_to_iso",
+    "visible_users",
+    "writable_users",
+]
 
 TICKS = 256
 
 #: Demo accounts by role. Passwords and private keys are demo secrets, never logged.
 DEMO_USERS: dict[str, dict[str, Any]] = {
     role: {
-        "id": uid, "email": f"{role}@hexoskin.com", "password": password,
-        "api_key": f"demo-{role}-public", "api_secret": f"demo-{role}-private",
-        "first_name": role.capitalize(), "last_name": "Hexoskin", "profile": profile,
+        "id": uid,
+        "email": f"{role}@hexoskin.com",
+        "password": password,
+        "api_key": f"demo-{role}-public",
+        "api_secret": f"demo-{role}-private",
+        "first_name": role.capitalize(),
+        "last_name": "Hexoskin",
+        "profile": profile,
     }
     for role, uid, password, profile in (
         ("athlete", 1511, "hexoskin", 1460),
@@ -82,9 +100,22 @@ FRIENDS: frozenset[frozenset[int]] = frozenset({frozenset({1511, 1512})})
 COACHES: dict[int, frozenset[int]] = {1513: frozenset({1511, 1514})}
 
 STORED_RESOURCES: tuple[str, ...] = (
-    "user", "profile", "device", "record", "range", "annotation", "track",
-    "trackpoint", "trainingroutine", "activitytype", "unit", "team", "datafile",
-    "study", "studygroup", "studysubject",
+    "user",
+    "profile",
+    "device",
+    "record",
+    "range",
+    "annotation",
+    "track",
+    "trackpoint",
+    "trainingroutine",
+    "activitytype",
+    "unit",
+    "team",
+    "datafile",
+    "study",
+    "studygroup",
+    "studysubject",
 )
 
 SEED_MODIFIED = "2024-06-01T00:00:00"
@@ -172,50 +203,131 @@ def _user_objects() -> list[tuple[str, dict[str, Any]]]:
     for n, info in enumerate(DEMO_USERS.values()):
         uid = info["id"]
         serial = DEVICE_SERIALS[uid]
-        out.append(("user", {
-            "id": uid, "email": info["email"], "username": info["email"],
-            "first_name": info["first_name"], "last_name": info["last_name"],
-            "profile": info["profile"], "devices": [_deviceid(serial)], "stats": None,
-            "is_staff": False,
-        }))
-        out.append(("profile", {
-            "id": info["profile"], "user": uid, "avatar": None,
-            "date_of_birth": f"{1980 + n}-01-01", "gender": "M" if n % 2 == 0 else "F",
-            "fitness": {"fitness_percentile": 50, "height": 1.82, "hr_max": 183 - n,
-                        "hr_recov": 0, "hr_rest": 60 + n, "vo2_max": 42, "weight": 78},
-            "height": 1.82, "weight": 78, "last_modified": SEED_MODIFIED,
-            "preferences": None, "unit_system": "metric",
-        }))
-        out.append(("device", {
-            "id": serial, "deviceid": _deviceid(serial), "user": uid,
-            "batt_end": None, "batt_start": None, "bt_addr": f"00:1E:C0:00:{n:02X}:15",
-            "bt_info": "", "charge_time": None, "created": "2023-01-15T12:00:00",
-            "fw_end": "2.1.0", "fw_start": "2.1.0", "hw_rev": "1.2",
-            "last_modified": SEED_MODIFIED, "mcu_info": "", "model": 12,
-            "purchase_order": None, "serial": serial, "status": 1,
-        }))
+        out.append(
+            (
+                "user",
+                {
+                    "id": uid,
+                    "email": info["email"],
+                    "username": info["email"],
+                    "first_name": info["first_name"],
+                    "last_name": info["last_name"],
+                    "profile": info["profile"],
+                    "devices": [_deviceid(serial)],
+                    "stats": None,
+                    "is_staff": False,
+                },
+            )
+        )
+        out.append(
+            (
+                "profile",
+                {
+                    "id": info["profile"],
+                    "user": uid,
+                    "avatar": None,
+                    "date_of_birth": f"{1980 + n}-01-01",
+                    "gender": "M" if n % 2 == 0 else "F",
+                    "fitness": {
+                        "fitness_percentile": 50,
+                        "height": 1.82,
+                        "hr_max": 183 - n,
+                        "hr_recov": 0,
+                        "hr_rest": 60 + n,
+                        "vo2_max": 42,
+                        "weight": 78,
+                    },
+                    "height": 1.82,
+                    "weight": 78,
+                    "last_modified": SEED_MODIFIED,
+                    "preferences": None,
+                    "unit_system": "metric",
+                },
+            )
+        )
+        out.append(
+            (
+                "device",
+                {
+                    "id": serial,
+                    "deviceid": _deviceid(serial),
+                    "user": uid,
+                    "batt_end": None,
+                    "batt_start": None,
+                    "bt_addr": f"00:1E:C0:00:{n:02X}:15",
+                    "bt_info": "",
+                    "charge_time": None,
+                    "created": "2023-01-15T12:00:00",
+                    "fw_end": "2.1.0",
+                    "fw_start": "2.1.0",
+                    "hw_rev": "1.2",
+                    "last_modified": SEED_MODIFIED,
+                    "mcu_info": "",
+                    "model": 12,
+                    "purchase_order": None,
+                    "serial": serial,
+                    "status": 1,
+                },
+            )
+        )
     return out
 
 
 def _record(rid: int, user: int, start_iso: str, seconds: int) -> dict[str, Any]:
     start = _ticks(start_iso)
-    return derive("record", {
-        "id": rid, "user": user, "start": start, "end": start + seconds * TICKS,
-        "device_start": start, "device": _deviceid(DEVICE_SERIALS[user]), "status": "complete",
-        "data_status": {}, "dev_id": "F" * 32, "firmware_rev": "2.1.0", "garment": "",
-        "algo": None, "importfile": None, "metrics": [], "soft_protocole": 0,
-        "soft_uid": "HXDEV-AUTO", "last_modified": SEED_MODIFIED,
-    })
+    return derive(
+        "record",
+        {
+            "id": rid,
+            "user": user,
+            "start": start,
+            "end": start + seconds * TICKS,
+            "device_start": start,
+            "device": _deviceid(DEVICE_SERIALS[user]),
+            "status": "complete",
+            "data_status": {},
+            "dev_id": "F" * 32,
+            "firmware_rev": "2.1.0",
+            "garment": "",
+            "algo": None,
+            "importfile": None,
+            "metrics": [],
+            "soft_protocole": 0,
+            "soft_uid": "HXDEV-AUTO",
+            "last_modified": SEED_MODIFIED,
+        },
+    )
 
 
-def _range(rid: int, user: int, name: str, start: int, end: int, activitytype: int | None,
-           trainingroutine: int | None) -> dict[str, Any]:
-    return derive("range", {
-        "id": rid, "user": user, "name": name, "start": start, "end": end,
-        "activitytype": activitytype, "trainingroutine": trainingroutine,
-        "created": SEED_MODIFIED, "last_modified": SEED_MODIFIED, "metrics": [],
-        "note": "", "parent": None, "ranges": [], "rank": 0, "status": "complete",
-    })
+def _range(
+    rid: int,
+    user: int,
+    name: str,
+    start: int,
+    end: int,
+    activitytype: int | None,
+    trainingroutine: int | None,
+) -> dict[str, Any]:
+    return derive(
+        "range",
+        {
+            "id": rid,
+            "user": user,
+            "name": name,
+            "start": start,
+            "end": end,
+            "activitytype": activitytype,
+            "trainingroutine": trainingroutine,
+            "created": SEED_MODIFIED,
+            "last_modified": SEED_MODIFIED,
+            "metrics": [],
+            "note": "",
+            "parent": None,
+            "ranges": [],
+            "rank": 0,
+            "status": "complete",
+        },
+    )
 
 
 #: First id of the recorder start/stop annotations seeded on every record.
@@ -225,21 +337,49 @@ DEVICE_ANNOTATION_IDS = 90_000
 def _seed_objects() -> list[tuple[str, dict[str, Any]]]:
     objs = _user_objects()
     activitytypes = [
-        (1, "Running", "cardio"), (2, "Walking", "cardio"), (3, "Cycling", "cardio"),
-        (8, "Rest", "rest"), (12, "Sleep", "sleep"), (100, "Other", "other"),
+        (1, "Running", "cardio"),
+        (2, "Walking", "cardio"),
+        (3, "Cycling", "cardio"),
+        (8, "Rest", "rest"),
+        (12, "Sleep", "sleep"),
+        (100, "Other", "other"),
     ]
     for aid, name, category in activitytypes:
-        objs.append(("activitytype", {
-            "id": aid, "name": name, "base": name.lower(), "category": category,
-            "activityview": None, "default_metrics": [44, 12], "description": name,
-            "user": None, "using": "True",
-        }))
+        objs.append(
+            (
+                "activitytype",
+                {
+                    "id": aid,
+                    "name": name,
+                    "base": name.lower(),
+                    "category": category,
+                    "activityview": None,
+                    "default_metrics": [44, 12],
+                    "description": name,
+                    "user": None,
+                    "using": "True",
+                },
+            )
+        )
     for tid, name, aid in [(1, "Run", 1), (2, "Walk", 2), (8, "Rest", 8), (12, "Sleep", 12)]:
-        objs.append(("trainingroutine", {
-            "id": tid, "name": name, "activitytype": aid, "application_metadata": [],
-            "description": f"{name} routine", "importfile": None, "last_used": None,
-            "metadata": None, "steps": [], "user": None, "using": "True",
-        }))
+        objs.append(
+            (
+                "trainingroutine",
+                {
+                    "id": tid,
+                    "name": name,
+                    "activitytype": aid,
+                    "application_metadata": [],
+                    "description": f"{name} routine",
+                    "importfile": None,
+                    "last_used": None,
+                    "metadata": None,
+                    "steps": [],
+                    "user": None,
+                    "using": "True",
+                },
+            )
+        )
     records = [
         _record(37700, 1511, "2024-05-01T10:00:00", 3600),
         _record(37701, 1511, "2024-05-02T00:00:00", 86400),
@@ -257,20 +397,32 @@ def _seed_objects() -> list[tuple[str, dict[str, Any]]]:
     r1 = records[1]["start"]
     run_start = r0 + 600 * TICKS
     objs.append(("range", _range(58979, 1511, "run", run_start, run_start + 1200 * TICKS, 1, 1)))
-    objs.append(("range", _range(58980, 1511, "sleep", r1 + 1800 * TICKS, r1 + 27000 * TICKS,
-                                 12, 12)))
-    objs.append(("range", _range(58981, 1511, "rest", r1 + 43200 * TICKS, r1 + 44100 * TICKS,
-                                 8, 8)))
+    objs.append(
+        ("range", _range(58980, 1511, "sleep", r1 + 1800 * TICKS, r1 + 27000 * TICKS, 12, 12))
+    )
+    objs.append(
+        ("range", _range(58981, 1511, "rest", r1 + 43200 * TICKS, r1 + 44100 * TICKS, 8, 8))
+    )
     r10 = records[3]["start"]
-    objs.append(("range", _range(58990, 1512, "walk", r10 + 600 * TICKS, r10 + 2400 * TICKS,
-                                 2, 2)))
+    objs.append(("range", _range(58990, 1512, "walk", r10 + 600 * TICKS, r10 + 2400 * TICKS, 2, 2)))
 
     points = _trackpoints(run_start)
-    objs.append(("track", {
-        "id": 80, "user": 1511, "range": 58979, "name": "", "area": None,
-        "distance": _distance(points), "importfile": None,
-        "start_date": points[0]["time"], "end_date": points[-1]["time"],
-    }))
+    objs.append(
+        (
+            "track",
+            {
+                "id": 80,
+                "user": 1511,
+                "range": 58979,
+                "name": "",
+                "area": None,
+                "distance": _distance(points),
+                "importfile": None,
+                "start_date": points[0]["time"],
+                "end_date": points[-1]["time"],
+            },
+        )
+    )
     objs.extend(("trackpoint", p) for p in points)
 
     # The recorder's own start/stop annotations (datatypes 208/209) on every record.
@@ -278,45 +430,105 @@ def _seed_objects() -> list[tuple[str, dict[str, Any]]]:
         for j, (datatype, tick, text) in enumerate(
             ((208, rec["start"], "recorder start"), (209, rec["end"], "recorder stop"))
         ):
-            objs.append(("annotation", derive("annotation", {
-                "id": DEVICE_ANNOTATION_IDS + 2 * k + j, "user": rec["user"],
-                "record": rec["id"], "datatype": datatype, "start": tick, "annotation": text,
-                "last_modified": SEED_MODIFIED,
-            })))
+            objs.append(
+                (
+                    "annotation",
+                    derive(
+                        "annotation",
+                        {
+                            "id": DEVICE_ANNOTATION_IDS + 2 * k + j,
+                            "user": rec["user"],
+                            "record": rec["id"],
+                            "datatype": datatype,
+                            "start": tick,
+                            "annotation": text,
+                            "last_modified": SEED_MODIFIED,
+                        },
+                    ),
+                )
+            )
 
     aid = 61353
     r2 = records[2]["start"]
     for k in range(1250):
-        objs.append(("annotation", derive("annotation", {
-            "id": aid, "user": 1511, "record": 37702, "datatype": 4096,
-            "start": r2 + k * 480 * TICKS, "annotation": f"note {k}",
-            "last_modified": SEED_MODIFIED,
-        })))
+        objs.append(
+            (
+                "annotation",
+                derive(
+                    "annotation",
+                    {
+                        "id": aid,
+                        "user": 1511,
+                        "record": 37702,
+                        "datatype": 4096,
+                        "start": r2 + k * 480 * TICKS,
+                        "annotation": f"note {k}",
+                        "last_modified": SEED_MODIFIED,
+                    },
+                ),
+            )
+        )
         aid += 1
-    for owner, rec_id, text in [(1512, 37710, "friend warmup"),
-                                (1512, 37710, "friend cooldown"), (1514, 37720, "athlete2 note")]:
+    for owner, rec_id, text in [
+        (1512, 37710, "friend warmup"),
+        (1512, 37710, "friend cooldown"),
+        (1514, 37720, "athlete2 note"),
+    ]:
         start = next(r["start"] for r in records if r["id"] == rec_id) + 60 * TICKS
-        objs.append(("annotation", derive("annotation", {
-            "id": aid, "user": owner, "record": rec_id, "datatype": 4096, "start": start,
-            "annotation": text, "last_modified": SEED_MODIFIED,
-        })))
+        objs.append(
+            (
+                "annotation",
+                derive(
+                    "annotation",
+                    {
+                        "id": aid,
+                        "user": owner,
+                        "record": rec_id,
+                        "datatype": 4096,
+                        "start": start,
+                        "annotation": text,
+                        "last_modified": SEED_MODIFIED,
+                    },
+                ),
+            )
+        )
         aid += 1
     objs.extend(("unit", u) for u in unit_objects())
     ranges = [o for res, o in objs if res == "range"]
     for fid, rng in enumerate(ranges, start=1):
         # the heart-rate file of each range (the schema gives datafile no id nor URI)
-        record = next((r["id"] for r in records if r["user"] == rng["user"]
-                       and r["start"] <= rng["start"] < r["end"]), None)
-        objs.append(("datafile", {
-            "id": fid, "user": rng["user"], "range": rng["id"], "record": record,
-            "datatype": 19, "start": rng["start"], "end": rng["end"],
-            "timestamp": rng["start"], "flat": 0, "max_values": 0, "no_timestamps": 0,
-            "seconds": 0,
-        }))
+        record = next(
+            (
+                r["id"]
+                for r in records
+                if r["user"] == rng["user"] and r["start"] <= rng["start"] < r["end"]
+            ),
+            None,
+        )
+        objs.append(
+            (
+                "datafile",
+                {
+                    "id": fid,
+                    "user": rng["user"],
+                    "range": rng["id"],
+                    "record": record,
+                    "datatype": 19,
+                    "start": rng["start"],
+                    "end": rng["end"],
+                    "timestamp": rng["start"],
+                    "flat": 0,
+                    "max_values": 0,
+                    "no_timestamps": 0,
+                    "seconds": 0,
+                },
+            )
+        )
     for tid, (coach, athletes) in enumerate(sorted(COACHES.items()), start=1):
         # a coach's team: its athletes; seen by whoever sees the owner's objects
-        objs.append(("team", {"id": tid, "user": coach, "owner": coach,
-                              "members": sorted(athletes)}))
+        objs.append(
+            ("team", {"id": tid, "user": coach, "owner": coach, "members": sorted(athletes)})
+        )
     objs.extend(_study_objects())
     return objs
 
@@ -326,28 +538,67 @@ def _study_objects() -> list[tuple[str, dict[str, Any]]]:
     as teams are (``docs/emulator.md``)."""
     out: list[tuple[str, dict[str, Any]]] = []
     for sid, (coach, athletes) in enumerate(sorted(COACHES.items()), start=1):
-        out.append(("study", {
-            "id": sid, "user": coach, "name": "Demo endurance study",
-            "description": "Heart and breathing rate during the May 2024 training block.",
-            "owner": coach, "owner_id": coach, "start_date": "2024-05-01",
-            "end_date": "2024-05-31", "duration_in_days": 31, "status": "active",
-            "type": "study", "unit_system": "metric", "timezone": "UTC",
-            "uuid": f"00000000-0000-4000-8000-{sid:012d}", "cloneable": False, "icon": "",
-            "planning": [], "surveys": [], "trainingroutines": [],
-        }))
-        out.append(("studygroup", {
-            "id": sid, "user": coach, "name": "Group A",
-            "description": "Every athlete of the coach.", "owner": coach, "owner_id": coach,
-            "study": sid, "study_id": sid,
-        }))
+        out.append(
+            (
+                "study",
+                {
+                    "id": sid,
+                    "user": coach,
+                    "name": "Demo endurance study",
+                    "description": "Heart and breathing rate during the May 2024 training block.",
+                    "owner": coach,
+                    "owner_id": coach,
+                    "start_date": "2024-05-01",
+                    "end_date": "2024-05-31",
+                    "duration_in_days": 31,
+                    "status": "active",
+                    "type": "study",
+                    "unit_system": "metric",
+                    "timezone": "UTC",
+                    "uuid": f"00000000-0000-4000-8000-{sid:012d}",
+                    "cloneable": False,
+                    "icon": "",
+                    "planning": [],
+                    "surveys": [],
+                    "trainingroutines": [],
+                },
+            )
+        )
+        out.append(
+            (
+                "studygroup",
+                {
+                    "id": sid,
+                    "user": coach,
+                    "name": "Group A",
+                    "description": "Every athlete of the coach.",
+                    "owner": coach,
+                    "owner_id": coach,
+                    "study": sid,
+                    "study_id": sid,
+                },
+            )
+        )
         for k, athlete in enumerate(sorted(athletes), start=1):
-            out.append(("studysubject", {
-                "id": 100 * sid + k, "user": coach, "subject": athlete,
-                "study": sid, "study_group": sid, "study_group_name": "Group A",
-                "subject_uuid": f"00000000-0000-4000-9000-{athlete:012d}",
-                "start_date": "2024-05-01", "status": "active", "timezone": "UTC",
-                "metrics": [], "compliance_kpi": {},
-            }))
+            out.append(
+                (
+                    "studysubject",
+                    {
+                        "id": 100 * sid + k,
+                        "user": coach,
+                        "subject": athlete,
+                        "study": sid,
+                        "study_group": sid,
+                        "study_group_name": "Group A",
+                        "subject_uuid": f"00000000-0000-4000-9000-{athlete:012d}",
+                        "start_date": "2024-05-01",
+                        "status": "active",
+                        "timezone": "UTC",
+                        "metrics": [],
+                        "compliance_kpi": {},
+                    },
+                )
+            )
     return out
 
 
@@ -362,12 +613,23 @@ def _trackpoints(start: int) -> list[dict[str, Any]]:
         lat += speed * math.cos(rad) / 111_320.0
         lon += speed * math.sin(rad) / (111_320.0 * math.cos(math.radians(lat0)))
         t = ticks_to_iso(start + k * TICKS)
-        out.append({
-            "id": 27720 + k, "track": 80, "user": 1511, "range": 58979, "record": 37700,
-            "position": [round(lon, 7), round(lat, 7)], "time": t, "timestamp": t,
-            "altitude": round(42.0 + 3.0 * math.sin(k / 100.0), 2), "speed": round(speed, 3),
-            "course": round(course, 1), "horizontal_accuracy": 3.9, "vertical_accuracy": None,
-        })
+        out.append(
+            {
+                "id": 27720 + k,
+                "track": 80,
+                "user": 1511,
+                "range": 58979,
+                "record": 37700,
+                "position": [round(lon, 7), round(lat, 7)],
+                "time": t,
+                "timestamp": t,
+                "altitude": round(42.0 + 3.0 * math.sin(k / 100.0), 2),
+                "speed": round(speed, 3),
+                "course": round(course, 1),
+                "horizontal_accuracy": 3.9,
+                "vertical_accuracy": None,
+            }
+        )
     return out
 
 
@@ -473,9 +735,7 @@ class Store:
             if oid not in self._objects.get(resource, {}):
                 return False
             with self._conn:
-                self._conn.execute(
-                    "DELETE FROM objects WHERE resource=? AND id=?", (resource, oid)
-                )
+                self._conn.execute("DELETE FROM objects WHERE resource=? AND id=?", (resource, oid))
             del self._objects[resource][oid]
             return True
 
@@ -486,6 +746,7 @@ class Store:
                 (resource, obj["id"], json.dumps(obj)),
             )
         self._objects.setdefault(resource, {})[obj["id"]] = copy.deepcopy(obj)
+
 
 def add_import(store: Store, path: str | Path, user: int = 1511) -> int:
     """Register an export as a record of *user*.
@@ -518,7 +779,8 @@ def add_import(store: Store, path: str | Path, user: int = 1511) -> int:
         same = [r for r in store.all("record") if r.get("_import") == marker]
         rid = same[0]["id"] if same else store.next_id("record")
     obj = _record(rid, user, "1970-01-01T00:00:00", 1)
-    obj.update({"start": int(start), "end": int(end), "device_start": int(start),
-                "_import": marker})
+    obj.update(
+        {"start": int(start), "end": int(end), "device_start": int(start), "_import": marker}
+    )
     store.replace("record", obj)
     return rid

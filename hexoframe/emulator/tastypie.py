@@ -29,20 +29,34 @@ from .shapes import USER_NESTED_FIELDS, conform
 from .store import STORED_RESOURCES
 from .units import unit_id
 
-__all__ = ["IGNORED_FILTERS", "MAX_LIMIT", "PLAIN_RELATED", "RELATED", "ResourceView",
-           "match"]
+__all__ = ["IGNORED_FILTERS", "MAX_LIMIT", "PLAIN_RELATED", "RELATED", "ResourceView", "match"]
 
 MAX_LIMIT = 1000
 
 #: Target resource of each related field name.
 RELATED: dict[str, str] = {
-    "user": "user", "profile": "profile", "device": "device", "record": "record",
-    "range": "range", "parent": "range", "track": "track", "datatype": "datatype",
-    "activitytype": "activitytype", "trainingroutine": "trainingroutine",
-    "metrics": "metric", "default_metrics": "metric", "algo": "algo",
-    "importfile": "importfile", "unit": "unit", "unit_raw": "unit", "steps": "step",
-    "application_metadata": "applicationmetadata", "include_metrics": "metric",
-    "category": "category", "owner": "user", "members": "user",
+    "user": "user",
+    "profile": "profile",
+    "device": "device",
+    "record": "record",
+    "range": "range",
+    "parent": "range",
+    "track": "track",
+    "datatype": "datatype",
+    "activitytype": "activitytype",
+    "trainingroutine": "trainingroutine",
+    "metrics": "metric",
+    "default_metrics": "metric",
+    "algo": "algo",
+    "importfile": "importfile",
+    "unit": "unit",
+    "unit_raw": "unit",
+    "steps": "step",
+    "application_metadata": "applicationmetadata",
+    "include_metrics": "metric",
+    "category": "category",
+    "owner": "user",
+    "members": "user",
 }
 #: Fields stored as unit names, rendered as ``unit`` URIs.
 PLAIN_RELATED = {("datatype", "unit"), ("datatype", "unit_raw"), ("metric", "unit")}
@@ -50,23 +64,34 @@ PLAIN_RELATED = {("datatype", "unit"), ("datatype", "unit_raw"), ("metric", "uni
 #: records and ranges (read by :meth:`ResourceView.metric_options`), a study's subjects
 #: (applied in ``list_get``), and ones the emulator has nothing for (no autodetected
 #: ranges are seeded; no display grouping).
-IGNORED_FILTERS = frozenset({
-    "show_all", "include_metrics", "include_histograms", "short_metrics", "study",
-    "study_group", "include_autodetected", "display", "group_by", "grouped",
-})
+IGNORED_FILTERS = frozenset(
+    {
+        "show_all",
+        "include_metrics",
+        "include_histograms",
+        "short_metrics",
+        "study",
+        "study_group",
+        "include_autodetected",
+        "display",
+        "group_by",
+        "grouped",
+    }
+)
 #: Resources whose list and filters carry the metric options.
 WITH_METRICS = frozenset({"record", "range"})
 #: Non-"related" fields rendered as a nested user object or a resource URI.
 NESTED_USER = frozenset({("study", "owner"), ("studysubject", "user")})
 URI_FIELDS: dict[tuple[str, str], str] = {
-    ("studygroup", "owner"): "user", ("studygroup", "study"): "study",
-    ("studysubject", "study"): "study", ("studysubject", "study_group"): "studygroup",
+    ("studygroup", "owner"): "user",
+    ("studygroup", "study"): "study",
+    ("studysubject", "study"): "study",
+    ("studysubject", "study_group"): "studygroup",
 }
 #: Resources kept in the store (the others are computed).
 STORED = frozenset(STORED_RESOURCES)
 #: Filter operators that compare text.
-TEXT_OPS = ("contains", "icontains", "startswith", "istartswith", "endswith", "iendswith",
-            "iexact")
+TEXT_OPS = ("contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "iexact")
 
 
 # ----------------------------------------------------------------------------- filters
@@ -156,8 +181,7 @@ def match(op: str, stored: Any, wanted: Any) -> bool:
             s, w, op = s.lower(), w.lower(), op[1:]
         if op == "exact":
             return s == w
-        return {"contains": w in s, "startswith": s.startswith(w),
-                "endswith": s.endswith(w)}[op]
+        return {"contains": w in s, "startswith": s.startswith(w), "endswith": s.endswith(w)}[op]
     if stored is None:
         return False
     try:
@@ -201,8 +225,10 @@ def metric_list() -> list[dict[str, Any]]:
         from . import metrics
     except ImportError:
         return []
-    return [{**m, "unit": unit_id(str(m["unit"])), "value": str(m.get("value") or "")}
-            for m in getattr(metrics, "METRICS", [])]
+    return [
+        {**m, "unit": unit_id(str(m["unit"])), "value": str(m.get("value") or "")}
+        for m in getattr(metrics, "METRICS", [])
+    ]
 
 
 # ----------------------------------------------------------------------------- views
@@ -226,8 +252,9 @@ class ResourceView(Request):
             return [dict(m) for m in metric_list()]
         if name == "user":
             return [u for u in self.app.store.all("user") if u["id"] in seen]
-        return [o for o in self.app.store.all(name)
-                if o.get("user") is None or o.get("user") in seen]
+        return [
+            o for o in self.app.store.all(name) if o.get("user") is None or o.get("user") in seen
+        ]
 
     def objects_of(self, name: str) -> list[dict[str, Any]]:
         """The stored objects of resource ``name`` the caller sees (by their owner)."""
@@ -248,8 +275,11 @@ class ResourceView(Request):
     def candidates(self, key: str) -> list[dict[str, Any]]:
         """Objects with this id (or device serial), visible or not."""
         if self.name == "device":
-            return [d for d in self.app.store.all("device")
-                    if str(d["id"]) == key or d["deviceid"] == key]
+            return [
+                d
+                for d in self.app.store.all("device")
+                if str(d["id"]) == key or d["deviceid"] == key
+            ]
         if not re.fullmatch(r"\d{1,18}", key):
             return []
         oid = int(key)
@@ -297,8 +327,11 @@ class ResourceView(Request):
             out["devices"] = [self.uri("device", d) for d in obj["devices"]]
         if name == "datatype":
             freq = obj.get("freq")
-            out["freq"] = int(freq) if isinstance(freq, (int, float)) and freq >= 1 \
-                and float(freq).is_integer() else None
+            out["freq"] = (
+                int(freq)
+                if isinstance(freq, (int, float)) and freq >= 1 and float(freq).is_integer()
+                else None
+            )
         if name == "record":
             user = self.app.store.get("user", int(obj.get("user") or 0))
             if user is not None:
@@ -318,8 +351,13 @@ class ResourceView(Request):
         for fname, op, value in filters:
             if fname == "search" and self.name == "user":
                 w = str(value).lower()
-                objs = [o for o in objs if any(w in str(o.get(k, "")).lower()
-                                               for k in ("email", "first_name", "last_name"))]
+                objs = [
+                    o
+                    for o in objs
+                    if any(
+                        w in str(o.get(k, "")).lower() for k in ("email", "first_name", "last_name")
+                    )
+                ]
                 continue
             if fname in ("study", "study_group") and self.name in WITH_METRICS:
                 subjects = self.subjects(fname, value, op)
@@ -328,13 +366,19 @@ class ResourceView(Request):
             if "__" in fname:  # a lookup through a related field (ALL_WITH_RELATIONS)
                 base, rel = fname.split("__", 1)
                 target = RELATED.get(base, base)
-                objs = [o for o in objs if match(op, comparable(
-                    target, rel, self.related_value(target, o.get(base), rel)), value)]
+                objs = [
+                    o
+                    for o in objs
+                    if match(
+                        op,
+                        comparable(target, rel, self.related_value(target, o.get(base), rel)),
+                        value,
+                    )
+                ]
                 continue
             if fname in IGNORED_FILTERS or fname not in sch.fields(self.name):
                 continue
-            objs = [o for o in objs
-                    if match(op, comparable(self.name, fname, o.get(fname)), value)]
+            objs = [o for o in objs if match(op, comparable(self.name, fname, o.get(fname)), value)]
         for key in reversed(order):
             desc = key.startswith("-")
             path = key.lstrip("-").split("__", 1)
@@ -350,7 +394,7 @@ class ResourceView(Request):
             present.sort(key=lambda o: _sort_key(value_of(o)), reverse=desc)
             objs = present + missing if not desc else missing + present  # as PostgreSQL
         total = len(objs)
-        page = objs[offset:offset + limit]
+        page = objs[offset : offset + limit]
         meta = {
             "limit": limit,
             "next": self.page_link(limit, offset + limit) if offset + limit < total else None,
@@ -359,8 +403,7 @@ class ResourceView(Request):
             "previous": self.page_link(limit, offset - limit) if offset - limit >= 0 else None,
             "total_count": total,
         }
-        return ok({"meta": meta, "objects": [self.with_metrics(self.render(o), o)
-                                             for o in page]})
+        return ok({"meta": meta, "objects": [self.with_metrics(self.render(o), o) for o in page]})
 
     def page_link(self, limit: int, offset: int) -> str:
         """The path and query of another page of this list."""
@@ -396,16 +439,15 @@ class ResourceView(Request):
                 for item in (v for val in values for v in val.split(",")):
                     fname = item.strip().lstrip("-").split("__")[0]
                     if fname not in sch.fields(self.name):
-                        raise ApiError(400, f"No matching '{fname[:60]}' field for ordering "
-                                            "on.")
+                        raise ApiError(400, f"No matching '{fname[:60]}' field for ordering on.")
                     if fname not in allowed:
-                        raise ApiError(400, f"The '{fname[:60]}' field does not allow "
-                                            "ordering.")
+                        raise ApiError(400, f"The '{fname[:60]}' field does not allow ordering.")
                     order.append(item.strip())
             elif key == "format":
                 if value not in ("json", ""):
-                    raise ApiError(400, f"format {value[:20]!r} is not available for "
-                                        f"{self.name}; only json")
+                    raise ApiError(
+                        400, f"format {value[:20]!r} is not available for {self.name}; only json"
+                    )
             else:
                 if key.rsplit("__", 1)[-1] in ("in", "range"):
                     value = ",".join(values)
@@ -414,8 +456,9 @@ class ResourceView(Request):
                     filters.append(parsed)
         return filters, order, limit, offset
 
-    def parse_filter(self, key: str, value: str,
-                     filtering: Mapping[str, Any]) -> tuple[str, str, Any] | None:
+    def parse_filter(
+        self, key: str, value: str, filtering: Mapping[str, Any]
+    ) -> tuple[str, str, Any] | None:
         """``(field, op, parsed value)`` of one ``field__op=value`` pair; 400 if refused.
 
         ``None`` for a parameter that names no field of the resource: Tastypie ignores it.
@@ -423,8 +466,7 @@ class ResourceView(Request):
         parts = key.split("__")
         fname = parts[0]
         op = parts[1] if len(parts) >= 2 else "exact"
-        if fname not in sch.fields(self.name) and fname not in filtering \
-                and fname != "search":
+        if fname not in sch.fields(self.name) and fname not in filtering and fname != "search":
             return None
         if fname not in filtering:
             raise ApiError(400, f"The '{fname[:60]}' field does not allow filtering.")
@@ -434,8 +476,9 @@ class ResourceView(Request):
             return self.parse_relation_filter(parts, value)
         allowed = sch.filter_ops(self.name, fname)
         if len(parts) > 2 or op not in allowed:
-            raise ApiError(400, f"'{op[:40]}' is not an allowed filter on the "
-                                f"'{fname[:60]}' field.")
+            raise ApiError(
+                400, f"'{op[:40]}' is not an allowed filter on the '{fname[:60]}' field."
+            )
         coerce = coercer(self.name, fname)
         if RELATED.get(fname) == "user" and "@" in value:  # users by e-mail, as the help
             value = ",".join(str(self.user_by_email(v)) for v in value.split(","))  # says
@@ -447,14 +490,15 @@ class ResourceView(Request):
         fname, rel = parts[0], parts[1]
         target = RELATED.get(fname, fname)
         if len(parts) > 3:
-            raise ApiError(400, "Lookups are not allowed more than one level deep on the "
-                                f"'{fname[:60]}' field.")
+            raise ApiError(
+                400,
+                f"Lookups are not allowed more than one level deep on the '{fname[:60]}' field.",
+            )
         op = parts[2] if len(parts) == 3 else "exact"
         if target not in sch.resource_names() or rel not in sch.filtering(target):
             raise ApiError(400, f"The '{rel[:60]}' field does not allow filtering.")
         if op not in sch.filter_ops(target, rel):
-            raise ApiError(400, f"'{op[:40]}' is not an allowed filter on the "
-                                f"'{rel[:60]}' field.")
+            raise ApiError(400, f"'{op[:40]}' is not an allowed filter on the '{rel[:60]}' field.")
         parsed = self.parse_value("__".join(parts), value, op, coercer(target, rel))
         return f"{fname}__{rel}", op, parsed
 
@@ -476,8 +520,9 @@ class ResourceView(Request):
             else:
                 parsed = coerce(value)
         except (ValueError, TypeError, OverflowError) as exc:
-            raise ApiError(400, f"invalid value {value[:60]!r} for filter {key[:80]!r} on "
-                                f"{self.name}: {exc}") from None
+            raise ApiError(
+                400, f"invalid value {value[:60]!r} for filter {key[:80]!r} on {self.name}: {exc}"
+            ) from None
         return parsed
 
     # ------------------------------------------------------------------ relations
@@ -495,12 +540,15 @@ class ResourceView(Request):
         """Users who are subjects of the studies (``field="study"``) or study groups
         (``"study_group"``) a filter names, among those the caller sees."""
         try:
-            wanted = {int(related_key(v, field.replace("_", "")))
-                      for v in (value if op == "in" else [value])}
+            wanted = {
+                int(related_key(v, field.replace("_", "")))
+                for v in (value if op == "in" else [value])
+            }
         except (TypeError, ValueError):
             raise ApiError(400, f"{field}={value!r} is not a study id") from None
-        return frozenset(s["subject"] for s in self.objects_of("studysubject")
-                         if s.get(field) in wanted)
+        return frozenset(
+            s["subject"] for s in self.objects_of("studysubject") if s.get(field) in wanted
+        )
 
     # ------------------------------------------------------------------ metric options
     def metric_options(self) -> tuple[list[int], bool, bool] | None:
@@ -516,15 +564,19 @@ class ResourceView(Request):
                 try:
                     ids.append(int(related_key(token.strip(), "metric")))
                 except (ValueError, TypeError):
-                    raise ApiError(400, f"invalid metric {token.strip()[:40]!r} in "
-                                        "include_metrics; give metric ids or URIs") from None
+                    raise ApiError(
+                        400,
+                        f"invalid metric {token.strip()[:40]!r} in "
+                        "include_metrics; give metric ids or URIs",
+                    ) from None
         if _flag(query.get("show_all")):
             ids += [int(m["id"]) for m in metric_list() if m.get("type") != "histogram"]
         histograms = _flag(query.get("include_histograms"))
         if not ids and not histograms:
             return None
-        if histograms and not any(m.get("type") == "histogram" for m in metric_list()
-                                  if int(m["id"]) in ids):
+        if histograms and not any(
+            m.get("type") == "histogram" for m in metric_list() if int(m["id"]) in ids
+        ):
             ids += [int(m["id"]) for m in metric_list() if m.get("type") == "histogram"]
         return list(dict.fromkeys(ids)), histograms, _flag(query.get("short_metrics"))
 
@@ -536,8 +588,7 @@ class ResourceView(Request):
             return rendered
         ids, histograms, short = options
         known = {int(m["id"]): m for m in metric_list()}
-        ids = [i for i in ids if i in known
-               and (histograms or known[i].get("type") != "histogram")]
+        ids = [i for i in ids if i in known and (histograms or known[i].get("type") != "histogram")]
         unknown = [i for i in options[0] if i not in known]
         if unknown:
             raise ApiError(400, f"unknown metric id {unknown[0]}; see /api/v1/metric/")
@@ -551,15 +602,20 @@ class ResourceView(Request):
         else:
             items = metrics.compute_report(segs, ids, range=rendered)["data"][0]
         if short:
-            items = [{k: item[k] for k in ("metric", "value", "data1", "data2") if k in item}
-                     for item in items]
+            items = [
+                {k: item[k] for k in ("metric", "value", "data1", "data2") if k in item}
+                for item in items
+            ]
         return {**rendered, "metrics": items}
 
     def segments_of(self, obj: Mapping[str, Any]) -> list[tuple[int, Any, int, int]]:
         """The ``(user, source, start, end)`` pieces of data a record or range covers."""
         lo, hi = int(obj["start"]), int(obj["end"])
-        records = [obj] if self.name == "record" else [
-            r for r in self.app.store.all("record") if r["user"] == obj["user"]]
+        records = (
+            [obj]
+            if self.name == "record"
+            else [r for r in self.app.store.all("record") if r["user"] == obj["user"]]
+        )
         out = []
         for rec in sorted(records, key=lambda r: r["start"]):
             s, e = max(lo, int(rec["start"])), min(hi, int(rec["end"]))
@@ -572,8 +628,7 @@ class ResourceView(Request):
         """GET on the detail view; query parameters it does not use are ignored (Tastypie)."""
         fmt = dict(self.query).get("format", "json")
         if fmt not in ("json", ""):
-            raise ApiError(400, f"format {fmt[:20]!r} is not available for {self.name}; "
-                                "only json")
+            raise ApiError(400, f"format {fmt[:20]!r} is not available for {self.name}; only json")
         obj = self.find(key)
         return ok(self.with_metrics(self.render(obj), obj))
 
@@ -589,9 +644,11 @@ def _page_number(text: str, name: str) -> int:
         number = int(text)
     except ValueError:
         kind = "a positive integer" if name == "limit" else "an integer"
-        raise ApiError(400, f"Invalid {name} '{text[:40]}' provided. Please provide "
-                            f"{kind}.") from None
+        raise ApiError(
+            400, f"Invalid {name} '{text[:40]}' provided. Please provide {kind}."
+        ) from None
     if number < 0:
-        raise ApiError(400, f"Invalid {name} '{text[:40]}' provided. Please provide a "
-                            "positive integer >= 0.")
+        raise ApiError(
+            400, f"Invalid {name} '{text[:40]}' provided. Please provide a positive integer >= 0."
+        )
     return number

@@ -21,13 +21,26 @@ __all__ = ["unit_id", "unit_objects"]
 
 #: Long names of the short unit names the catalogue and metrics use.
 _LONG = {
-    "": "dimensionless", "%": "percent", "ADC": "analog-to-digital converter counts",
-    "W": "watt", "a.u.": "arbitrary unit", "bpm": "beats per minute",
-    "degC": "degree Celsius", "g": "standard gravity", "kcal": "kilocalorie",
-    "L/min": "litre per minute", "mL": "millilitre", "mL/min": "millilitre per minute",
-    "mmHg": "millimetre of mercury", "ms^2": "square millisecond",
-    "rpm": "respirations per minute", "s": "second", "spm": "steps per minute",
-    "steps": "steps", "steps/min": "steps per minute", "Step": "steps",
+    "": "dimensionless",
+    "%": "percent",
+    "ADC": "analog-to-digital converter counts",
+    "W": "watt",
+    "a.u.": "arbitrary unit",
+    "bpm": "beats per minute",
+    "degC": "degree Celsius",
+    "g": "standard gravity",
+    "kcal": "kilocalorie",
+    "L/min": "litre per minute",
+    "mL": "millilitre",
+    "mL/min": "millilitre per minute",
+    "mmHg": "millimetre of mercury",
+    "ms^2": "square millisecond",
+    "rpm": "respirations per minute",
+    "s": "second",
+    "spm": "steps per minute",
+    "steps": "steps",
+    "steps/min": "steps per minute",
+    "Step": "steps",
 }
 
 
@@ -43,10 +56,17 @@ def _names() -> tuple[str, ...]:
 
 def unit_objects() -> list[dict[str, Any]]:
     """Every unit as stored (related fields none; ``resource_uri`` added on rendering)."""
-    return [{"id": n, "si_short": name, "si_long": _LONG.get(name, name),
-             "info": f"Unit {name!r} of Hexoskin datatypes and metrics." if name
-             else "No unit (counts, codes, flags)."}
-            for n, name in enumerate(_names(), start=1)]
+    return [
+        {
+            "id": n,
+            "si_short": name,
+            "si_long": _LONG.get(name, name),
+            "info": f"Unit {name!r} of Hexoskin datatypes and metrics."
+            if name
+            else "No unit (counts, codes, flags).",
+        }
+        for n, name in enumerate(_names(), start=1)
+    ]
 
 
 def unit_id(name: str) -> int:
