@@ -1,4 +1,10 @@
-"""The ``hexoframe`` command: ``demo``, ``emulator``, ``read``, ``datatypes``.
+"""The ``hexoframe`` command: ``demo``, ``emulator``, ``read``, ``records``, ``ranges``,
+``users``, ``datatypes``.
+
+Exit codes: 0 done; 2 bad usage or arguments (argparse's, and queries hexoframe refuses);
+3 authentication or permission; 4 not found; 5 the service failed or could not be
+reached; 6 a local file could not be written or read; 130 interrupted. Errors are one line
+on stderr, never a traceback.
 
 Examples
 --------
@@ -19,10 +25,47 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
-from . import catalog
+from . import __version__, catalog, errors
 from .data.methods import CHOICES as METHOD_CHOICES
 from .errors import HexoskinError
+
+#: Exit codes by kind of failure (see the module docstring).
+EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_SERVICE, EXIT_FILE = 2, 3, 4, 5, 6
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code of a failure.
+
+    Examples
+    --------
+    >>> exit_code(errors.NotFound("gone")), exit_code(OSError("disk full"))
+    (4, 6)
+    """
+    if isinstance(
+        exc, (errors.AuthenticationError, errors.PermissionDenied, errors.ConfigurationError)
+    ):
+        return EXIT_AUTH
+    if isinstance(exc, errors.NotFound):
+        return EXIT_NOT_FOUND
+    if isinstance(exc, (errors.InvalidQueryError, errors.BadRequest, errors.MethodNotAllowed)):
+        return EXIT_USAGE
+    if isinstance(exc, HexoskinError):
+        return EXIT_SERVICE
+    return EXIT_FILE
+
+
+def _print_table(frame: Any, fmt: str) -> None:
+    import pandas as pd
+
+    if fmt == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(frame.to_json(orient="records", date_format="iso") + "\n")
+    else:
+        with pd.option_context("display.max_rows", None, "display.width", 120):
+            print(frame.to_string(index=False))
 
 
 def _cmd_datatypes(args: argparse.Namespace) -> int:
@@ -39,8 +82,29 @@ def _cmd_datatypes(args: argparse.Namespace) -> int:
         }
         for d in catalog.data_datatypes()
     ]
-    with pd.option_context("display.max_rows", None, "display.width", 120):
-        print(pd.DataFrame(rows).to_string(index=False))
+    _print_table(pd.DataFrame(rows), getattr(args, "format", "table"))
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    """``records``/``ranges``/``users``: the resource as a table, with the client's filters."""
+    from .client import Client
+
+    filters: dict[str, Any] = {}
+    if args.start:
+        filters["start__gte"] = args.start
+    if args.end:
+        filters["start__lt"] = args.end
+    if args.user is not None and args.command != "users":
+        filters["user"] = args.user
+    if args.order_by:
+        filters["order_by"] = args.order_by
+    if args.limit is not None:
+        filters["limit"] = args.limit
+    name = {"records": "record", "ranges": "range", "users": "user"}[args.command]
+    with Client() as client:
+        frame = client.resource(name).list(**filters)
+    _print_table(frame, args.format)
     return 0
 
 
@@ -58,16 +122,15 @@ def _cmd_read(args: argparse.Namespace) -> int:
         datatypes=args.datatypes.split(","),
         method=args.method,
         units=args.units,
-        progress=not args.quiet,
+        progress=False if args.quiet else None,  # bars only on a terminal or notebook
     )
     if not isinstance(frame, pd.DataFrame):  # how="outer" gives a frame
         raise HexoskinError("read_hexoskin gave no frame to write")
     if args.out:
-        if args.out.endswith(".parquet"):
-            frame.to_parquet(args.out)
-        else:
-            frame.to_csv(args.out)
-        print(f"wrote {len(frame)} rows x {frame.shape[1]} columns to {args.out}")
+        from .writers import write_frame
+
+        where = write_frame(frame, args.out, args.format)
+        print(f"wrote {len(frame)} rows x {frame.shape[1]} columns to {where}")
     else:
         print(frame)
     return 0
@@ -90,7 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hexoframe",
         description="Hexoskin biometrics in pandas, xarray and fsspec.",
+        epilog="Exit codes: 2 usage, 3 authentication, 4 not found, 5 service, 6 local file.",
     )
+    parser.add_argument("--version", action="version", version=f"hexoframe {__version__}")
+    parser.add_argument("--verbose", action="store_true", help="log what hexoframe does")
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="a tour of hexoframe on the embedded emulator")
@@ -112,10 +178,31 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--datatypes", required=True, help="comma-separated ids or names")
     read.add_argument("--method", default="auto", choices=list(METHOD_CHOICES))
     read.add_argument("--units", default="api", choices=["api", "raw", "physical"])
-    read.add_argument("--out", help="output file (.csv or .parquet); prints when omitted")
+    read.add_argument(
+        "--out",
+        help="output file (.csv, .parquet, .nc, .zarr or .edf), "
+        "written atomically; prints when omitted",
+    )
+    read.add_argument(
+        "--format",
+        choices=["csv", "parquet", "netcdf", "zarr", "edf"],
+        help="output format (default: from the extension of --out)",
+    )
     read.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    sub.add_parser("datatypes", help="list the datatype catalogue")
+    table_formats = ["table", "csv", "json"]
+    datatypes = sub.add_parser("datatypes", help="list the datatype catalogue")
+    datatypes.add_argument("--format", choices=table_formats, default="table")
+    for name in ("records", "ranges", "users"):
+        lister = sub.add_parser(name, help=f"list {name} as a table")
+        lister.add_argument("--start", help="from this time on (ISO or HexoTimestamp)")
+        lister.add_argument("--end", help="starting before this time")
+        lister.add_argument("--user", type=int, help="one user's (records, ranges)")
+        lister.add_argument(
+            "--order-by", dest="order_by", help="e.g. --order-by=-start (newest first)"
+        )
+        lister.add_argument("--limit", type=int, help="at most this many rows")
+        lister.add_argument("--format", choices=table_formats, default="table")
     return parser
 
 
@@ -135,16 +222,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["emulator"]:
         return _cmd_emulator(argv[1:])
     args = build_parser().parse_args(argv)
+    if args.verbose:
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     started = time.perf_counter()
     try:
         if args.command == "demo":
             return _cmd_demo(args)
         if args.command == "read":
             return _cmd_read(args)
+        if args.command in ("records", "ranges", "users"):
+            return _cmd_list(args)
         return _cmd_datatypes(args)
-    except HexoskinError as exc:
+    except (HexoskinError, OSError) as exc:
         print(f"hexoframe: {exc}", file=sys.stderr)
-        return 2
+        return exit_code(exc)
     except KeyboardInterrupt:
         elapsed = time.perf_counter() - started
         print(f"hexoframe: interrupted after {elapsed:.1f} s", file=sys.stderr)
