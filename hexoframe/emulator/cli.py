@@ -129,7 +129,16 @@ def banner(emu: Emulator) -> str:
             "Imported records: "
             + ", ".join(f"{rid} <- {path}" for rid, path in sorted(emu.imported.items()))
         )
-    lines.append("Press Ctrl-C to stop.")
+    athlete = DEMO_USERS["athlete"]
+    lines += [
+        "",
+        "To use it from another shell (as the demo athlete), paste:",
+        f"  export HEXOSKIN_URL={emu.url}",
+        f"  export HEXOSKIN_USERNAME={athlete['email']}",
+        f"  export HEXOSKIN_PASSWORD={athlete['password']}",
+        "",
+        "Press Ctrl-C to stop.",
+    ]
     return "\n".join(lines)
 
 
