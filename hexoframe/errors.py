@@ -205,6 +205,11 @@ def error_for_status(
     return err
 
 
+class HexoskinWarning(UserWarning):
+    """Something worth knowing that is not an error: a read far slower than it could be,
+    a span without data."""
+
+
 class ExportFormatError(HexoskinError, ValueError):
     """A local export file (folder or zip) is damaged or ambiguous; found while reading it.
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from . import catalog, cf
 from .data import assemble
+from .data.reader import read_hexoskin
 from .errors import InvalidQueryError
 from .timestamps import TICKS_PER_SECOND, ns_per_tick
 from .units import convert
@@ -30,13 +31,8 @@ from .units import convert
 __all__ = ["register", "HexoSeriesAccessor", "HexoFrameAccessor"]
 
 
-def _read_hexoskin(*args: Any, **kwargs: Any) -> Any:
-    from .data.reader import read_hexoskin
-
-    return read_hexoskin(*args, **kwargs)
-
-
-_read_hexoskin.__doc__ = "Alias of :func:`hexoframe.read_hexoskin` (set by hexoframe)."
+# pd.read_hexoskin is hexoframe.read_hexoskin itself: its signature and docstring in help()
+_read_hexoskin = read_hexoskin
 _read_hexoskin._hexoframe = True  # type: ignore[attr-defined]
 
 

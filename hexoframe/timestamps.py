@@ -34,6 +34,7 @@ NS_PER_SECOND = 1_000_000_000
 NS_PER_TICK = NS_PER_SECOND // TICKS_PER_SECOND  # 3_906_250, exact
 
 __all__ = [
+    "describe_span",
     "TICKS_PER_SECOND",
     "ASTROSKIN_TICKS_PER_SECOND",
     "NS_PER_TICK",
@@ -119,6 +120,23 @@ def ticks_to_timestamp(ticks: Any, tick_rate: int = TICKS_PER_SECOND) -> Any:
     if isinstance(ns, np.ndarray):
         return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
     return pd.Timestamp(ns, unit="ns", tz="UTC")
+
+
+def describe_span(start: int, end: int, tick_rate: int = TICKS_PER_SECOND) -> str:
+    """A tick span as a person reads it, with the ticks after it (for messages).
+
+    Examples
+    --------
+    >>> describe_span(438926745600, 438927667200)
+    '2024-05-01T10:00:00Z to 2024-05-01T11:00:00Z (ticks [438926745600, 438927667200))'
+    """
+
+    def iso(t: int) -> str:
+        text = str(np.datetime64(int(t) * ns_per_tick(tick_rate), "ns"))
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+        return text + "Z"
+
+    return f"{iso(start)} to {iso(end)} (ticks [{int(start)}, {int(end)}))"
 
 
 def unix_seconds_to_ticks(seconds: float | int, tick_rate: int = TICKS_PER_SECOND) -> int:

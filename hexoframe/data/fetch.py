@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import IncompleteDataError, InvalidQueryError
+from ..timestamps import describe_span
 from ..units import api_to_raw
 from . import methods
 from .plan import ChannelPlan, Plan, Request, split_windows, window_request
@@ -375,7 +376,7 @@ def fetch_plan(
                                 else "is off the sample grid"
                             )
                             raise IncompleteDataError(
-                                f"{ch.datatype.name}: the answer for ticks [{lo}, {hi}) "
+                                f"{ch.datatype.name}: the answer for {describe_span(lo, hi)} "
                                 f"({len(piece)} samples, {ch.expected_in(lo, hi)} expected) "
                                 f"{why}. Pass resolution='any' to accept what the service "
                                 "gives."

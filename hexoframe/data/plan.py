@@ -28,7 +28,7 @@ from .. import catalog
 from ..catalog import POINT_CAP, Datatype
 from ..errors import HexoskinError, InvalidQueryError
 from ..references import require_id
-from ..timestamps import TICKS_PER_SECOND, ns_per_tick, ticks_to_timestamp, to_ticks
+from ..timestamps import TICKS_PER_SECOND, describe_span, ns_per_tick, ticks_to_timestamp, to_ticks
 from . import methods
 from .decode import parse_user
 
@@ -405,7 +405,8 @@ def plan_query(
         span_end = b_end if q_end is None else min(b_end, q_end)
         if span_end <= span_start:
             raise InvalidQueryError(
-                f"start/end do not overlap {what} {ident}, which spans ticks [{b_start}, {b_end})."
+                f"start/end do not overlap {what} {ident}, which spans "
+                f"{describe_span(b_start, b_end)}."
             )
     else:
         if q_start is None or q_end is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import Datatype
-from ..errors import IncompleteDataError, InvalidQueryError
+from ..errors import HexoskinWarning, IncompleteDataError, InvalidQueryError
+from ..timestamps import describe_span
 from ..units import check_units, raw_dtype
 from . import assemble, methods
 from .fetch import default_workers, fetch_plan, progress_wanted, stitch, stitch_grid
@@ -45,6 +47,28 @@ def _progress_bar(enabled: bool, total: int | None, desc: str) -> Any:
     return tqdm(total=total, unit="sample", unit_scale=True, desc=desc, leave=False)
 
 
+def _check_keywords(extra: dict[str, Any]) -> None:
+    """Keywords that are neither read_hexoskin's nor a client setting: a clear error that
+    names read_hexoskin and the closest keyword (``strat`` -> ``start``)."""
+    import difflib
+    import inspect
+
+    from ..client import Client
+
+    ours = set(inspect.signature(read_hexoskin).parameters) - {"client_kwargs"}
+    settings = set(inspect.signature(Client).parameters) - {"self"} | {"url"}
+    for key in extra:
+        if key in settings:
+            continue
+        close = difflib.get_close_matches(key, sorted(ours | settings), n=1, cutoff=0.6)
+        hint = (
+            f"; did you mean {close[0]!r}?"
+            if close
+            else (f"; it takes {', '.join(sorted(ours))} and client settings")
+        )
+        raise InvalidQueryError(f"read_hexoskin() got an unexpected keyword {key!r}{hint}")
+
+
 def read_hexoskin(
     *,
     record: Any = None,
@@ -52,7 +76,7 @@ def read_hexoskin(
     start: Any = None,
     end: Any = None,
     user: Any = None,
-    datatypes: int | str | Datatype | Iterable[int | str | Datatype],
+    datatypes: int | str | Datatype | Iterable[int | str | Datatype] | None = None,
     method: str = "auto",
     units: str = "api",
     resolution: str = "full",
@@ -115,6 +139,12 @@ def read_hexoskin(
     >>> df.columns.tolist()
     ['heart_rate', 'breathing_rate']
     """
+    _check_keywords(client_kwargs)
+    if datatypes is None:
+        raise InvalidQueryError(
+            "read_hexoskin needs datatypes=... (ids, names or aliases, "
+            "e.g. datatypes=['hr', 'br'])."
+        )
     check_units(units)
     assemble.check_how(how)
     if resolution not in ("full", "any"):
@@ -179,6 +209,7 @@ def _read(
         for ch in plan.channels:
             ch.windows = [(ch.windows[0][0], ch.windows[-1][1])] if ch.windows else []
     requests = build_requests(plan, chosen)
+    _warn_if_slow(plan, chosen, len(requests))
     what = (
         f"record {plan.record}"
         if plan.record is not None
@@ -284,4 +315,41 @@ def _read(
         "tick_rate": plan.tick_rate,
         "channels": describe(plan),
     }
+    if plan.channels and not any(len(s) for s in series):
+        span = (
+            describe_span(plan.start, plan.end, plan.tick_rate)
+            if (plan.start is not None and plan.end is not None)
+            else "the span asked for"
+        )
+        warnings.warn(
+            f"No data: {', '.join(ch.datatype.name for ch in plan.channels)} "
+            f"hold no sample in {span}.",
+            HexoskinWarning,
+            stacklevel=3,
+        )
     return assemble.combine(series, how=how, attrs=meta)
+
+
+#: A capped method needing more requests than this, where a grid-aligned one would need
+#: a tenth as many, is worth a warning.
+SLOW_REQUESTS = 50
+
+
+def _warn_if_slow(plan: Any, chosen: str, n_requests: int) -> None:
+    """Warn when the chosen method needs many requests and binary would need few."""
+    if (
+        not methods.get(chosen).capped
+        or n_requests <= SLOW_REQUESTS
+        or not plan.grid_known
+        or len(plan.users) > 1
+    ):
+        return
+    binary = len(build_requests(plan, "binary"))
+    if binary * 10 <= n_requests:
+        warnings.warn(
+            f"method={chosen!r} needs {n_requests} requests for this read; method='binary' "
+            f"needs {binary} (and is never subsampled). Pass method='binary' or "
+            "method='auto'.",
+            HexoskinWarning,
+            stacklevel=4,
+        )
