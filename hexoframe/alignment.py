@@ -299,7 +299,6 @@ def _align_dataset(ds: Any, to: Any, rate: float | None, start: Any, end: Any, h
         return pd.DatetimeIndex(ds.indexes[dim]).tz_localize("UTC")
 
     dims = {str(name): str(ds[name].dims[0]) for name in ds.data_vars if ds[name].ndim == 1}
-    channels = {name: dim for name, dim in dims.items()}
     lows, highs = [], []
     for dim in set(dims.values()):
         if ds.sizes[dim]:
@@ -315,11 +314,9 @@ def _align_dataset(ds: Any, to: Any, rate: float | None, start: Any, end: Any, h
                 highs.append(times(dim)[-1])
     span = (min(lows), max(highs) + pd.Timedelta(1, "ns")) if lows else (None, None)
     if isinstance(to, str):
-        if to not in channels:
-            raise InvalidQueryError(
-                f"to={to!r} is not one of the variables: {', '.join(channels)}."
-            )
-        target = times(channels[to])
+        if to not in dims:
+            raise InvalidQueryError(f"to={to!r} is not one of the variables: {', '.join(dims)}.")
+        target = times(dims[to])
     else:
         target = _target(to, rate, start, end, {}, span)
     target_ns = _ns(target)

@@ -109,7 +109,7 @@ def cf_units(dt: Datatype, units: str = "api") -> str:
 
 def _long_name(dt: Datatype, label: str) -> str:
     base = dt.info.split(";")[0].split(":")[0].split(",")[0].rstrip(".") or dt.api_name
-    per = _PER_MINUTE.get(dt.unit) if label == dt.unit or label in _PER_MINUTE else None
+    per = _PER_MINUTE.get(label)
     if per:
         return f"{base} ({per})"
     if _CF.get(label) is None and label:

@@ -24,6 +24,7 @@ Client(url='http://127.0.0.1:9/api/v1/', auth='basic')
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import threading
@@ -637,6 +638,19 @@ class Client:
         return report_histograms_frame(body, tick_rate=self.tick_rate)
 
 
+@functools.cache
+def client_settings() -> frozenset[str]:
+    """The keywords that configure a client: ``Client``'s parameters, and ``url`` as an alias
+    of ``base_url``.
+
+    Examples
+    --------
+    >>> {"base_url", "url", "username", "retries"} <= client_settings()
+    True
+    """
+    return frozenset(inspect.signature(Client).parameters) - {"self"} | {"url"}
+
+
 def obtain_client(
     client: Client | None = None, options: Mapping[str, Any] | None = None
 ) -> tuple[Client, bool]:
@@ -668,7 +682,7 @@ def obtain_client(
     opts = dict(options or {})
     if "url" in opts:
         opts["base_url"] = opts.pop("url")
-    accepted = set(inspect.signature(Client).parameters) - {"self"}
+    accepted = client_settings() - {"url"}
     unknown = set(opts) - accepted
     if unknown:
         raise errors.InvalidQueryError(
@@ -677,4 +691,4 @@ def obtain_client(
     return Client(**opts), True
 
 
-__all__ = ["Client", "obtain_client"]
+__all__ = ["Client", "client_settings", "obtain_client"]

@@ -97,10 +97,6 @@ class HexoskinBackendArray(BackendArray):
         return self.reader.read(i, i + 1, self.units)[0]
 
 
-def _variable_attrs(dt: Datatype, units: str) -> dict[str, Any]:
-    return cf.variable_attrs(dt, units)
-
-
 def _dataset_attrs(source: Source, units: str) -> dict[str, Any]:
     attrs: dict[str, Any] = cf.dataset_attrs(source=str(source.url).split("?")[0], units=units)
     if source.url.kind == "record":
@@ -174,7 +170,7 @@ def dataset_from_source(source: Source, units: str = "api") -> xr.Dataset:
         if dim not in coords:
             coords[dim] = time_coords(r.first, r.step, r.count, dim, source.tick_rate)
         data = indexing.LazilyIndexedArray(HexoskinBackendArray(r, units))
-        var = xr.Variable((dim,), data, attrs=_variable_attrs(r.datatype, units))
+        var = xr.Variable((dim,), data, attrs=cf.variable_attrs(r.datatype, units))
         var.encoding["preferred_chunks"] = {dim: r.chunk_sizes()}
         data_vars[r.datatype.name] = var
     for r in events:
@@ -182,7 +178,7 @@ def dataset_from_source(source: Source, units: str = "api") -> xr.Dataset:
         ticks, values = r.read_events(units)
         coords[dim] = {dim: _async_coords(dim, ticks, source.tick_rate)}
         data_vars[r.datatype.name] = xr.Variable(
-            (dim,), values, attrs=_variable_attrs(r.datatype, units)
+            (dim,), values, attrs=cf.variable_attrs(r.datatype, units)
         )
     all_coords = xr.Coordinates()
     for c in coords.values():
@@ -262,7 +258,7 @@ def dataset_from_export(path: Any, datatypes: Any = None, units: str = "api") ->
                 coords = coords.merge(
                     time_coords(first, dt.step, ticks.size, dim, tick_rate)
                 ).coords
-        data_vars[name] = xr.Variable((dim,), values, attrs=_variable_attrs(dt, units))
+        data_vars[name] = xr.Variable((dim,), values, attrs=cf.variable_attrs(dt, units))
     attrs: dict[str, Any] = cf.dataset_attrs(source="export", units=units)
     record = export.info.get("record") or export.info.get("record_id")
     if record is not None:

@@ -53,10 +53,10 @@ def _check_keywords(extra: dict[str, Any]) -> None:
     import difflib
     import inspect
 
-    from ..client import Client
+    from ..client import client_settings
 
     ours = set(inspect.signature(read_hexoskin).parameters) - {"client_kwargs"}
-    settings = set(inspect.signature(Client).parameters) - {"self"} | {"url"}
+    settings = client_settings()
     for key in extra:
         if key in settings:
             continue

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -551,6 +552,7 @@ class ResourceView(Request):
         )
 
     # ------------------------------------------------------------------ metric options
+    @functools.cached_property
     def metric_options(self) -> tuple[list[int], bool, bool] | None:
         """``(metric ids, histograms wanted, short form)`` asked for on a record or range
         (``include_metrics``, ``show_all``, ``include_histograms``, ``short_metrics``),
@@ -583,7 +585,7 @@ class ResourceView(Request):
     def with_metrics(self, rendered: dict[str, Any], obj: Mapping[str, Any]) -> dict[str, Any]:
         """``rendered`` with its ``metrics`` filled as the metric options ask (the report
         endpoint's items for this record or range)."""
-        options = self.metric_options()
+        options = self.metric_options  # read from the query once per request
         if options is None or obj.get("end") is None:
             return rendered
         ids, histograms, short = options
