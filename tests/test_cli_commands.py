@@ -163,3 +163,25 @@ def test_emulator_banner_gives_lines_to_paste(athlete, tmp_path):
         )
         assert result.returncode == 0, result.stderr
         assert sorted(u["id"] for u in json.loads(result.stdout)) == [1511, 1512]
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path):
+    """The writer fails after it started (EDF refuses a frame with a gap): the folder stays
+    empty and an existing file of that name is untouched."""
+    from hexoframe import errors
+    from hexoframe.writers import write_frame
+
+    index = pd.DatetimeIndex(
+        ["2024-05-01T10:00:01Z", "2024-05-01T10:00:02Z", "2024-05-01T10:00:09Z"], name="time"
+    )
+    frame = pd.DataFrame({"heart_rate": [70.0, 71.0, 72.0]}, index=index)
+    frame.attrs = {"hexoskin": {"units": "api", "tick_rate": 256}}
+    target = tmp_path / "hr.edf"
+    with pytest.raises(errors.HexoskinError):
+        write_frame(frame, target)
+    assert list(tmp_path.iterdir()) == []
+    target.write_bytes(b"previous")
+    with pytest.raises(errors.HexoskinError):
+        write_frame(frame, target)
+    assert [p.name for p in tmp_path.iterdir()] == ["hr.edf"]
+    assert target.read_bytes() == b"previous"
