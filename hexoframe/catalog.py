@@ -29,9 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidQueryError, UnknownDatatypeError
+from .errors import UnknownDatatypeError
 from .references import ref_key
+from .timebase import TimeBase
 from .timestamps import TICKS_PER_SECOND
+
+#: The clock of the catalogue's own steps: the Hexoskin's 256 ticks per second.
+_HEXOSKIN = TimeBase(TICKS_PER_SECOND)
 
 __all__ = [
     "Datatype",
@@ -135,23 +139,23 @@ class Datatype:
 
     @property
     def step_ticks(self) -> int | None:
-        """Ticks (1/256 s) between samples; ``None`` for asynchronous datatypes."""
-        if self.freq is None:
-            return None
-        return int(round(TICKS_PER_SECOND / self.freq))
+        """Ticks between samples at the Hexoskin's 256 ticks/s (``None`` for events).
+
+        The steps of another time base come from :class:`hexoframe.timebase.TimeBase`.
+        """
+        return None if self.freq is None else int(_HEXOSKIN.step(self))
 
     @property
     def step(self) -> int:
-        """Ticks between samples of a sync datatype (``InvalidQueryError`` for events).
+        """Ticks between samples of a sync datatype at 256 ticks/s (``InvalidQueryError``
+        for events).
 
         Examples
         --------
         >>> lookup("hr").step
         256
         """
-        if self.freq is None:
-            raise InvalidQueryError(f"{self.name} is an event channel: it has no sample step.")
-        return int(round(TICKS_PER_SECOND / self.freq))
+        return int(_HEXOSKIN.step(self))
 
     @property
     def end_stamped(self) -> bool:
@@ -160,10 +164,9 @@ class Datatype:
 
     @property
     def first_offset(self) -> int:
-        """Ticks from a record's start to its first sample (0, or one step if end-stamped)."""
-        if self.freq is None:
-            return 0
-        return self.step if self.end_stamped else 0
+        """Ticks at 256 ticks/s from a record's start to its first sample (0, or one step
+        if end-stamped)."""
+        return _HEXOSKIN.first_offset(self)
 
     @property
     def hexo_freq(self) -> int | None:
@@ -660,24 +663,20 @@ def by_stem(stem: str) -> Datatype | None:
 
 
 def grid_start(dt: Datatype, record_start: int, t: int) -> int:
-    """The first sample time at or after ``t`` on a sync channel's grid in a record.
+    """The first sample time at or after ``t`` on a sync channel's grid in a record, at
+    256 ticks/s (:meth:`hexoframe.timebase.TimeBase.grid_start` for another time base).
 
     Examples
     --------
     >>> grid_start(lookup("heart_rate"), 0, 1)
     256
     """
-    step = dt.step_ticks
-    if step is None:
-        return int(t)
-    first = int(record_start) + dt.first_offset
-    if t <= first:
-        return first
-    return first + -(-(int(t) - first) // step) * step
+    return _HEXOSKIN.grid_start(dt, record_start, t)
 
 
 def sample_count(dt: Datatype, start: int, end: int) -> int:
-    """How many samples a sync channel has in a record spanning ``[start, end)``.
+    """How many samples a sync channel has in a record spanning ``[start, end)`` at 256
+    ticks/s.
 
     Samples lie at ``start + k*step`` (rate > 1 Hz) or ``start + (k+1)*step``
     (1 Hz and slower), for every such time before ``end``.
@@ -687,11 +686,9 @@ def sample_count(dt: Datatype, start: int, end: int) -> int:
     >>> sample_count(lookup("ecg"), 0, 256 * 129), sample_count(lookup("hr"), 0, 256 * 129)
     (33024, 128)
     """
-    step = dt.step_ticks
-    if step is None:
+    if dt.freq is None:
         raise ValueError(f"{dt.name} is asynchronous: its sample count is not known in advance.")
-    span = int(end) - int(start) - dt.first_offset
-    return max(0, -(-span // step))
+    return _HEXOSKIN.count(dt, start, end)
 
 
 def sample_ticks(dt: Datatype, start: int, end: int) -> np.ndarray:
@@ -702,9 +699,8 @@ def sample_ticks(dt: Datatype, start: int, end: int) -> np.ndarray:
     >>> sample_ticks(lookup("hr"), 0, 1024).tolist()
     [256, 512, 768]
     """
-    n = sample_count(dt, start, end)
     first = int(start) + dt.first_offset
-    return first + np.arange(n, dtype=np.int64) * np.int64(dt.step)
+    return _HEXOSKIN.stamps(first, _HEXOSKIN.step(dt), sample_count(dt, start, end))
 
 
 def _unit_name(value: Any, units: Mapping[str, str]) -> str | None:

@@ -40,7 +40,7 @@ from .auth import TOKEN_PATH, ApiKeyAuth, BasicAuth, OAuth2Auth
 from .config import Credentials, discover
 from .resources import ApiObject, Resource, encode_filters
 from .tables import report_histograms_frame, report_metrics_frame
-from .timestamps import ASTROSKIN_TICKS_PER_SECOND, TICKS_PER_SECOND
+from .timebase import TimeBase, timebase_for_host
 from .transport import (
     RetrySettings,
     Transport,
@@ -69,8 +69,9 @@ class Client:
     client_id, client_secret : str, optional
         OAuth2 application.
     tick_rate : int, optional
-        Ticks per second of the host: 256, or 1000 for Astroskin (default: 1000 when the
-        host name contains "astroskin", else 256).
+        Ticks per second of the host: 256, or 1000 for Astroskin (default:
+        ``HEXOSKIN_TICK_RATE``, else 1000 when the host name contains "astroskin", else
+        256). The client's :class:`~hexoframe.timebase.TimeBase` is ``client.timebase``.
     api_version : str, optional
         Sent as ``X-HexoAPIVersion``.
     timeout : float or (float, float)
@@ -160,10 +161,8 @@ class Client:
     ) -> None:
         self.base_url = creds.base_url
         self.api_root = creds.api_root
-        if tick_rate is None:
-            astro = "astroskin" in creds.host.lower()
-            tick_rate = ASTROSKIN_TICKS_PER_SECOND if astro else TICKS_PER_SECOND
-        self.tick_rate = int(tick_rate)
+        self.timebase = TimeBase(int(tick_rate)) if tick_rate else timebase_for_host(creds.host)
+        self.tick_rate = self.timebase.tick_rate
         self.api_version = api_version
         self.auth_kind = creds.auth_kind
         self._settings = settings

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Hashable, Mapping
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from xarray.core.indexing import IndexSelResult
 from xarray.indexes import CoordinateTransform, CoordinateTransformIndex, Index, PandasIndex
 
 from .cf import TIME_ATTRS
+from .timebase import TimeBase
 from .timestamps import TICKS_PER_SECOND, ns_per_tick
 
 __all__ = ["TimeAxisTransform", "TimeAxisIndex", "time_coords"]
@@ -43,10 +45,11 @@ class TimeAxisTransform(CoordinateTransform):
 
     Parameters
     ----------
-    start : int
-        Tick of position 0.
-    step : int
-        Ticks between positions (positive).
+    start : int or Fraction
+        Exact tick of position 0 (a whole number of nanoseconds).
+    step : int or Fraction
+        Ticks between positions (positive; a whole number of nanoseconds, e.g. 125/32 ticks
+        for 256 Hz at Astroskin's 1000 ticks per second).
     size : int
         Number of positions.
     coord_name, dim : str
@@ -57,18 +60,20 @@ class TimeAxisTransform(CoordinateTransform):
 
     def __init__(
         self,
-        start: int,
-        step: int,
+        start: int | Fraction,
+        step: int | Fraction,
         size: int,
         coord_name: Hashable,
         dim: str,
         tick_rate: int = TICKS_PER_SECOND,
     ) -> None:
         super().__init__([coord_name], {dim: int(size)}, dtype=_NS)
-        self.start = int(start)
-        self.step = int(step)
+        self.start = Fraction(start)
+        self.step = Fraction(step)
         self.tick_rate = int(tick_rate)
         self.ns_per_tick = ns_per_tick(self.tick_rate)
+        base = TimeBase(self.tick_rate)
+        self._start_ns, self._step_ns = base.ns(self.start), base.step_ns(self.step)
 
     @property
     def coord_name(self) -> Hashable:
@@ -84,11 +89,11 @@ class TimeAxisTransform(CoordinateTransform):
 
     @property
     def start_ns(self) -> int:
-        return self.start * self.ns_per_tick
+        return self._start_ns
 
     @property
     def step_ns(self) -> int:
-        return self.step * self.ns_per_tick
+        return self._step_ns
 
     def forward(self, dim_positions: dict[str, Any]) -> dict[Hashable, Any]:
         pos = np.asarray(dim_positions[self.dim], dtype=np.int64)
@@ -162,8 +167,8 @@ class TimeAxisIndex(CoordinateTransformIndex):
     @classmethod
     def from_ticks(
         cls,
-        start: int,
-        step: int,
+        start: int | Fraction,
+        step: int | Fraction,
         size: int,
         *,
         dim: str,
@@ -306,7 +311,7 @@ class TimeAxisIndex(CoordinateTransformIndex):
             else:
                 lo = hi = None
             if lo is not None and hi is not None:
-                start = a.start + (lo - a0) // a.ns_per_tick
+                start = a.start + Fraction(lo - a0, a.ns_per_tick)
                 size = (hi - lo) // a.step_ns
                 return type(self)(
                     TimeAxisTransform(start, a.step, size, a.coord_name, a.dim, a.tick_rate)
@@ -364,7 +369,11 @@ class TimeAxisIndex(CoordinateTransformIndex):
 
 
 def time_coords(
-    start: int, step: int, size: int, dim: str, tick_rate: int = TICKS_PER_SECOND
+    start: int | Fraction,
+    step: int | Fraction,
+    size: int,
+    dim: str,
+    tick_rate: int = TICKS_PER_SECOND,
 ) -> Any:
     """``xarray.Coordinates`` holding one lazy time axis with UTC attributes.
 

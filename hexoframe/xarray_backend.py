@@ -168,7 +168,7 @@ def dataset_from_source(source: Source, units: str = "api") -> xr.Dataset:
     for r in sync:
         dim = dims[id(r)]
         if dim not in coords:
-            coords[dim] = time_coords(r.first, r.step, r.count, dim, source.tick_rate)
+            coords[dim] = time_coords(r.exact_first, r.step, r.count, dim, source.tick_rate)
         data = indexing.LazilyIndexedArray(HexoskinBackendArray(r, units))
         var = xr.Variable((dim,), data, attrs=cf.variable_attrs(r.datatype, units))
         var.encoding["preferred_chunks"] = {dim: r.chunk_sizes()}

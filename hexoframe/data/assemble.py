@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ import pandas as pd
 from .. import cf
 from ..catalog import Datatype
 from ..errors import InvalidQueryError
+from ..timebase import TimeBase
 from ..timestamps import TICKS_PER_SECOND, ns_per_tick
 from ..units import check_units, convert
 
@@ -100,20 +102,27 @@ def time_index(
 
 
 def grid_index(
-    first: int, step: int, count: int, tick_rate: int = TICKS_PER_SECOND, name: str = "time"
+    first: Fraction | int,
+    step: Fraction | int,
+    count: int,
+    tick_rate: int = TICKS_PER_SECOND,
+    name: str = "time",
 ) -> pd.DatetimeIndex:
-    """Exact tz-aware UTC DatetimeIndex of a regular grid (``first + k*step`` ticks).
+    """Exact tz-aware UTC DatetimeIndex of a regular grid (``first + k*step`` ticks, where
+    ``first`` and ``step`` may be fractions of a tick that are whole nanoseconds).
 
     Examples
     --------
     >>> grid_index(256, 128, 3)[-1]
     Timestamp('1970-01-01 00:00:02+0000', tz='UTC')
+    >>> grid_index(Fraction(125, 32), Fraction(125, 32), 2, tick_rate=1000)[-1]
+    Timestamp('1970-01-01 00:00:00.007812500+0000', tz='UTC')
     """
-    per = ns_per_tick(tick_rate)
+    base = TimeBase(tick_rate)
     return pd.date_range(
-        start=pd.Timestamp(int(first) * per, unit="ns", tz="UTC"),
+        start=pd.Timestamp(base.ns(first), unit="ns", tz="UTC"),
         periods=int(count),
-        freq=pd.Timedelta(int(step) * per, unit="ns"),
+        freq=pd.Timedelta(base.step_ns(step), unit="ns"),
         name=name,
     )
 
@@ -128,8 +137,8 @@ def channel_series(
     tick_rate: int = TICKS_PER_SECOND,
     user: int | None = None,
     extra: Mapping[str, Any] | None = None,
-    grid: tuple[int, int] | None = None,
-    index_cache: dict[tuple[int, int, int, int], pd.DatetimeIndex] | None = None,
+    grid: tuple[Fraction | int, Fraction | int] | None = None,
+    index_cache: dict[tuple[Any, Any, int, int], pd.DatetimeIndex] | None = None,
 ) -> pd.Series:
     """One datatype's samples as a Series with a "time" index and descriptive attrs.
 
@@ -151,7 +160,7 @@ def channel_series(
     """
     vals = convert_values(dt, values, source=source, units=units)
     if grid is not None:
-        key = (int(grid[0]), int(grid[1]), len(vals), tick_rate)
+        key = (Fraction(grid[0]), Fraction(grid[1]), len(vals), tick_rate)
         index = None if index_cache is None else index_cache.get(key)
         if index is None:
             index = grid_index(grid[0], grid[1], len(vals), tick_rate)

@@ -20,17 +20,20 @@ Examples
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from ..errors import IncompleteDataError, InvalidQueryError
+from ..timebase import TimeBase
 from ..timestamps import describe_span
 from ..units import api_to_raw
 from . import methods
@@ -56,28 +59,31 @@ def default_workers() -> int:
 
 @dataclass
 class Piece:
-    """Samples of one channel from one answer: ``ticks`` or a grid (``first``, ``step``)."""
+    """Samples of one channel from one answer: ``ticks`` or a grid (``first``, ``step``):
+    the exact time of the first sample and the ticks between samples, either of which may
+    be a fraction of a tick (see :mod:`hexoframe.timebase`)."""
 
     lo: int
     raw: np.ndarray
     ticks: np.ndarray | None = None
-    first: int | None = None
-    step: int | None = None
+    first: Fraction | int | None = None
+    step: Fraction | int | None = None
 
     def __len__(self) -> int:
         return int(self.raw.size)
 
-    def grid(self) -> tuple[int, int]:
-        """``(first tick, step)`` of a piece on a regular grid."""
+    def grid(self) -> tuple[Fraction | int, Fraction | int]:
+        """``(exact first tick, step)`` of a piece on a regular grid."""
         if self.first is None or self.step is None:
             raise ValueError("this piece carries its ticks, not a grid")
         return self.first, self.step
 
     def tick_array(self) -> np.ndarray:
+        """The tick stamped on each sample."""
         if self.ticks is not None:
             return self.ticks
         first, step = self.grid()
-        return first + np.arange(self.raw.size, dtype=np.int64) * np.int64(step)
+        return TimeBase.stamps(first, step, self.raw.size)
 
 
 @dataclass
@@ -165,15 +171,18 @@ def _decode(
                 out[i] = Piece(lo, raw[keep], ticks=ticks[keep])
                 continue
             got = answer.sync(dt)
-            rel, raw = got if got is not None else (dt.first_offset, np.empty(0, np.int16))
-            step = dt.step
-            t0 = start + rel
-            k0 = max(0, -(-(lo - t0) // step))
-            k1 = min(raw.size, max(0, -(-(hi - t0) // step)))
-            piece = Piece(lo, raw[k0:k1], first=t0 + k0 * step, step=step)
+            rel, raw = got if got is not None else (None, np.empty(0, np.int16))
+            step = ch.step
+            assert step is not None  # a sync channel
+            t0 = start + (ch.offset if rel is None else rel)  # exact: the grid starts there
+            k0 = TimeBase.position(t0, step, lo)
+            k1 = min(raw.size, TimeBase.position(t0, step, hi))
+            first = TimeBase.at(t0, step, k0)
+            piece = Piece(lo, raw[k0:k1], first=first, step=step)
             dest = None if into is None else into.get(i)
             if dest is not None and dest.dtype == piece.raw.dtype and piece.raw.size:
-                at = (t0 + k0 * step - ch.first) // step
+                offset = (first - ch.exact_time(ch.first)[0]) / step
+                at = int(offset) if offset.denominator == 1 else -1
                 if 0 <= at and at + piece.raw.size <= dest.size:
                     dest[at : at + piece.raw.size] = piece.raw
                     piece.raw = dest[at : at + piece.raw.size]
@@ -236,21 +245,33 @@ def _verdict(
         return "incomplete"  # more samples than the grid holds: not a plain answer
     if piece.ticks is None:  # grid answer: never subsampled; short = channel ends early
         return "ok"
-    step = dt.step
-    assert piece.ticks is not None  # pieces from JSON/CSV answers carry their ticks
+    step = ch.step
+    assert piece.ticks is not None and step is not None  # JSON/CSV pieces carry their ticks
+    if n:
+        # a regular run on the channel's grid: keep it as a grid, the stamps are implied
+        first = _exact_first(ch, int(piece.ticks[0]))
+        if np.array_equal(piece.ticks, TimeBase.stamps(first, step, n)):
+            piece.first, piece.step, piece.ticks = first, step, None
+            return "ok"
     diffs = np.diff(piece.ticks) if n > 1 else np.empty(0, np.int64)
-    if diffs.size == 0 or (diffs == step).all():
-        if n:  # a regular run: keep it as a grid, the ticks are implied
-            piece.first, piece.step, piece.ticks = int(piece.ticks[0]), step, None
-        return "ok"
-    if (diffs < step).any():
+    if (diffs < math.floor(step)).any():
         return "incomplete"  # off the grid or duplicated
     # Subsampling keeps every k-th point: spacing k*step throughout. A channel that ends
     # early or has a gap keeps the step between the samples it has.
-    if diffs.size and np.median(diffs) > step:
+    if diffs.size and np.median(diffs) > math.ceil(step):
         state.learn(n)
         return "split"
     return "ok"
+
+
+def _exact_first(ch: ChannelPlan, stamp: int) -> Fraction:
+    """The exact time of the sample stamped ``stamp`` on the channel's grid (the stamp
+    itself when no sample of the grid carries it: the answer is then kept as stamped)."""
+    assert ch.step is not None
+    k = TimeBase.position(ch.anchor, ch.step, stamp)
+    if TimeBase.stamp(ch.anchor, ch.step, k) == stamp:
+        return TimeBase.at(ch.anchor, ch.step, k)
+    return Fraction(stamp)
 
 
 def _split(
@@ -262,7 +283,7 @@ def _split(
     n_ref: int = 0,
 ) -> list[Request]:
     ch0 = plan.channels[failing[0][0]]
-    step = ch0.datatype.step_ticks or 1
+    step = ch0.step or 1
     lo = min(m[1] for m in failing)
     hi = max(m[2] for m in failing)
     if ch0.datatype.is_async:
@@ -272,7 +293,7 @@ def _split(
         expected = max(ch0.expected_in(lo, hi) or 0, n_got)
         parts = -(-expected // max(1, state.cap - 1))
         parts = max(2, parts)
-    origin = ch0.first if not ch0.datatype.is_async else lo
+    origin = ch0.anchor if not ch0.datatype.is_async else lo
     subs = []
     for a, b in split_windows(lo, hi, parts, step, origin):
         members = [
@@ -406,8 +427,8 @@ def fetch_plan(
 
 def stitch_grid(
     pieces: list[Piece], into: np.ndarray | None = None
-) -> tuple[int, int, np.ndarray] | None:
-    """``(first tick, step, raw)`` when a channel's pieces join into one regular grid.
+) -> tuple[Fraction | int, Fraction | int, np.ndarray] | None:
+    """``(exact first tick, step, raw)`` when a channel's pieces join into one regular grid.
 
     Examples
     --------
@@ -430,7 +451,7 @@ def stitch_grid(
     total = expect - first
     if (
         into is not None
-        and total // step == into.size
+        and total / step == into.size
         and all(r.base is into for r in raws)
         and raws[0].__array_interface__["data"][0] == into.__array_interface__["data"][0]
     ):

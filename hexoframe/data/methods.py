@@ -48,9 +48,10 @@ class GridAnswer(Protocol):
 
     start: int | None
 
-    def sync(self, dt: Datatype) -> tuple[int, np.ndarray] | None:
+    def sync(self, dt: Datatype) -> tuple[int | None, np.ndarray] | None:
         """``(ticks from start to the first sample, raw samples)`` of a sync channel, or
-        None if the answer does not hold it."""
+        None if the answer does not hold it. The ticks are None when the first sample is
+        where the channel's grid puts it (its first offset in the connection's time base)."""
 
     def events(self, dt: Datatype) -> tuple[np.ndarray, np.ndarray]:
         """``(ticks, raw values)`` of an event channel (empty if absent)."""
@@ -63,11 +64,11 @@ class _ZipAnswer:
         self.contents = contents
         self.start = start
 
-    def sync(self, dt: Datatype) -> tuple[int, np.ndarray] | None:
+    def sync(self, dt: Datatype) -> tuple[int | None, np.ndarray] | None:
         data = self.contents.wav.get(dt.stem)
         if data is None:
             return None
-        return dt.first_offset, read_wav(data, signed=dt.signed)[1]
+        return None, read_wav(data, signed=dt.signed)[1]
 
     def events(self, dt: Datatype) -> tuple[np.ndarray, np.ndarray]:
         return self.contents.hxd.get(dt.stem, _NO_EVENTS)
@@ -81,13 +82,12 @@ class _EdfAnswer:
         self.contents = contents
         self.start: int | None = int(contents.start)
 
-    def sync(self, dt: Datatype) -> tuple[int, np.ndarray] | None:
+    def sync(self, dt: Datatype) -> tuple[int | None, np.ndarray] | None:
         got = self.contents.channels.get(dt.name)
         if got is None:
             return None
         ticks, raw = got
-        start = int(self.contents.start)
-        return (int(ticks[0]) - start if ticks.size else dt.first_offset), raw
+        return (int(ticks[0]) - int(self.contents.start) if ticks.size else None), raw
 
     def events(self, dt: Datatype) -> tuple[np.ndarray, np.ndarray]:
         return self.contents.events.get(dt.name, _NO_EVENTS)
@@ -127,6 +127,8 @@ class Method:
         answer holds raw grid samples (the request's window is in interval-start time).
     capped : bool
         The service's point cap applies (answers above it are subsampled).
+    tick_rates : tuple of int
+        The time bases (ticks per second) the method can place samples in; empty for all.
     """
 
     name: str
@@ -134,6 +136,25 @@ class Method:
     decode: Callable[[bytes], Any]
     grid_aligned: bool
     capped: bool
+    tick_rates: tuple[int, ...] = ()
+
+    def check_tick_rate(self, tick_rate: int) -> None:
+        """Refuse a time base the method cannot place samples in.
+
+        Examples
+        --------
+        >>> try:
+        ...     get("edf").check_tick_rate(1000)
+        ... except InvalidQueryError as exc:
+        ...     print(str(exc).split(";")[0])
+        method='edf' reads 256 ticks/s time bases only, not 1000
+        """
+        if self.tick_rates and int(tick_rate) not in self.tick_rates:
+            rates = ", ".join(str(r) for r in self.tick_rates)
+            raise InvalidQueryError(
+                f"method={self.name!r} reads {rates} ticks/s time bases only, not {tick_rate}; "
+                "use method='binary' for full resolution."
+            )
 
 
 METHODS: dict[str, Method] = {
@@ -144,7 +165,14 @@ METHODS: dict[str, Method] = {
         Method(
             "binary", "application/octet-stream", _decode_binary, grid_aligned=True, capped=False
         ),
-        Method("edf", "application/x-edf", _decode_edf, grid_aligned=True, capped=False),
+        Method(
+            "edf",
+            "application/x-edf",
+            _decode_edf,
+            grid_aligned=True,
+            capped=False,
+            tick_rates=(256,),  # EDF+ onsets are read into Hexoskin ticks (docs/edf.md)
+        ),
     )
 }
 #: What ``method=`` accepts: ``"auto"`` (the engine chooses) and every registered method.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,8 @@ from .. import catalog
 from ..catalog import POINT_CAP, Datatype
 from ..errors import HexoskinError, InvalidQueryError
 from ..references import require_id
-from ..timestamps import TICKS_PER_SECOND, describe_span, ns_per_tick, ticks_to_timestamp, to_ticks
+from ..timebase import ASYNC_MAX_RATE, DEFAULT, TimeBase, timebase_of
+from ..timestamps import describe_span, ns_per_tick, ticks_to_timestamp, to_ticks
 from . import methods
 from .decode import parse_user
 
@@ -53,15 +55,10 @@ __all__ = [
 
 logger = logging.getLogger("hexoframe")
 
-#: Safe upper bound on the event rate of asynchronous datatypes (events per second), used
-#: to size their windows; answers at the cap are split and refetched anyway.
-ASYNC_MAX_RATE = 5.0
 #: Binary answers are uncapped, but long reads are cut into zips of about this many samples
 #: (about 10 MB of int16) so that they download, and the service builds them, in parallel:
 #: 2 h of a full Hexoskin channel set, a week of 1 Hz vitals in one zip.
 BINARY_TARGET_SAMPLES = 5_120_000
-#: Every binary piece starts on this grid (300 s), common to every rate down to 1/300 Hz.
-BINARY_GRID_TICKS = 300 * TICKS_PER_SECOND
 #: What ``method=`` accepts (see :mod:`hexoframe.data.methods`).
 METHODS = methods.CHOICES
 
@@ -84,6 +81,13 @@ class ChannelPlan:
         Record start the sample grid is relative to (None when unknown).
     first : int
         Time of the first sample (sync) or ``start`` (async).
+    step : Fraction or None
+        Ticks between samples in the plan's time base (None for event channels).
+    offset : int
+        Ticks from a record's start to its first sample in the plan's time base.
+    anchor : int
+        Exact tick of sample 0 of the channel's grid (the record start plus ``offset``;
+        ``start`` when the grid is unknown). Sample ``k`` lies at ``anchor + k*step``.
     """
 
     datatype: Datatype
@@ -94,6 +98,24 @@ class ChannelPlan:
     windows: list[tuple[int, int]]
     grid_origin: int | None
     first: int
+    step: Fraction | None = None
+    offset: int = 0
+    anchor: int = 0
+
+    def exact_time(self, t: int) -> tuple[Fraction, int]:
+        """``(exact tick, position)`` of the first sample stamped at or after ``t``.
+
+        Examples
+        --------
+        >>> from hexoframe.catalog import lookup
+        >>> ch = channel_plan(lookup("ecg"), None, 0, 1000, 0, timebase=TimeBase(1000))
+        >>> ch.exact_time(5)
+        (Fraction(125, 16), 2)
+        """
+        if self.step is None:
+            return Fraction(int(t)), 0
+        k = TimeBase.position(self.anchor, self.step, t)
+        return TimeBase.at(self.anchor, self.step, k), k
 
     def expected_in(self, lo: int, hi: int) -> int | None:
         """Samples expected with a time in ``[lo, hi)`` (None when not known).
@@ -104,18 +126,12 @@ class ChannelPlan:
         >>> channel_plan(lookup("hr"), None, 0, 2560, 0).expected_in(0, 1024)
         3
         """
-        dt = self.datatype
-        if self.count is None or dt.step_ticks is None:
+        if self.count is None or self.step is None:
             return None
-        step = dt.step_ticks
-        last = self.first + (self.count - 1) * step
-        lo = max(lo, self.first)
-        hi = min(hi, last + 1)
-        if hi <= lo:
-            return 0
-        first_k = -(-(lo - self.first) // step)
-        last_k = (hi - 1 - self.first) // step
-        return max(0, last_k - first_k + 1)
+        k0 = TimeBase.position(self.anchor, self.step, self.first)
+        a = min(self.count, max(0, TimeBase.position(self.anchor, self.step, lo) - k0))
+        b = min(self.count, max(0, TimeBase.position(self.anchor, self.step, hi) - k0))
+        return max(0, b - a)
 
 
 @dataclass
@@ -130,12 +146,17 @@ class Plan:
     end: int | None = None
     grid_known: bool = True
     cap: int = POINT_CAP
-    tick_rate: int = TICKS_PER_SECOND
+    timebase: TimeBase = DEFAULT
     grid_record: int | None = None
+
+    @property
+    def tick_rate(self) -> int:
+        """Ticks per second of the plan's time base."""
+        return self.timebase.tick_rate
 
     def json_requests(self) -> int:
         """Requests a JSON/CSV read needs (channels of one rate and user share windows)."""
-        seen = {(ch.user, ch.datatype.step_ticks, tuple(ch.windows)) for ch in self.channels}
+        seen = {(ch.user, ch.step, tuple(ch.windows)) for ch in self.channels}
         return sum(len(w) for _, _, w in seen)
 
 
@@ -154,10 +175,6 @@ class Request:
     members: list[tuple[int, int, int]]
 
 
-def _grid_first(dt: Datatype, origin: int, t: int) -> int:
-    return catalog.grid_start(dt, origin, t)
-
-
 def tile(first: int, end: int, length: int) -> list[tuple[int, int]]:
     """``[first, end)`` cut into consecutive windows of ``length`` ticks (the last shorter).
 
@@ -170,9 +187,10 @@ def tile(first: int, end: int, length: int) -> list[tuple[int, int]]:
 
 
 def split_windows(
-    lo: int, hi: int, parts: int, step: int = 1, origin: int = 0
+    lo: int, hi: int, parts: int, step: Fraction | int = 1, origin: int = 0
 ) -> list[tuple[int, int]]:
-    """Split ``[lo, hi)`` into up to ``parts`` windows whose inner edges lie on the grid.
+    """Split ``[lo, hi)`` into up to ``parts`` windows whose inner edges lie on the grid
+    (whole ticks that hold a whole number of steps from ``origin``).
 
     Examples
     --------
@@ -180,6 +198,7 @@ def split_windows(
     [(0, 4), (4, 8), (8, 10)]
     """
     parts = max(1, int(parts))
+    step = TimeBase.whole_ticks(step)
     span = hi - lo
     if span <= 0:
         return []
@@ -264,6 +283,7 @@ def channel_plan(
     grid_origin: int | None,
     record_end: int | None = None,
     cap: int = POINT_CAP,
+    timebase: TimeBase = DEFAULT,
 ) -> ChannelPlan:
     """Plan one channel over the sample-time span ``[start, end)``.
 
@@ -279,25 +299,36 @@ def channel_plan(
         End of the record, to count samples exactly; defaults to ``end``.
     cap : int
         Points per window.
+    timebase : TimeBase
+        The connection's ticks per second (Hexoskin's 256 by default).
 
     Examples
     --------
     >>> from hexoframe.catalog import lookup
     >>> channel_plan(lookup("hr"), 1, 0, 256 * 129, 0).count
     128
+    >>> astro = channel_plan(lookup("ecg"), 1, 0, 1000 * 600, 0, timebase=TimeBase(1000))
+    >>> astro.count, astro.windows[0], astro.expected_in(*astro.windows[0])
+    (153600, (0, 255875), 65504)
     """
-    step = dt.step_ticks
+    step = timebase.step_or_none(dt)
     if step is None:
-        length = max(1, int(cap / ASYNC_MAX_RATE * TICKS_PER_SECOND))
+        length = timebase.async_window(cap)
         return ChannelPlan(dt, user, start, end, None, tile(start, end, length), grid_origin, start)
+    offset = timebase.first_offset(dt)
     # without a record the grid is unknown: take whatever lies in [start, end)
-    first = start if grid_origin is None else _grid_first(dt, grid_origin, start)
+    anchor = start if grid_origin is None else int(grid_origin) + offset
+    k_first = TimeBase.position(anchor, step, start)
+    first = TimeBase.stamp(anchor, step, k_first)
     count: int | None = None
     if grid_origin is not None:
         rec_end = end if record_end is None else min(end, record_end)
-        count = max(0, -(-(rec_end - first) // step)) if rec_end > first else 0
-    windows = tile(first, end, cap * step) if first < end else []
-    return ChannelPlan(dt, user, start, end, count, windows, grid_origin, first)
+        count = max(0, TimeBase.position(anchor, step, rec_end) - k_first)
+    length = timebase.window_ticks(step, cap)
+    windows = tile(first, end, length) if first < end else []
+    return ChannelPlan(
+        dt, user, start, end, count, windows, grid_origin, first, step, offset, anchor
+    )
 
 
 def _bounds_of(client: Any, resource: str, ident: int) -> dict[str, Any]:
@@ -372,7 +403,8 @@ def plan_query(
         raise InvalidQueryError("No datatype given; pass ids or names, e.g. datatypes='ecg'.")
     if record is not None and range is not None:
         raise InvalidQueryError("Give a record or a range, not both.")
-    tick_rate = int(getattr(client, "tick_rate", TICKS_PER_SECOND) or TICKS_PER_SECOND)
+    timebase = timebase_of(client)
+    tick_rate = timebase.tick_rate
     q_start = None if start is None else _one_time(start, "start", tick_rate)
     q_end = None if end is None else _one_time(end, "end", tick_rate)
     if q_start is not None and q_end is not None and q_end <= q_start:
@@ -406,7 +438,7 @@ def plan_query(
         if span_end <= span_start:
             raise InvalidQueryError(
                 f"start/end do not overlap {what} {ident}, which spans "
-                f"{describe_span(b_start, b_end)}."
+                f"{describe_span(b_start, b_end, tick_rate)}."
             )
     else:
         if q_start is None or q_end is None:
@@ -418,7 +450,9 @@ def plan_query(
         span_start, span_end = q_start, q_end
     check_span(span_start, span_end, tick_rate)
     channels = [
-        channel_plan(dt, u, span_start, span_end, origin, rec_end, cap) for u in users for dt in dts
+        channel_plan(dt, u, span_start, span_end, origin, rec_end, cap, timebase)
+        for u in users
+        for dt in dts
     ]
     return Plan(
         channels,
@@ -429,7 +463,7 @@ def plan_query(
         span_end,
         origin is not None,
         cap,
-        tick_rate,
+        timebase,
         grid_record,
     )
 
@@ -448,7 +482,7 @@ def _one_time(value: Any, name: str, tick_rate: int) -> int:
     return int(ticks)
 
 
-def check_span(start: int, end: int, tick_rate: int = TICKS_PER_SECOND) -> None:
+def check_span(start: int, end: int, tick_rate: int = DEFAULT.tick_rate) -> None:
     """Refuse spans that no record holds before planning windows for them.
 
     Raises
@@ -563,8 +597,9 @@ def choose_method(plan: Plan, method: str = "auto", resolution: str = "full") ->
 def binary_chunk_ticks(plan: Plan, target_samples: int = BINARY_TARGET_SAMPLES) -> int:
     """Ticks per binary zip: about ``target_samples`` samples of the plan's channels.
 
-    Asynchronous channels count at :data:`ASYNC_MAX_RATE`. The result is a multiple of
-    :data:`BINARY_GRID_TICKS`, at least one.
+    Asynchronous channels count at :data:`~hexoframe.timebase.ASYNC_MAX_RATE`. The result
+    is a whole number of binary grids (:attr:`~hexoframe.timebase.TimeBase.binary_grid`), at
+    least one.
 
     Examples
     --------
@@ -575,8 +610,9 @@ def binary_chunk_ticks(plan: Plan, target_samples: int = BINARY_TARGET_SAMPLES) 
     29
     """
     rate = sum(ch.datatype.freq or ASYNC_MAX_RATE for ch in plan.channels) or 1.0
-    ticks = int(target_samples / rate * TICKS_PER_SECOND)
-    return max(BINARY_GRID_TICKS, ticks // BINARY_GRID_TICKS * BINARY_GRID_TICKS)
+    grid = plan.timebase.binary_grid
+    ticks = plan.timebase.ticks(target_samples / rate)
+    return max(grid, ticks // grid * grid)
 
 
 def build_requests(plan: Plan, method: str, binary_chunk: int | None = None) -> list[Request]:
@@ -594,6 +630,7 @@ def build_requests(plan: Plan, method: str, binary_chunk: int | None = None) -> 
     [(0, 65535, 2), (65535, 131070, 2), (131070, 153600, 2)]
     """
     reqs: list[Request] = []
+    methods.get(method).check_tick_rate(plan.tick_rate)
     if not methods.get(method).grid_aligned:
         index: dict[tuple[Any, int, int], Request] = {}
         for i, ch in enumerate(plan.channels):
@@ -610,10 +647,10 @@ def build_requests(plan: Plan, method: str, binary_chunk: int | None = None) -> 
         raise InvalidQueryError(f"method={method!r} needs a record's sample grid.")
     if binary_chunk is None:
         binary_chunk = binary_chunk_ticks(plan)
-    grid = BINARY_GRID_TICKS
+    grid = plan.timebase.binary_grid
     chunk = max(grid, binary_chunk // grid * grid)
     # the first request must hold the interval start of every channel's first sample
-    lo_all = min(ch.first - ch.datatype.first_offset for ch in plan.channels)
+    lo_all = min(ch.first - ch.offset for ch in plan.channels)
     hi_all = max(ch.end for ch in plan.channels)
     # request (interval-start) boundaries on the common grid of every rate
     a = origin + (lo_all - origin) // grid * grid
@@ -622,7 +659,7 @@ def build_requests(plan: Plan, method: str, binary_chunk: int | None = None) -> 
         b = min(a + chunk, hi_all)
         req = Request(method, plan.channels[0].user, a, b, [])
         for i, ch in enumerate(plan.channels):
-            off = ch.datatype.first_offset
+            off = ch.offset
             lo = max(ch.start, a + off)
             hi = min(ch.end, b + off) if b < hi_all else ch.end
             if hi > lo:
@@ -648,11 +685,7 @@ def window_request(plan: Plan, method: str, members: list[int], start: int, end:
     >>> (r.method, r.start, r.end, r.members)
     ('binary', 0, 1024, [(0, 256, 1280)])
     """
-    off = (
-        plan.channels[members[0]].datatype.first_offset
-        if methods.get(method).grid_aligned and members
-        else 0
-    )
+    off = plan.channels[members[0]].offset if methods.get(method).grid_aligned and members else 0
     return Request(
         method,
         plan.channels[members[0]].user if members else None,

@@ -20,11 +20,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from ..catalog import Datatype
+from ..errors import InvalidQueryError
+from ..timebase import TimeBase
 from ..units import convert
 from . import methods
 from .fetch import fetch_plan, fetch_window, stitch
@@ -82,8 +85,8 @@ class SharedWindows:
         return [
             i
             for i, other in enumerate(self.plan.channels)
-            if other.datatype.step_ticks == ch.datatype.step_ticks
-            and other.datatype.first_offset == ch.datatype.first_offset
+            if other.step == ch.step
+            and other.offset == ch.offset
             and other.user == ch.user
             and not other.datatype.is_async
         ]
@@ -91,7 +94,7 @@ class SharedWindows:
     def fetch(self, index: int, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
         """``(ticks, raw)`` of channel ``index`` in ``[start, end)``."""
         ch = self.plan.channels[index]
-        step = ch.datatype.step_ticks or 0
+        step = ch.step or 0
         key = (step, int(start), int(end))
         with self._lock:
             hit = self._cache.get(key)
@@ -130,7 +133,7 @@ class SharedWindows:
         if len(windows) <= 1:
             return [self.fetch(index, a, b) for a, b in windows]
         ch = self.plan.channels[index]
-        step = ch.datatype.step_ticks or 0
+        step = ch.step or 0
         out: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         with self._lock:
             for a, b in windows:
@@ -196,13 +199,29 @@ class ChannelReader:
         return self.channel.datatype
 
     @property
-    def step(self) -> int:
-        return int(self.datatype.step_ticks)  # type: ignore[arg-type]
+    def step(self) -> Fraction:
+        """Ticks between samples in the plan's time base (sync channels)."""
+        if self.channel.step is None:
+            raise InvalidQueryError(f"{self.datatype.name} is an event channel: no sample step.")
+        return Fraction(self.channel.step)
 
     @property
     def first(self) -> int:
-        """Tick of sample 0 (sync channels)."""
+        """Tick stamped on sample 0 (sync channels)."""
         return int(self.channel.first)
+
+    @property
+    def exact_first(self) -> Fraction:
+        """Exact time in ticks of sample 0 (sync channels; a fraction of a tick at times)."""
+        return Fraction(self.channel.exact_time(self.channel.first)[0])
+
+    @property
+    def _k_first(self) -> int:
+        """Position of sample 0 on the channel's grid (counted from its anchor)."""
+        return TimeBase.position(self.channel.anchor, self.step, self.first)
+
+    def _stamp(self, i: int) -> int:
+        return TimeBase.stamp(self.channel.anchor, self.step, self._k_first + int(i))
 
     @property
     def grid_known(self) -> bool:
@@ -215,14 +234,15 @@ class ChannelReader:
             return int(self.channel.count)
         if self.datatype.is_async:
             return 0
-        return max(0, -(-(int(self.channel.end) - self.first) // self.step))
+        return max(0, TimeBase.position(self.first, self.step, int(self.channel.end)))
 
     def window_positions(self) -> list[tuple[int, int]]:
         """The planner's windows as sample-position ranges ``[p0, p1)``."""
         out = []
+        anchor, k_first = self.channel.anchor, self._k_first
         for ws, we in self.channel.windows:
-            p0 = max(0, -(-(int(ws) - self.first) // self.step))
-            p1 = min(self.count, max(0, -(-(int(we) - self.first) // self.step)))
+            p0 = max(0, TimeBase.position(anchor, self.step, int(ws)) - k_first)
+            p1 = min(self.count, max(0, TimeBase.position(anchor, self.step, int(we)) - k_first))
             if p1 > p0:
                 out.append((p0, p1))
         return out
@@ -236,9 +256,7 @@ class ChannelReader:
         """The (start, end) tick windows that samples ``[i0, i1)`` need."""
         if i1 <= i0:
             return []
-        return windows_within(
-            self.channel.windows, self.first + i0 * self.step, self.first + i1 * self.step
-        )
+        return windows_within(self.channel.windows, self._stamp(i0), self._stamp(i1))
 
     def fetch(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, str]:
         """``(ticks, values, source)`` of ``[start, end)`` from the data engine."""
@@ -275,10 +293,12 @@ class ChannelReader:
             if ticks.size == 0:
                 continue
             vals = convert(self.datatype, values, source=source, units=units)
-            pos = (ticks - self.first) // self.step - i0
+            anchor, k_first = self.channel.anchor, self._k_first
+            k = TimeBase.positions(anchor, self.step, ticks)
+            pos = k - k_first - i0
             keep = (pos >= 0) & (pos < out.size)
-            if self.grid_known:
-                keep &= (ticks - self.first) % self.step == 0
+            if self.grid_known:  # samples off the grid are not this channel's
+                keep &= TimeBase.stamps_at(anchor, self.step, k) == ticks
             out[pos[keep]] = np.asarray(vals, dtype=np.float64)[keep]
         return out
 

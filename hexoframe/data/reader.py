@@ -225,9 +225,9 @@ def _read(
     # shorter than planned gets its own index later.
     shared_index: dict = {}
     grids = {
-        (ch.first, ch.datatype.step_ticks, ch.count, plan.tick_rate)
+        (ch.exact_time(ch.first)[0], ch.step, ch.count, plan.tick_rate)
         for ch in plan.channels
-        if ch.count and ch.datatype.step_ticks is not None and resolution == "full"
+        if ch.count and ch.step is not None and resolution == "full"
     }
     builder = threading.Thread(
         target=_build_indexes, args=(grids, shared_index), daemon=True, name="hexoframe-index"
@@ -238,7 +238,7 @@ def _read(
         {
             i: np.empty(ch.count, raw_dtype(ch.datatype))
             for i, ch in enumerate(plan.channels)
-            if ch.count and ch.datatype.step_ticks is not None
+            if ch.count and ch.step is not None
         }
         if methods.get(chosen).grid_aligned
         else None

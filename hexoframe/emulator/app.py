@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, quote
 from . import schema as sch
 from .auth import Authenticator, AuthError
 from .cache import AnswerCache, Entry, SourceCache
+from .clock import HEXOSKIN, Clock
 from .crud import WritableView
 from .dataquery import data_answer, report_answer
 from .faults import NO_FAULT, Fault, FaultInjector
@@ -63,6 +64,9 @@ class EmulatorApp:
         Seed passed to the signal generator.
     import_paths : mapping, optional
         Record id -> export path for imported records.
+    clock : Clock, optional
+        How HexoTimestamps are served: Hexoskin's 256 ticks/s by default, or Astroskin's
+        ``Clock(1000)``.
     """
 
     def __init__(
@@ -72,8 +76,10 @@ class EmulatorApp:
         faults: FaultInjector | None = None,
         seed: int = 0,
         import_paths: Mapping[int, str] | None = None,
+        clock: Clock = HEXOSKIN,
     ) -> None:
         self.store = store or Store()
+        self.clock = clock
         self.auth = auth or Authenticator()
         self.faults = faults or FaultInjector()
         self.seed = seed

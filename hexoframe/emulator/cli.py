@@ -58,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve a Hexoskin export (folder or zip) as a record; repeatable",
     )
     p.add_argument(
+        "--tick-rate",
+        type=int,
+        choices=(256, 1000),
+        default=256,
+        help="ticks per second of the timestamps served: 256 (Hexoskin) or 1000 (Astroskin)",
+    )
+    p.add_argument(
         "--token-ttl", type=float, default=3600.0, help="OAuth2 access token lifetime in seconds"
     )
     p.add_argument(
@@ -136,6 +143,7 @@ def banner(emu: Emulator) -> str:
         f"  export HEXOSKIN_URL={emu.url}",
         f"  export HEXOSKIN_USERNAME={athlete['email']}",
         f"  export HEXOSKIN_PASSWORD={athlete['password']}",
+        *([f"  export HEXOSKIN_TICK_RATE={emu.clock.tick_rate}"] if not emu.clock.native else []),
         "",
         "Press Ctrl-C to stop.",
     ]
@@ -173,6 +181,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             faults=faults,
             token_ttl=args.token_ttl,
             signature_window=args.signature_window,
+            tick_rate=args.tick_rate,
         )
         emu.start()
     except (OSError, ValueError, OverflowError, sqlite3.Error, HexoskinError) as exc:

@@ -23,6 +23,7 @@ from .. import catalog
 from ..errors import UnknownDatatypeError
 from . import schema as sch
 from .auth import Identity
+from .clock import holds_ticks
 from .coerce import parse_bool, parse_dt, point, related_key
 from .responses import Answer, ApiError, field_error, ok
 from .store import now_iso, visible_users, writable_users
@@ -307,6 +308,8 @@ class WritableView(ResourceView):
                     raise ValueError("not an integer")
                 if abs(value) > 2**62:
                     raise ValueError("out of range")
+                if holds_ticks(self.name, key, fdef):
+                    return self.app.clock.up(value)  # stored at 256 ticks per second
                 return value
             if ftype == "float":
                 if isinstance(value, bool) or not isinstance(value, (int, float, str)):

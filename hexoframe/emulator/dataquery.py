@@ -21,6 +21,7 @@ from typing import Any
 from .. import catalog
 from ..errors import UnknownDatatypeError
 from . import schema as sch
+from .clock import Clock
 from .coerce import parse_bool, related_key, strict_int
 from .responses import Answer, ApiError, ok
 from .tastypie import ResourceView, match
@@ -277,6 +278,18 @@ def check_options(q: dict[str, Any], fmt: str) -> None:
         )
 
 
+def _stored_times(clock: Clock, q: dict[str, Any]) -> dict[str, Any]:
+    """A parsed query's ``start``, ``end`` and ``timestamp`` bounds in stored ticks."""
+    if clock.native:
+        return q
+    out = dict(q)
+    for name in ("start", "end"):
+        if q[name] is not None:
+            out[name] = clock.up(q[name])
+    out["ts"] = [clock.bound(op, bound) for op, bound in q["ts"]]
+    return out
+
+
 def segments(view: ResourceView, q: dict[str, Any]) -> tuple[list[tuple], int, int, dict]:
     """Segments of a parsed query, its window and what it names.
 
@@ -302,6 +315,7 @@ def segments(view: ResourceView, q: dict[str, Any]) -> tuple[list[tuple], int, i
     store = view.app.store
     seen = view.visible()
     info: dict[str, Any] = {}
+    q = _stored_times(view.app.clock, q)
     if q["record"] is not None and q["range"] is not None:
         raise ApiError(400, "give either record or range, not both")
     if q["start"] is not None and q["end"] is not None and q["end"] <= q["start"]:
@@ -407,6 +421,7 @@ def data_answer(view: ResourceView) -> Answer:
             request_path=path,
             no_timestamps=q["no_timestamps"],
             people=edf_people(view, segs) if fmt == "edf" else None,
+            clock=view.app.clock,
         )
     except dataview.DataQueryError as exc:
         raise ApiError(exc.status, exc.message) from None

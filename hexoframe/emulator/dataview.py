@@ -36,6 +36,7 @@ import numpy as np
 
 from .. import binformats, catalog
 from ..catalog import Datatype
+from .clock import HEXOSKIN, Clock
 
 _orjson: Any
 try:  # optional speed-up
@@ -267,6 +268,15 @@ def json_values(values: np.ndarray) -> bytes:
     ).encode()
 
 
+def _served(
+    per_user: dict[int, tuple[np.ndarray, np.ndarray]], clock: Clock
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Samples per user with their stamps as the clock serves them."""
+    if clock.native:
+        return per_user
+    return {u: (clock.out_array(ts), raw) for u, (ts, raw) in per_user.items()}
+
+
 def _render_json(
     segments: Sequence[Segment],
     dts: list[Datatype],
@@ -275,6 +285,7 @@ def _render_json(
     flat: bool,
     cap: int,
     no_timestamps: bool = False,
+    clock: Clock = HEXOSKIN,
 ) -> bytes:
     def encode(ts: np.ndarray, values: np.ndarray) -> bytes:
         return json_values(values) if no_timestamps else json_pairs(ts, values)
@@ -283,7 +294,7 @@ def _render_json(
     for seg in segments:
         if int(seg[0]) not in users:
             users.append(int(seg[0]))
-    per_dt = {dt.id: collect_capped(segments, dt, start, end, cap) for dt in dts}
+    per_dt = {dt.id: _served(collect_capped(segments, dt, start, end, cap), clock) for dt in dts}
     if flat:
         if len(dts) != 1:
             raise DataQueryError(400, "flat=1 needs exactly one datatype.")
@@ -317,9 +328,14 @@ def _format_column(dt: Datatype, raw: np.ndarray) -> list[str]:
 
 
 def _render_csv(
-    segments: Sequence[Segment], dts: list[Datatype], start: int, end: int, cap: int
+    segments: Sequence[Segment],
+    dts: list[Datatype],
+    start: int,
+    end: int,
+    cap: int,
+    clock: Clock = HEXOSKIN,
 ) -> bytes:
-    per_dt = {dt.id: collect_capped(segments, dt, start, end, cap) for dt in dts}
+    per_dt = {dt.id: _served(collect_capped(segments, dt, start, end, cap), clock) for dt in dts}
     users = sorted({int(s[0]) for s in segments})
     lines = ["user,timestamp," + ",".join(str(dt.id) for dt in dts)]
     for u in users:
@@ -351,7 +367,12 @@ def _iso(ticks: int) -> str:
 
 
 def _render_binary(
-    segments: Sequence[Segment], dts: list[Datatype], start: int, end: int, request_path: str
+    segments: Sequence[Segment],
+    dts: list[Datatype],
+    start: int,
+    end: int,
+    request_path: str,
+    clock: Clock = HEXOSKIN,
 ) -> bytes:
     users = sorted({int(s[0]) for s in segments})
     if len(users) > 1:
@@ -366,7 +387,7 @@ def _render_binary(
     user = users[0] if users else None
     files: dict[str, bytes] = {}
     info = {
-        "start": b_start,
+        "start": clock.out(b_start),
         "timestamp": b_start / 256.0,
         "start_date": _iso(b_start),
         "user": user,
@@ -382,7 +403,7 @@ def _render_binary(
                 user,  # type: ignore[arg-type]
                 (np.zeros(0), np.zeros(0)),
             )
-            files[f"{dt.stem}.hxd"] = binformats.hxd_bytes(ts, raw)
+            files[f"{dt.stem}.hxd"] = binformats.hxd_bytes(clock.out_array(ts), raw)
             continue
         files[f"{dt.stem}.wav"] = _wav_for(live, dt, user, b_start, end)
     # As the reference shows (``unzip record_37700.zip`` gives ``record_37700/``): a query
@@ -445,6 +466,7 @@ def render_data(
     request_path: str = "",
     no_timestamps: bool = False,
     people: Mapping[int, Mapping[str, Any]] | None = None,
+    clock: Clock = HEXOSKIN,
 ) -> tuple[int, dict[str, str], bytes]:
     """Render a data query as the emulator answers it.
 
@@ -468,6 +490,9 @@ def render_data(
         JSON only: lists of values instead of ``[ts, value]`` pairs.
     people : mapping, optional
         EDF only: per user id, the header's ``patient`` subfields and ``equipment``.
+    clock : Clock
+        How stamps are served (``start``/``end`` are stored ticks; see
+        :mod:`hexoframe.emulator.clock`).
 
     Returns
     -------
@@ -496,16 +521,16 @@ def render_data(
         raise DataQueryError(400, f"The window end ({e}) is before its start ({s}).")
     fmt = (fmt or "json").lower()
     if fmt == "json":
-        body = _render_json(segments, dts, s, e, bool(flat), cap or 0, bool(no_timestamps))
+        body = _render_json(segments, dts, s, e, bool(flat), cap or 0, bool(no_timestamps), clock)
         return 200, {"Content-Type": "application/json"}, body
     if fmt == "csv":
         return (
             200,
             {"Content-Type": "text/csv; charset=utf-8"},
-            _render_csv(segments, dts, s, e, cap or 0),
+            _render_csv(segments, dts, s, e, cap or 0, clock),
         )
     if fmt == "binary":
-        body = _render_binary(segments, dts, s, e, request_path)
+        body = _render_binary(segments, dts, s, e, request_path, clock)
         return (
             200,
             {

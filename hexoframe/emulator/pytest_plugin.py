@@ -9,6 +9,10 @@ hexoskin_emulator
     Session-scoped running :class:`hexoframe.emulator.Emulator` (in-memory database,
     seed 0, no faults). Shared by every test of the session: tests that write or set
     faults should start their own ``Emulator()`` or undo what they changed.
+hexoskin_astroskin_emulator
+    Session-scoped running emulator in Astroskin mode (``tick_rate=1000``: HexoTimestamps
+    served at 1000 ticks per second); read it with ``Client(..., tick_rate=1000)`` or
+    ``HEXOSKIN_TICK_RATE=1000``.
 hexoskin_emulator_factory
     Function-scoped: a callable taking :class:`~hexoframe.emulator.Emulator` keyword
     arguments (``db``, ``faults``, ``token_ttl``, ...) that starts a private emulator;
@@ -41,6 +45,15 @@ def hexoskin_emulator() -> Iterator[Any]:
     from hexoframe.emulator.server import Emulator
 
     with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture(scope="session")
+def hexoskin_astroskin_emulator() -> Iterator[Any]:
+    """Yield a running emulator serving 1000 ticks per second, shared by the session."""
+    from hexoframe.emulator.server import Emulator
+
+    with Emulator(tick_rate=1000) as emu:
         yield emu
 
 

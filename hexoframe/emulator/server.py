@@ -31,6 +31,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from .app import EmulatorApp, Stats
 from .auth import OAUTH_CLIENT, Authenticator
+from .clock import Clock
 from .faults import FaultConfig, FaultInjector
 from .store import DEMO_USERS, Store, add_import
 
@@ -273,6 +274,9 @@ class Emulator:
         Lifetime of OAuth2 access tokens in seconds.
     signature_window : float
         Accepted clock distance (seconds) of API-key signatures.
+    tick_rate : int
+        Ticks per second of the HexoTimestamps served: 256 (Hexoskin, the default) or 1000
+        (an Astroskin host; see :mod:`hexoframe.emulator.clock`).
 
     Attributes
     ----------
@@ -302,6 +306,7 @@ class Emulator:
         faults: FaultConfig | None = None,
         token_ttl: float = 3600.0,
         signature_window: float = 300,
+        tick_rate: int = 256,
     ) -> None:
         self.host = host
         self.port = int(port)
@@ -310,6 +315,7 @@ class Emulator:
         self.imports = [str(p) for p in imports]
         self.token_ttl = token_ttl
         self.signature_window = signature_window
+        self.clock = Clock(int(tick_rate))
         self._faults = FaultInjector(faults)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -331,7 +337,12 @@ class Emulator:
             raise
         auth = Authenticator(token_ttl=self.token_ttl, signature_window=self.signature_window)
         self.app = EmulatorApp(
-            self.store, auth, self._faults, seed=self.seed, import_paths=self.imported
+            self.store,
+            auth,
+            self._faults,
+            seed=self.seed,
+            import_paths=self.imported,
+            clock=self.clock,
         )
         self._server = _Server((self.host, self.port), self.app)
         self.port = self._server.server_address[1]

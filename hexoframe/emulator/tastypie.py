@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 from .. import catalog
 from . import schema as sch
+from .clock import holds_ticks
 from .coerce import number, parse_bool, parse_dt, related_key
 from .request import Request
 from .responses import Answer, ApiError, ok
@@ -320,6 +321,8 @@ class ResourceView(Request):
                 user = self.app.store.get("user", value)
                 nested = self.render(user, "user") if user is not None else {"id": value}
                 value = {k: nested[k] for k in USER_NESTED_FIELDS if k in nested}
+            if isinstance(value, int) and holds_ticks(name, fname, fdef):
+                value = self.app.clock.out(value)  # stored ticks as served
             out[fname] = value
         for k, v in obj.items():
             if k not in out and not k.startswith("_"):
@@ -483,7 +486,10 @@ class ResourceView(Request):
         coerce = coercer(self.name, fname)
         if RELATED.get(fname) == "user" and "@" in value:  # users by e-mail, as the help
             value = ",".join(str(self.user_by_email(v)) for v in value.split(","))  # says
-        return fname, op, self.parse_value(key, value, op, coerce)
+        parsed = self.parse_value(key, value, op, coerce)
+        if holds_ticks(self.name, fname, sch.fields(self.name).get(fname)):
+            op, parsed = self.app.clock.filter_value(op, parsed)  # served ticks to stored
+        return fname, op, parsed
 
     def parse_relation_filter(self, parts: list[str], value: str) -> tuple[str, str, Any]:
         """``field__relfield[__op]`` on a field the schema filters ALL_WITH_RELATIONS:
