@@ -122,7 +122,55 @@ def _datatype(attrs: dict[str, Any], name: Any) -> catalog.Datatype:
     return catalog.lookup(key)
 
 
-class HexoSeriesAccessor:
+class _AnalysisMethods:
+    """The analysis shortcuts both accessors offer (on the Series or DataFrame ``_obj``)."""
+
+    _obj: Any
+
+    def plot(self, **kwargs: Any) -> Any:
+        """Plot against time with a ``name [unit]`` label (:func:`hexoframe.plotting.plot`)."""
+        from .plotting import plot
+
+        return plot(self._obj, **kwargs)
+
+    def clean_rr(self, **kwargs: Any) -> pd.DataFrame:
+        """Beats kept or dropped, and why (:func:`hexoframe.analysis.clean_rr`)."""
+        from .analysis.beats import clean_rr
+
+        return clean_rr(self._obj, **kwargs)
+
+    def hrv(self, **kwargs: Any) -> pd.Series | pd.DataFrame:
+        """HRV of RR intervals, whole or windowed (:func:`hexoframe.analysis.hrv`)."""
+        from .analysis.hrv import hrv
+
+        return hrv(self._obj, **kwargs)
+
+    def time_in_zones(self, hr_max: float, **kwargs: Any) -> pd.DataFrame:
+        """Time in heart-rate zones (:func:`hexoframe.analysis.zones.time_in_zones`)."""
+        from .analysis.zones import time_in_zones
+
+        return time_in_zones(self._obj, hr_max, **kwargs)
+
+    def to_neurokit(self, **kwargs: Any) -> dict[str, Any]:
+        """ECG or cleaned RR for neurokit2 (:func:`hexoframe.bridges.to_neurokit`)."""
+        from .bridges import to_neurokit
+
+        return to_neurokit(self._obj, **kwargs)
+
+    def to_mne(self, **kwargs: Any) -> Any:
+        """An ``mne.io.RawArray`` (:func:`hexoframe.bridges.to_mne`)."""
+        from .bridges import to_mne
+
+        return to_mne(self._obj, **kwargs)
+
+    def to_wfdb(self, **kwargs: Any) -> Any:
+        """A ``wfdb.Record`` (:func:`hexoframe.bridges.to_wfdb`)."""
+        from .bridges import to_wfdb
+
+        return to_wfdb(self._obj, **kwargs)
+
+
+class HexoSeriesAccessor(_AnalysisMethods):
     """``Series.hexo``: ticks <-> datetimes, units from attrs.
 
     Examples
@@ -235,51 +283,8 @@ class HexoSeriesAccessor:
         da[index.name or "time"].attrs.update(cf.TIME_ATTRS)
         return da
 
-    # -- analysis (hexoframe.analysis, hexoframe.plotting, hexoframe.bridges) -----------------
-    def plot(self, **kwargs: Any) -> Any:
-        """Plot against time with a ``name [unit]`` label (:func:`hexoframe.plotting.plot`)."""
-        from .plotting import plot
 
-        return plot(self._obj, **kwargs)
-
-    def clean_rr(self, **kwargs: Any) -> pd.DataFrame:
-        """Beats kept or dropped, and why (:func:`hexoframe.analysis.clean_rr`)."""
-        from .analysis.beats import clean_rr
-
-        return clean_rr(self._obj, **kwargs)
-
-    def hrv(self, **kwargs: Any) -> pd.Series | pd.DataFrame:
-        """HRV of RR intervals, whole or windowed (:func:`hexoframe.analysis.hrv`)."""
-        from .analysis.hrv import hrv
-
-        return hrv(self._obj, **kwargs)
-
-    def time_in_zones(self, hr_max: float, **kwargs: Any) -> pd.DataFrame:
-        """Time in heart-rate zones (:func:`hexoframe.analysis.zones.time_in_zones`)."""
-        from .analysis.zones import time_in_zones
-
-        return time_in_zones(self._obj, hr_max, **kwargs)
-
-    def to_neurokit(self, **kwargs: Any) -> dict[str, Any]:
-        """ECG or cleaned RR for neurokit2 (:func:`hexoframe.bridges.to_neurokit`)."""
-        from .bridges import to_neurokit
-
-        return to_neurokit(self._obj, **kwargs)
-
-    def to_mne(self, **kwargs: Any) -> Any:
-        """An ``mne.io.RawArray`` (:func:`hexoframe.bridges.to_mne`)."""
-        from .bridges import to_mne
-
-        return to_mne(self._obj, **kwargs)
-
-    def to_wfdb(self, **kwargs: Any) -> Any:
-        """A ``wfdb.Record`` (:func:`hexoframe.bridges.to_wfdb`)."""
-        from .bridges import to_wfdb
-
-        return to_wfdb(self._obj, **kwargs)
-
-
-class HexoFrameAccessor:
+class HexoFrameAccessor(_AnalysisMethods):
     """``DataFrame.hexo``: units per column (from attrs), tick/datetime conversions.
 
     Examples
@@ -432,51 +437,9 @@ class HexoFrameAccessor:
         ds.attrs = _storable(cf.dataset_attrs(**{k: v for k, v in meta.items() if k != "columns"}))
         return ds
 
-    def plot(self, **kwargs: Any) -> Any:
-        """Plot against time with a ``name [unit]`` label (:func:`hexoframe.plotting.plot`)."""
-        from .plotting import plot
-
-        return plot(self._obj, **kwargs)
-
-    def clean_rr(self, **kwargs: Any) -> pd.DataFrame:
-        """Beats kept or dropped, and why (:func:`hexoframe.analysis.clean_rr`)."""
-        from .analysis.beats import clean_rr
-
-        return clean_rr(self._obj, **kwargs)
-
-    def hrv(self, **kwargs: Any) -> pd.Series | pd.DataFrame:
-        """HRV of RR intervals, whole or windowed (:func:`hexoframe.analysis.hrv`)."""
-        from .analysis.hrv import hrv
-
-        return hrv(self._obj, **kwargs)
-
     def mask_quality(self, bits: Any = None, **kwargs: Any) -> pd.DataFrame:
         """Heart/breathing rate flagged by their quality channels set to NaN
         (:func:`hexoframe.analysis.quality.mask_quality`)."""
         from .analysis.quality import mask_quality
 
         return mask_quality(self._obj, bits, **kwargs)
-
-    def time_in_zones(self, hr_max: float, **kwargs: Any) -> pd.DataFrame:
-        """Time in heart-rate zones (:func:`hexoframe.analysis.zones.time_in_zones`)."""
-        from .analysis.zones import time_in_zones
-
-        return time_in_zones(self._obj, hr_max, **kwargs)
-
-    def to_neurokit(self, **kwargs: Any) -> dict[str, Any]:
-        """ECG or cleaned RR for neurokit2 (:func:`hexoframe.bridges.to_neurokit`)."""
-        from .bridges import to_neurokit
-
-        return to_neurokit(self._obj, **kwargs)
-
-    def to_mne(self, **kwargs: Any) -> Any:
-        """An ``mne.io.RawArray`` (:func:`hexoframe.bridges.to_mne`)."""
-        from .bridges import to_mne
-
-        return to_mne(self._obj, **kwargs)
-
-    def to_wfdb(self, **kwargs: Any) -> Any:
-        """A ``wfdb.Record`` (:func:`hexoframe.bridges.to_wfdb`)."""
-        from .bridges import to_wfdb
-
-        return to_wfdb(self._obj, **kwargs)

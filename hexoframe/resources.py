@@ -24,19 +24,17 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
 
-from . import errors
+from . import errors, service_schema
 from .references import ref_id
+from .service_schema import is_tick_field
 from .timestamps import TICKS_PER_SECOND, to_ticks
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,33 +44,6 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_PAGE = 1000
 #: Query parameters that are not filters.
 _CONTROL_PARAMS = frozenset({"limit", "offset", "order_by", "format"})
-#: Field names that hold HexoTimestamps when the schema does not say.
-_TICK_NAMES = frozenset({"start", "end", "timestamp", "device_start", "last_update"})
-
-
-#: Integer fields of the real schema that hold HexoTimestamps (its help texts do not say).
-_TICK_FIELDS: dict[str, tuple[str, ...]] = {
-    "activityattributevalue": ("start",),
-    "annotation": ("start",),
-    "data": ("start", "end", "timestamp"),
-    "datafile": ("start", "end", "timestamp"),
-    "distribution": ("start", "end"),
-    "range": ("start", "end"),
-    "record": ("start", "end", "device_start"),
-    "report": ("start", "end"),
-}
-
-
-@lru_cache(maxsize=1)
-def _packaged() -> dict[str, Any]:
-    """The real service's schema (``api_schema.json``), tick fields marked ``ticks``."""
-    path = Path(__file__).with_name("api_schema.json")
-    with path.open(encoding="utf-8") as fh:
-        resources = json.load(fh)["resources"]
-    for name, tick_fields in _TICK_FIELDS.items():
-        for field in tick_fields:
-            resources[name]["fields"][field]["ticks"] = True
-    return resources
 
 
 def known_resources() -> list[str]:
@@ -83,22 +54,12 @@ def known_resources() -> list[str]:
     >>> "record" in known_resources()
     True
     """
-    return sorted(_packaged())
+    return service_schema.resource_names()
 
 
 def load_schema(name: str) -> dict[str, Any] | None:
     """Packaged schema of resource *name*, or ``None`` if the copy does not know it."""
-    schema = _packaged().get(name)
-    return json.loads(json.dumps(schema)) if schema is not None else None
-
-
-def is_tick_field(spec: Mapping[str, Any] | None, name: str = "") -> bool:
-    """Whether a schema field holds HexoTimestamps (integer ticks)."""
-    if not spec:
-        return name in _TICK_NAMES
-    if spec.get("ticks"):
-        return True
-    return spec.get("type") == "integer" and "256ths" in str(spec.get("help_text", ""))
+    return service_schema.resource(name)
 
 
 def _is_time_like(value: Any) -> bool:

@@ -27,13 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from ..resources import is_tick_field
+from ..service_schema import is_tick_field
 from ..timestamps import TICKS_PER_SECOND, ns_per_tick
 
 __all__ = ["Clock", "HEXOSKIN", "holds_ticks"]
-
-#: Tick fields whose schema help text does not say so (the emulator stores ticks there).
-_UNMARKED_TICKS = {("annotation", "start")}
 
 
 def holds_ticks(resource: str, name: str, fdef: Any) -> bool:
@@ -44,7 +41,7 @@ def holds_ticks(resource: str, name: str, fdef: Any) -> bool:
     >>> holds_ticks("annotation", "start", {"type": "integer"})
     True
     """
-    return (resource, name) in _UNMARKED_TICKS or is_tick_field(fdef, name)
+    return is_tick_field(fdef, name, resource)
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ Examples
 from __future__ import annotations
 
 import copy
-import json
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+from .. import service_schema
 
 #: Every filter operation Tastypie knows (used when a field allows all of them).
 ALL_OPS: tuple[str, ...] = (
@@ -41,11 +40,8 @@ ALL_OPS: tuple[str, ...] = (
 )
 
 
-@lru_cache(maxsize=1)
 def _schemas() -> dict[str, Any]:
-    path = Path(__file__).parent.parent / "api_schema.json"
-    with path.open(encoding="utf-8") as fh:
-        return json.load(fh)["resources"]
+    return service_schema.published()
 
 
 def resource_names() -> list[str]:
