@@ -14,8 +14,17 @@ import pytest
 
 from hexoframe.client import Client
 
-#: The emulator's demo athlete (user 1511).
-ATHLETE = {"username": "athlete@hexoskin.com", "password": "hexoskin"}
+
+@pytest.fixture(scope="session")
+def athlete_auth(hexoskin_users: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """The demo athlete's (e-mail, password), as ``requests`` takes ``auth=``."""
+    return hexoskin_users["athlete"]["email"], hexoskin_users["athlete"]["password"]
+
+
+@pytest.fixture(scope="session")
+def athlete_login(athlete_auth: tuple[str, str]) -> dict[str, str]:
+    """The demo athlete's ``username``/``password`` keywords, as ``Client`` takes them."""
+    return {"username": athlete_auth[0], "password": athlete_auth[1]}
 
 
 @pytest.fixture
@@ -28,9 +37,9 @@ def clean_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def so(hexoskin_emulator: Any) -> dict[str, str]:
+def so(hexoskin_emulator: Any, athlete_login: dict[str, str]) -> dict[str, str]:
     """Storage options (fsspec/xarray style) for the shared emulator as the athlete."""
-    return {"base_url": hexoskin_emulator.url, **ATHLETE}
+    return {"base_url": hexoskin_emulator.url, **athlete_login}
 
 
 @pytest.fixture(scope="module")

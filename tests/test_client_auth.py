@@ -13,8 +13,10 @@ import requests
 from hexoframe import errors
 from hexoframe.client import Client
 from hexoframe.emulator.server import Emulator
+from hexoframe.emulator.store import DEMO_USERS
 
-EMAIL, PASSWORD = "athlete@hexoskin.com", "hexoskin"
+#: The demo athlete, from the emulator's own table (what ``hexoskin_users`` holds).
+EMAIL, PASSWORD = DEMO_USERS["athlete"]["email"], DEMO_USERS["athlete"]["password"]
 PUBLIC, PRIVATE = "demo-athlete-public", "demo-athlete-private"
 CLIENT_ID, CLIENT_SECRET = "hexoframe-demo", "hexoframe-demo-secret"
 APP = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}

@@ -13,9 +13,6 @@ from hexoframe import catalog, errors
 from hexoframe.client import Client
 from hexoframe.emulator.server import Emulator
 
-ATHLETE = {"username": "athlete@hexoskin.com", "password": "hexoskin"}
-
-
 pytestmark = pytest.mark.usefixtures("clean_credentials")
 
 
@@ -27,14 +24,14 @@ def emu():
 
 
 @pytest.fixture
-def client(emu):
-    with Client(emu.url, retries=1, backoff_factor=0.0, backoff_jitter=0.0, **ATHLETE) as c:
+def client(emu, athlete_login):
+    with Client(emu.url, retries=1, backoff_factor=0.0, backoff_jitter=0.0, **athlete_login) as c:
         yield c
 
 
-def test_accepts_server_root_or_api_root(emu):
+def test_accepts_server_root_or_api_root(emu, athlete_login):
     for url in (emu.url, emu.url + "/", emu.url + "/api/v1", emu.url + "/api/v1/"):
-        c = Client(url, **ATHLETE)
+        c = Client(url, **athlete_login)
         assert c.api_root == emu.url + "/api/v1/"
         assert c.get_json("account/")["objects"][0]["id"] == 1511
 
@@ -230,8 +227,8 @@ def test_data_endpoint_and_cache_header(client):
     assert "X-HexoCache" in second.headers
 
 
-def test_api_version_header(emu):
-    c = Client(emu.url, api_version="2", **ATHLETE)
+def test_api_version_header(emu, athlete_login):
+    c = Client(emu.url, api_version="2", **athlete_login)
     resp = c.request("GET", "account/")
     assert resp.request.headers["X-HexoAPIVersion"] == "2"
 
@@ -308,8 +305,8 @@ def test_client_from_netrc(emu, monkeypatch, tmp_path):
     assert client.auth_kind == "basic" and client.account()["id"] == 1511
 
 
-def test_unpickled_client_rediscovers_credentials(emu, monkeypatch):
-    client = Client(emu.url, tick_rate=256, retries=3, **ATHLETE)
+def test_unpickled_client_rediscovers_credentials(emu, monkeypatch, athlete_login):
+    client = Client(emu.url, tick_rate=256, retries=3, **athlete_login)
     blob = pickle.dumps(client)
     assert b"hexoskin\x94" not in blob and b"athlete@" not in blob
     monkeypatch.setenv("HEXOSKIN_USERNAME", "athlete@hexoskin.com")  # as on a dask worker

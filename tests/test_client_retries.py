@@ -10,8 +10,13 @@ from hexoframe import errors
 from hexoframe.client import Client
 from hexoframe.emulator.faults import FaultConfig
 from hexoframe.emulator.server import Emulator
+from hexoframe.emulator.store import DEMO_USERS
 
-ATHLETE = {"username": "athlete@hexoskin.com", "password": "hexoskin"}
+#: The demo athlete, from the emulator's own table (what ``hexoskin_users`` holds).
+ATHLETE = {
+    "username": DEMO_USERS["athlete"]["email"],
+    "password": DEMO_USERS["athlete"]["password"],
+}
 RECORD = r"^/api/v1/record/"
 
 

@@ -260,13 +260,13 @@ def test_zip_duplicate_member_raises(tmp_path):
         read_export(buf.getvalue())
 
 
-def test_emulator_binary_zip_has_record_folder(hexoskin_emulator):
+def test_emulator_binary_zip_has_record_folder(hexoskin_emulator, athlete_auth):
     import requests
 
     r = requests.get(
         hexoskin_emulator.url + "/api/v1/data/",
         params={"datatype__in": "19,18", "record": 37700},
-        auth=("athlete@hexoskin.com", "hexoskin"),
+        auth=athlete_auth,
         headers={"Accept": "application/octet-stream"},
         timeout=60,
     )

@@ -15,11 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hexoframe import binformats, catalog, edf
+from hexoframe.emulator.store import DEMO_USERS
 
 requests = pytest.importorskip("requests")
 pytest.importorskip("edfio")
 
-AUTH = ("athlete@hexoskin.com", "hexoskin")
+#: The demo athlete, from the emulator's own table (what ``hexoskin_users`` holds).
+AUTH = (DEMO_USERS["athlete"]["email"], DEMO_USERS["athlete"]["password"])
 USER = 1511
 START = 1714557600 * 256  # record 37700
 LO, HI = START + 600 * 256, START + 1200 * 256  # on every grid (HRV: 300 s)

@@ -116,7 +116,7 @@ def test_lazy_dataset_chunks_equal_binary(hexoskin_emulator, so):
     xr.testing.assert_identical(edf.load(), binary.load())
 
 
-def test_damaged_edf_answer_is_a_typed_error(hexoskin_emulator, client):
+def test_damaged_edf_answer_is_a_typed_error(hexoskin_emulator, client, athlete_auth):
     """The bytes the emulator serves, cut or with a broken header, never decode silently."""
     resp = requests.get(
         f"{hexoskin_emulator.api_url}data/",
@@ -127,7 +127,7 @@ def test_damaged_edf_answer_is_a_typed_error(hexoskin_emulator, client):
             "end": 438926745600 + 600 * 256,
         },
         headers={"Accept": "application/x-edf"},
-        auth=("athlete@hexoskin.com", "hexoskin"),
+        auth=athlete_auth,
         timeout=30,
     )
     assert resp.status_code == 200 and resp.headers["Content-Type"] == "application/x-edf"
@@ -140,24 +140,24 @@ def test_damaged_edf_answer_is_a_typed_error(hexoskin_emulator, client):
             methods.get("edf").decode(damaged)
 
 
-def _served_edf(emu, **params) -> bytes:
+def _served_edf(emu, auth: tuple[str, str], **params) -> bytes:
     resp = requests.get(
         f"{emu.api_url}data/",
         params={"record": HOUR, **params},
         headers={"Accept": "application/x-edf"},
-        auth=("athlete@hexoskin.com", "hexoskin"),
+        auth=auth,
         timeout=60,
     )
     assert resp.status_code == 200, resp.text
     return resp.content
 
 
-def test_served_header_names_the_user_and_device(hexoskin_emulator, tmp_path):
+def test_served_header_names_the_user_and_device(hexoskin_emulator, tmp_path, athlete_auth):
     """EDF+ patient subfields come from the user and profile, equipment from the device."""
     from hexoframe import edf
     from hexoframe.exports import open_export
 
-    body = _served_edf(hexoskin_emulator, datatype__in="19,33")
+    body = _served_edf(hexoskin_emulator, athlete_auth, datatype__in="19,33")
     got = edf.read_edf(body)
     assert got.patient == "hexoskin_user_1511 M 01-JAN-1980 Athlete_Hexoskin"
     assert got.recording.split() == [
@@ -177,11 +177,11 @@ def test_served_header_names_the_user_and_device(hexoskin_emulator, tmp_path):
     assert raw.info["meas_date"] == pd.Timestamp("2024-05-01T10:00Z").to_pydatetime()
 
 
-def test_damaged_edf_file_is_refused_not_truncated(hexoskin_emulator, tmp_path):
+def test_damaged_edf_file_is_refused_not_truncated(hexoskin_emulator, tmp_path, athlete_auth):
     from hexoframe import edf
     from hexoframe.exports import read_export
 
-    body = _served_edf(hexoskin_emulator, datatype=19)
+    body = _served_edf(hexoskin_emulator, athlete_auth, datatype=19)
     whole = tmp_path / "HX45123.edf"
     whole.write_bytes(body)
     assert len(read_export(whole)["heart_rate"]) == 3599

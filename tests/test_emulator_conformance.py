@@ -157,10 +157,10 @@ def test_packaged_schema_is_the_reference():
 
 
 @pytest.fixture(scope="module")
-def discovered(hexoskin_emulator) -> dict[str, Any]:
+def discovered(hexoskin_emulator, athlete_auth) -> dict[str, Any]:
     base = hexoskin_emulator.url
     session = requests.Session()
-    session.auth = ("athlete@hexoskin.com", "hexoskin")
+    session.auth = athlete_auth
     roots = {prefix: session.get(base + prefix).json() for prefix in ("/api/", "/api/v1/")}
     return {"base": base, "roots": roots}
 

@@ -13,6 +13,7 @@ import pytest
 from hexoframe import binformats, catalog
 from hexoframe.emulator.dataview import DataQueryError, render_data, subsample
 from hexoframe.emulator.signals import make_source
+from hexoframe.emulator.store import DEMO_USERS
 
 START = 1714557600 * 256
 HOUR = 3600 * 256
@@ -313,7 +314,8 @@ def test_json_is_fast():
 
 # ---------------------------------------------------------------------------------------
 # over real HTTP
-AUTH = ("athlete@hexoskin.com", "hexoskin")
+#: The demo athlete, from the emulator's own table (what ``hexoskin_users`` holds).
+AUTH = (DEMO_USERS["athlete"]["email"], DEMO_USERS["athlete"]["password"])
 BIN = {"Accept": "application/octet-stream"}
 
 

@@ -19,7 +19,10 @@ from answers import reason
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-ATHLETE = ("athlete@hexoskin.com", "hexoskin")
+from hexoframe.emulator.store import DEMO_USERS
+
+#: The demo athlete, from the emulator's own table (what ``hexoskin_users`` holds).
+ATHLETE = (DEMO_USERS["athlete"]["email"], DEMO_USERS["athlete"]["password"])
 RECORD = 37700
 START = 438926745600  # record 37700: one hour
 END = 438927667200

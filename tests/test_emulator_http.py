@@ -13,33 +13,33 @@ from answers import reason
 from hexoframe import errors
 from hexoframe.client import Client
 
-ATHLETE = ("athlete@hexoskin.com", "hexoskin")
-
 
 @pytest.fixture
 def api(hexoskin_emulator):
     return hexoskin_emulator.url + "/api/v1/"
 
 
-def test_append_slash_redirects_permanently_with_the_query(api):
+def test_append_slash_redirects_permanently_with_the_query(api, athlete_auth):
     r = requests.get(
         api + "record/37700",
         params={"format": "json", "x": "1"},
-        auth=ATHLETE,
+        auth=athlete_auth,
         allow_redirects=False,
     )
     assert r.status_code == 301 and r.content == b""
     assert r.headers["Location"] == "/api/v1/record/37700/?format=json&x=1"
-    followed = requests.get(api + "record/37700", auth=ATHLETE)
+    followed = requests.get(api + "record/37700", auth=athlete_auth)
     assert followed.status_code == 200 and followed.json()["id"] == 37700
     assert [h.status_code for h in followed.history] == [301]
     # a path that would not match with a slash either is a plain 404, not a redirect
-    r = requests.get(api + "nosuchresource", auth=ATHLETE, allow_redirects=False)
+    r = requests.get(api + "nosuchresource", auth=athlete_auth, allow_redirects=False)
     assert r.status_code == 404
 
 
-def test_hexoframe_client_follows_the_slash_redirect(hexoskin_emulator):
-    with Client(hexoskin_emulator.url, username=ATHLETE[0], password=ATHLETE[1]) as client:
+def test_hexoframe_client_follows_the_slash_redirect(hexoskin_emulator, athlete_auth):
+    with Client(
+        hexoskin_emulator.url, username=athlete_auth[0], password=athlete_auth[1]
+    ) as client:
         assert client.get_json("record/37700")["id"] == 37700
         assert client.get_json("/api/v1/user/1511")["id"] == 1511
 
@@ -55,15 +55,15 @@ def test_options_lists_the_schemas_methods_without_credentials(api):
     assert r.status_code == 200 and r.headers["Allow"] == "GET"
 
 
-def test_head_is_refused_with_allow(api):
-    r = requests.head(api + "record/", auth=ATHLETE)
+def test_head_is_refused_with_allow(api, athlete_auth):
+    r = requests.head(api + "record/", auth=athlete_auth)
     assert r.status_code == 405 and r.headers["Allow"] == "GET,POST"
     assert r.content == b""
 
 
-def test_method_override_header(api):
+def test_method_override_header(api, athlete_auth):
     session = requests.Session()
-    session.auth = ATHLETE
+    session.auth = athlete_auth
     made = session.post(
         api + "range/",
         json={"name": "override", "start": 438926745600, "end": 438926745600 + 2560, "user": 1511},
@@ -95,38 +95,42 @@ def test_method_override_header(api):
         "multipart/form-data; boundary=x",
     ],
 )
-def test_non_json_bodies_are_415(api, ctype):
+def test_non_json_bodies_are_415(api, ctype, athlete_auth):
     r = requests.post(
-        api + "range/", data=b'{"name": "x"}', auth=ATHLETE, headers={"Content-Type": ctype}
+        api + "range/", data=b'{"name": "x"}', auth=athlete_auth, headers={"Content-Type": ctype}
     )
     assert r.status_code == 415 and "application/json" in reason(r)
 
 
-def test_json_with_charset_and_a_missing_content_type_are_json(api):
+def test_json_with_charset_and_a_missing_content_type_are_json(api, athlete_auth):
     body = b'{"name": "charset", "start": 438926745600, "end": 438926748160, "user": 1511}'
     r = requests.post(
         api + "range/",
         data=body,
-        auth=ATHLETE,
+        auth=athlete_auth,
         headers={"Content-Type": "application/json; charset=utf-8"},
     )
     assert r.status_code == 201
     assert (
-        requests.delete(api.split("/api/")[0] + r.headers["Location"], auth=ATHLETE).status_code
+        requests.delete(
+            api.split("/api/")[0] + r.headers["Location"], auth=athlete_auth
+        ).status_code
         == 204
     )
 
 
-def test_empty_401_and_404_bodies_and_the_clients_errors(hexoskin_emulator, api):
+def test_empty_401_and_404_bodies_and_the_clients_errors(hexoskin_emulator, api, athlete_auth):
     r = requests.get(api + "record/", auth=("athlete@hexoskin.com", "wrong"))
     assert r.status_code == 401 and r.content == b"" and "WWW-Authenticate" in r.headers
-    r = requests.get(api + "record/99999999/", auth=ATHLETE)
+    r = requests.get(api + "record/99999999/", auth=athlete_auth)
     assert r.status_code == 404 and r.content == b""
-    with Client(hexoskin_emulator.url, username=ATHLETE[0], password=ATHLETE[1]) as client:
+    with Client(
+        hexoskin_emulator.url, username=athlete_auth[0], password=athlete_auth[1]
+    ) as client:
         with pytest.raises(errors.NotFound) as info:
             client.get("record", 99999999)
         assert info.value.status == 404 and "record/99999999/" in str(info.value)
-    with Client(hexoskin_emulator.url, username=ATHLETE[0], password="wrong") as bad:
+    with Client(hexoskin_emulator.url, username=athlete_auth[0], password="wrong") as bad:
         with pytest.raises(errors.AuthenticationError) as auth_info:
             bad.get("record", 37700)
         assert auth_info.value.status == 401 and "wrong" not in str(auth_info.value)
@@ -149,41 +153,49 @@ def test_empty_401_and_404_bodies_and_the_clients_errors(hexoskin_emulator, api)
         ),
     ],
 )
-def test_validation_errors_have_tastypies_form_shape(hexoskin_emulator, api, body, field, message):
-    r = requests.post(api + "range/", json=body, auth=ATHLETE)
+def test_validation_errors_have_tastypies_form_shape(
+    hexoskin_emulator, api, body, field, message, athlete_auth
+):
+    r = requests.post(api + "range/", json=body, auth=athlete_auth)
     assert r.status_code == 400
     assert r.json() == {"range": {field: [message]}}
     if isinstance(body.get("start"), str):
         return  # hexoframe refuses a start that is no time before sending it
-    with Client(hexoskin_emulator.url, username=ATHLETE[0], password=ATHLETE[1]) as client:
+    with Client(
+        hexoskin_emulator.url, username=athlete_auth[0], password=athlete_auth[1]
+    ) as client:
         with pytest.raises(errors.BadRequest, match=re.escape(f"range.{field}: {message}")):
             client.create("range", body)
 
 
-def test_405_is_read_by_the_client_with_the_allowed_methods(hexoskin_emulator):
-    with Client(hexoskin_emulator.url, username=ATHLETE[0], password=ATHLETE[1]) as client:
+def test_405_is_read_by_the_client_with_the_allowed_methods(hexoskin_emulator, athlete_auth):
+    with Client(
+        hexoskin_emulator.url, username=athlete_auth[0], password=athlete_auth[1]
+    ) as client:
         with pytest.raises(errors.MethodNotAllowed, match="allowed methods: GET"):
             client.request("DELETE", "datatype/19/")
 
 
-def test_writes_without_the_slash_are_refused_not_lost(api):
+def test_writes_without_the_slash_are_refused_not_lost(api, athlete_auth):
     """A 301 would turn the POST into a GET in every client that follows it; the emulator
     refuses the write instead, and nothing is created."""
-    before = requests.get(api + "range/", auth=ATHLETE).json()["meta"]["total_count"]
+    before = requests.get(api + "range/", auth=athlete_auth).json()["meta"]["total_count"]
     r = requests.post(
-        api + "range", json={"name": "x", "start": 438926745600, "end": 438926748160}, auth=ATHLETE
+        api + "range",
+        json={"name": "x", "start": 438926745600, "end": 438926748160},
+        auth=athlete_auth,
     )
     assert r.status_code == 404 and "/api/v1/range/" in reason(r)
-    assert requests.get(api + "range/", auth=ATHLETE).json()["meta"]["total_count"] == before
+    assert requests.get(api + "range/", auth=athlete_auth).json()["meta"]["total_count"] == before
 
 
-def test_every_missing_required_field_is_listed(api):
-    r = requests.post(api + "record/", json={}, auth=ATHLETE)
+def test_every_missing_required_field_is_listed(api, athlete_auth):
+    r = requests.post(api + "record/", json={}, auth=athlete_auth)
     assert r.status_code == 400 and r.json() == {
         "record": {"start": ["This field is required."], "end": ["This field is required."]}
     }
 
 
-def test_reason_header_holds_printable_ascii_only(api):
-    r = requests.get(api + "record/99999999/", auth=ATHLETE)
+def test_reason_header_holds_printable_ascii_only(api, athlete_auth):
+    r = requests.get(api + "record/99999999/", auth=athlete_auth)
     assert r.status_code == 404 and reason(r).isprintable() and reason(r).isascii()

@@ -123,11 +123,11 @@ def test_binary_answer_reproduces_the_wav_files():
         assert rate == int.from_bytes(f.read_bytes()[24:28], "little")
 
 
-def test_over_http(files):
+def test_over_http(files, athlete_auth):
     requests = pytest.importorskip("requests")
     from hexoframe.emulator import Emulator
 
-    auth = ("athlete@hexoskin.com", "hexoskin")
+    auth = athlete_auth
     with Emulator(imports=[EXPORT]) as emu:
         url = emu.url + "/api/v1/data/"
         rec = requests.get(emu.url + "/api/v1/record/122445/", auth=auth, timeout=30).json()

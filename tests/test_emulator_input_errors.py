@@ -38,14 +38,14 @@ def test_bad_arguments_exit_with_one_line(argv, status, words):
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
 @pytest.mark.parametrize("depth", [2_000, 100_000])
-def test_deeply_nested_body_is_a_400(hexoskin_emulator, method, depth):
+def test_deeply_nested_body_is_a_400(hexoskin_emulator, method, depth, athlete_auth):
     body = "[" * depth + "]" * depth
     url = hexoskin_emulator.url + "/api/v1/range/" + ("" if method == "POST" else "58979/")
     r = requests.request(
         method,
         url,
         data=body,
-        auth=("athlete@hexoskin.com", "hexoskin"),
+        auth=athlete_auth,
         headers={"Content-Type": "application/json"},
         timeout=30,
     )

@@ -11,7 +11,6 @@ from hexoframe.emulator.signals import make_source
 
 START = 1714557600 * 256
 HOUR = 3600 * 256
-AUTH = ("athlete@hexoskin.com", "hexoskin")
 
 
 @pytest.fixture(scope="module")
@@ -127,19 +126,19 @@ def test_unknown_metric_raises(src):
         compute_report([(1511, src, START, START + 256)], [999])
 
 
-def test_report_over_http(hexoskin_emulator):
+def test_report_over_http(hexoskin_emulator, athlete_auth):
     requests = pytest.importorskip("requests")
     base = hexoskin_emulator.url + "/api/v1/"
     r = requests.get(
         base + "report/",
         params={"include_metrics": "44,45,50", "record": 37700},
-        auth=AUTH,
+        auth=athlete_auth,
         timeout=60,
     )
     assert r.status_code == 200
     items = {m["name"]: m for m in r.json()["data"][0]}
     d = requests.get(
-        base + "data/", params={"datatype": 19, "record": 37700}, auth=AUTH, timeout=60
+        base + "data/", params={"datatype": 19, "record": 37700}, auth=athlete_auth, timeout=60
     ).json()[0]["data"]["19"]
     hr = np.array([v for _, v in d], dtype=np.float64)
     assert items["heartrate_avg"]["value"] == hr.mean()
@@ -147,9 +146,12 @@ def test_report_over_http(hexoskin_emulator):
     assert sum(items["heartrate_histo"]["data2"]["value"]) == len(hr)
     # the sleep range (activity type 12) gets an HRV value
     r = requests.get(
-        base + "report/", params={"include_metrics": "50", "range": 58980}, auth=AUTH, timeout=60
+        base + "report/",
+        params={"include_metrics": "50", "range": 58980},
+        auth=athlete_auth,
+        timeout=60,
     )
     assert r.status_code == 200
     assert 0 < r.json()["data"][0][0]["value"] < 100
-    listing = requests.get(base + "metric/", params={"limit": 100}, auth=AUTH, timeout=60)
+    listing = requests.get(base + "metric/", params={"limit": 100}, auth=athlete_auth, timeout=60)
     assert {o["id"] for o in listing.json()["objects"]} >= {1, 44, 45, 50, 71, 126}

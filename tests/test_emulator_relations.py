@@ -7,13 +7,12 @@ import pytest
 import requests
 from answers import reason
 
-ATHLETE = ("athlete@hexoskin.com", "hexoskin")
 COACH = ("coach@hexoskin.com", "coachpass")
 
 
 @pytest.fixture
-def get(hexoskin_emulator):
-    def call(path, who=ATHLETE, status=200):
+def get(hexoskin_emulator, athlete_auth):
+    def call(path, who=athlete_auth, status=200):
         r = requests.get(hexoskin_emulator.api_url + path, auth=who, timeout=60)
         assert r.status_code == status, (path, r.status_code, r.text[:300])
         return r
@@ -105,14 +104,14 @@ def test_histograms_short_form_and_show_all(get):
     )
 
 
-def test_users_given_by_email(get, hexoskin_emulator):
+def test_users_given_by_email(get, hexoskin_emulator, athlete_auth):
     by_mail = get("record/?user=athlete@hexoskin.com&limit=100").json()["meta"]["total_count"]
     by_id = get("record/?user=1511&limit=100").json()["meta"]["total_count"]
     assert by_mail == by_id == 28
     assert get("record/?user=nobody@example.org").json()["meta"]["total_count"] == 0
     r = requests.post(
         hexoskin_emulator.api_url + "range/",
-        auth=ATHLETE,
+        auth=athlete_auth,
         json={
             "name": "by e-mail",
             "start": 438926745600,
@@ -122,7 +121,7 @@ def test_users_given_by_email(get, hexoskin_emulator):
     )
     assert r.status_code == 201 and r.json()["user"] == "/api/v1/user/1511/"
     host = hexoskin_emulator.url
-    assert requests.delete(host + r.headers["Location"], auth=ATHLETE).status_code == 204
+    assert requests.delete(host + r.headers["Location"], auth=athlete_auth).status_code == 204
 
 
 def test_the_coachs_study(get):
@@ -146,17 +145,17 @@ def test_the_coachs_study(get):
     assert get("record/?study=1").json()["meta"]["total_count"] == 0
 
 
-def test_datetimes_are_read_as_dateutil_reads_them(hexoskin_emulator, get):
+def test_datetimes_are_read_as_dateutil_reads_them(hexoskin_emulator, get, athlete_auth):
     """A trackpoint time in a form dateutil reads (Tastypie's DateTimeField) is stored as
     the same UTC instant; text that is no time is a form error."""
     base = hexoskin_emulator.api_url
     point = {"track": "/api/v1/track/80/", "position": [-73.6, 45.53]}
     for text in ("May 1 2024 10:00:05", "2024-05-01 12:00:05+02:00", "2024-05-01T10:00:05Z"):
-        r = requests.post(base + "trackpoint/", auth=ATHLETE, json={**point, "time": text})
+        r = requests.post(base + "trackpoint/", auth=athlete_auth, json={**point, "time": text})
         assert r.status_code == 201, r.text
         assert r.json()["time"] == "2024-05-01T10:00:05+00:00"
-        requests.delete(hexoskin_emulator.url + r.headers["Location"], auth=ATHLETE)
-    r = requests.post(base + "trackpoint/", auth=ATHLETE, json={**point, "time": "soonish"})
+        requests.delete(hexoskin_emulator.url + r.headers["Location"], auth=athlete_auth)
+    r = requests.post(base + "trackpoint/", auth=athlete_auth, json={**point, "time": "soonish"})
     assert r.status_code == 400 and r.json() == {
         "trackpoint": {"time": ["Enter a valid date/time."]}
     }
