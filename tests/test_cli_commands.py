@@ -144,25 +144,22 @@ def test_unreachable_service_is_exit_5(tmp_path):
     assert result.returncode == 5 and "Traceback" not in result.stderr
 
 
-def test_emulator_banner_gives_lines_to_paste(athlete, tmp_path):
+def test_emulator_banner_gives_lines_to_paste(athlete, tmp_path, hexoskin_emulator_factory):
     """The banner's export lines, run in a shell, point another hexoframe at the emulator."""
-    from hexoframe.emulator import Emulator
     from hexoframe.emulator.cli import banner
 
-    with Emulator() as emu:
-        lines = [
-            ln.strip()
-            for ln in banner(emu).splitlines()
-            if ln.strip().startswith("export HEXOSKIN_")
-        ]
-        assert len(lines) == 3
-        script = "\n".join(lines) + f"\n{sys.executable} -m hexoframe.cli users --format json\n"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HEXOSKIN_")}
-        result = subprocess.run(
-            ["sh", "-c", script], capture_output=True, text=True, env=env, timeout=120
-        )
-        assert result.returncode == 0, result.stderr
-        assert sorted(u["id"] for u in json.loads(result.stdout)) == [1511, 1512]
+    emu = hexoskin_emulator_factory()
+    lines = [
+        ln.strip() for ln in banner(emu).splitlines() if ln.strip().startswith("export HEXOSKIN_")
+    ]
+    assert len(lines) == 3
+    script = "\n".join(lines) + f"\n{sys.executable} -m hexoframe.cli users --format json\n"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEXOSKIN_")}
+    result = subprocess.run(
+        ["sh", "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(u["id"] for u in json.loads(result.stdout)) == [1511, 1512]
 
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path):

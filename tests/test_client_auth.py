@@ -12,7 +12,6 @@ import requests
 
 from hexoframe import errors
 from hexoframe.client import Client
-from hexoframe.emulator.server import Emulator
 from hexoframe.emulator.store import DEMO_USERS
 
 #: The demo athlete, from the emulator's own table (what ``hexoskin_users`` holds).
@@ -26,10 +25,9 @@ pytestmark = pytest.mark.usefixtures("clean_credentials")
 
 
 @pytest.fixture(scope="module")
-def emu():
+def emu(hexoskin_module_emulator_factory):
     """Access tokens live one second here."""
-    with Emulator(token_ttl=1) as server:
-        yield server
+    return hexoskin_module_emulator_factory(token_ttl=1)
 
 
 def token_pair(emu) -> dict:

@@ -11,16 +11,14 @@ import pytest
 
 from hexoframe import catalog, errors
 from hexoframe.client import Client
-from hexoframe.emulator.server import Emulator
 
 pytestmark = pytest.mark.usefixtures("clean_credentials")
 
 
 @pytest.fixture(scope="module")
-def emu():
+def emu(hexoskin_module_emulator_factory):
     """A private emulator: these tests write objects."""
-    with Emulator() as server:
-        yield server
+    return hexoskin_module_emulator_factory()
 
 
 @pytest.fixture

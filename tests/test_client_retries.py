@@ -9,7 +9,6 @@ import pytest
 from hexoframe import errors
 from hexoframe.client import Client
 from hexoframe.emulator.faults import FaultConfig
-from hexoframe.emulator.server import Emulator
 from hexoframe.emulator.store import DEMO_USERS
 
 #: The demo athlete, from the emulator's own table (what ``hexoskin_users`` holds).
@@ -24,9 +23,9 @@ pytestmark = pytest.mark.usefixtures("clean_credentials")
 
 
 @pytest.fixture(scope="module")
-def server():
-    with Emulator() as emu:
-        yield emu
+def server(hexoskin_module_emulator_factory):
+    """A private emulator: these tests set faults."""
+    return hexoskin_module_emulator_factory()
 
 
 @pytest.fixture

@@ -82,10 +82,9 @@ def test_split_windows_tile(lo, span, parts, step):
 # ---------------------------------------------------------------------------------------
 # against the emulator, over HTTP on loopback
 @pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
+def emu(hexoskin_module_emulator_factory) -> Emulator:
     """A private emulator: these tests create records and set faults."""
-    with Emulator() as server:
-        yield server
+    return hexoskin_module_emulator_factory()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 import requests
 from answers import reason
 
-from hexoframe.emulator import DEMO_USERS, Emulator
+from hexoframe.emulator import DEMO_USERS
 
 ATHLETE = (DEMO_USERS["athlete"]["email"], DEMO_USERS["athlete"]["password"])
 FRIEND = (DEMO_USERS["friend"]["email"], DEMO_USERS["friend"]["password"])
@@ -16,10 +16,9 @@ STRANGER = (DEMO_USERS["stranger"]["email"], DEMO_USERS["stranger"]["password"])
 
 
 @pytest.fixture(scope="module")
-def reader():
+def reader(hexoskin_module_emulator_factory):
     """A module-wide emulator these tests only read (counts stay exact)."""
-    with Emulator() as e:
-        yield e
+    return hexoskin_module_emulator_factory()
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +38,9 @@ def api(reader):
 
 
 @pytest.fixture()
-def emu():
+def emu(hexoskin_emulator_factory):
     """A private emulator for tests that write."""
-    with Emulator() as e:
-        yield e
+    return hexoskin_emulator_factory()
 
 
 def test_url_is_server_root(hexoskin_emulator):
@@ -953,19 +951,19 @@ def test_data_format_negotiation(api, headers, params, status, kind):
     assert r.headers["Content-Type"].startswith(kind)
 
 
-def test_stats_count_paths_and_data_requests():
-    with Emulator() as emu:
-        requests.get(emu.url + "/api/v1/record/", auth=ATHLETE)
-        requests.get(emu.url + "/api/v1/data/?datatype=19&record=37700", auth=ATHLETE)
-        requests.get(emu.url + "/api/v1/data/?datatype=19&record=37700", auth=ATHLETE)
-        assert emu.stats.total == 3
-        assert emu.stats.data_requests == 2
-        assert emu.stats.by_path == {"/api/v1/record/": 1, "/api/v1/data/": 2}
-        assert emu.stats["data_requests"] == 2
-        emu.reset_stats()
-        assert emu.stats.snapshot() == {
-            "total": 0,
-            "data_requests": 0,
-            "by_path": {},
-            "requests": {},
-        }
+def test_stats_count_paths_and_data_requests(hexoskin_emulator_factory):
+    emu = hexoskin_emulator_factory()
+    requests.get(emu.url + "/api/v1/record/", auth=ATHLETE)
+    requests.get(emu.url + "/api/v1/data/?datatype=19&record=37700", auth=ATHLETE)
+    requests.get(emu.url + "/api/v1/data/?datatype=19&record=37700", auth=ATHLETE)
+    assert emu.stats.total == 3
+    assert emu.stats.data_requests == 2
+    assert emu.stats.by_path == {"/api/v1/record/": 1, "/api/v1/data/": 2}
+    assert emu.stats["data_requests"] == 2
+    emu.reset_stats()
+    assert emu.stats.snapshot() == {
+        "total": 0,
+        "data_requests": 0,
+        "by_path": {},
+        "requests": {},
+    }

@@ -9,7 +9,7 @@ import pytest
 import requests
 from answers import reason
 
-from hexoframe.emulator import DEMO_USERS, Emulator
+from hexoframe.emulator import DEMO_USERS
 
 ME = DEMO_USERS["athlete"]
 CLIENT = ("hexoframe-demo", "hexoframe-demo-secret")
@@ -137,12 +137,12 @@ def test_signature_failures(hexoskin_emulator, case):
     _no_secret_in(_error(r))
 
 
-def test_signature_window_is_configurable():
-    with Emulator(signature_window=5) as emu:
-        url = emu.url + "/api/v1/account/"
-        assert requests.get(url, headers=_signed_headers(url)).status_code == 200
-        old = _signed_headers(url, stamp=int(time.time()) - 30)
-        assert requests.get(url, headers=old).status_code == 401
+def test_signature_window_is_configurable(hexoskin_emulator_factory):
+    emu = hexoskin_emulator_factory(signature_window=5)
+    url = emu.url + "/api/v1/account/"
+    assert requests.get(url, headers=_signed_headers(url)).status_code == 200
+    old = _signed_headers(url, stamp=int(time.time()) - 30)
+    assert requests.get(url, headers=old).status_code == 401
 
 
 # ----------------------------------------------------------------------------- OAuth2
@@ -231,35 +231,31 @@ def test_token_endpoint_is_post_only(hexoskin_emulator):
     assert r.status_code == 405
 
 
-def test_expired_token_and_refresh():
-    with Emulator(token_ttl=0.3) as emu:
-        tok = _token(
-            emu, grant_type="password", username=ME["email"], password=ME["password"]
-        ).json()
-        url = emu.url + "/api/v1/account/"
-        bearer = {"Authorization": f"Bearer {tok['access_token']}"}
-        assert requests.get(url, headers=bearer).status_code == 200
-        time.sleep(0.4)
-        r = requests.get(url, headers=bearer)
-        assert r.status_code == 401
-        assert "expired" in reason(r)
-        assert 'error="invalid_token"' in r.headers["WWW-Authenticate"]
-        _no_secret_in(r.text)
-        assert tok["access_token"] not in r.text
+def test_expired_token_and_refresh(hexoskin_emulator_factory):
+    emu = hexoskin_emulator_factory(token_ttl=0.3)
+    tok = _token(emu, grant_type="password", username=ME["email"], password=ME["password"]).json()
+    url = emu.url + "/api/v1/account/"
+    bearer = {"Authorization": f"Bearer {tok['access_token']}"}
+    assert requests.get(url, headers=bearer).status_code == 200
+    time.sleep(0.4)
+    r = requests.get(url, headers=bearer)
+    assert r.status_code == 401
+    assert "expired" in reason(r)
+    assert 'error="invalid_token"' in r.headers["WWW-Authenticate"]
+    _no_secret_in(r.text)
+    assert tok["access_token"] not in r.text
 
-        fresh = _token(emu, grant_type="refresh_token", refresh_token=tok["refresh_token"])
-        assert fresh.status_code == 200
-        new = fresh.json()
-        assert new["access_token"] != tok["access_token"]
-        assert (
-            requests.get(
-                url, headers={"Authorization": f"Bearer {new['access_token']}"}
-            ).status_code
-            == 200
-        )
-        # refresh tokens are single-use
-        again = _token(emu, grant_type="refresh_token", refresh_token=tok["refresh_token"])
-        assert again.status_code == 400 and reason(again) == "invalid_grant"
+    fresh = _token(emu, grant_type="refresh_token", refresh_token=tok["refresh_token"])
+    assert fresh.status_code == 200
+    new = fresh.json()
+    assert new["access_token"] != tok["access_token"]
+    assert (
+        requests.get(url, headers={"Authorization": f"Bearer {new['access_token']}"}).status_code
+        == 200
+    )
+    # refresh tokens are single-use
+    again = _token(emu, grant_type="refresh_token", refresh_token=tok["refresh_token"])
+    assert again.status_code == 400 and reason(again) == "invalid_grant"
 
 
 def test_unknown_bearer_token(hexoskin_emulator):

@@ -373,8 +373,7 @@ def test_http_cap_and_full_binary(hexoskin_emulator):
     )
 
 
-def test_http_same_seed_same_bytes_other_seed_other_bytes():
-    from hexoframe.emulator import Emulator
+def test_http_same_seed_same_bytes_other_seed_other_bytes(hexoskin_emulator_factory):
 
     params = {
         "datatype__in": "4113,19,18,49",
@@ -384,8 +383,8 @@ def test_http_same_seed_same_bytes_other_seed_other_bytes():
     }
     bodies = []
     for seed in (0, 0, 5):
-        with Emulator(seed=seed) as emu:
-            bodies.append((_http(emu, params).content, _http(emu, params, BIN).content))
+        emu = hexoskin_emulator_factory(seed=seed)
+        bodies.append((_http(emu, params).content, _http(emu, params, BIN).content))
     assert bodies[0] == bodies[1]
     assert bodies[0][0] != bodies[2][0] and bodies[0][1] != bodies[2][1]
 

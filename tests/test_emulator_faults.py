@@ -10,16 +10,16 @@ import pytest
 import requests
 from answers import reason
 
-from hexoframe.emulator import DEMO_USERS, Emulator, FaultConfig
+from hexoframe.emulator import DEMO_USERS, FaultConfig
 
 ME = (DEMO_USERS["athlete"]["email"], DEMO_USERS["athlete"]["password"])
 HR = "/api/v1/data/?datatype=19&record=37700"
 
 
 @pytest.fixture(scope="module")
-def emu():
-    with Emulator() as e:
-        yield e
+def emu(hexoskin_module_emulator_factory):
+    """A private emulator: these tests set faults."""
+    return hexoskin_module_emulator_factory()
 
 
 @pytest.fixture(autouse=True)
@@ -136,15 +136,15 @@ def test_path_pattern_limits_faults(emu):
     assert requests.get(emu.url + HR, auth=ME).status_code in (500, 503)
 
 
-def test_faults_from_the_constructor_and_counting():
-    with Emulator(faults=FaultConfig(rate_limit_rate=1.0)) as emu:
-        assert requests.get(emu.url + HR, auth=ME).status_code == 429
-        emu.set_faults(None)
-        assert requests.get(emu.url + HR, auth=ME).status_code == 200
-        assert emu.stats.by_path["/api/v1/data/"] == 2
-        assert emu.stats.data_requests == 1  # the 429 never reached the endpoint
-        emu.reset_stats()
-        assert emu.stats.total == 0
+def test_faults_from_the_constructor_and_counting(hexoskin_emulator_factory):
+    emu = hexoskin_emulator_factory(faults=FaultConfig(rate_limit_rate=1.0))
+    assert requests.get(emu.url + HR, auth=ME).status_code == 429
+    emu.set_faults(None)
+    assert requests.get(emu.url + HR, auth=ME).status_code == 200
+    assert emu.stats.by_path["/api/v1/data/"] == 2
+    assert emu.stats.data_requests == 1  # the 429 never reached the endpoint
+    emu.reset_stats()
+    assert emu.stats.total == 0
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from answers import reason
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hexoframe.emulator import DEMO_USERS, Emulator
+from hexoframe.emulator import DEMO_USERS
 
 ME = (DEMO_USERS["athlete"]["email"], DEMO_USERS["athlete"]["password"])
 
@@ -138,10 +138,9 @@ PAIR = st.tuples(st.sampled_from(FIELDS), st.sampled_from(OPS), VALUES)
 
 
 @pytest.fixture(scope="module")
-def hexoskin_emulator():
+def hexoskin_emulator(hexoskin_module_emulator_factory):
     """A private emulator: the body fuzzing writes (and deletes) objects."""
-    with Emulator() as emu:
-        yield emu
+    return hexoskin_module_emulator_factory()
 
 
 @pytest.fixture(scope="module")

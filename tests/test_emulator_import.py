@@ -123,34 +123,33 @@ def test_binary_answer_reproduces_the_wav_files():
         assert rate == int.from_bytes(f.read_bytes()[24:28], "little")
 
 
-def test_over_http(files, athlete_auth):
+def test_over_http(files, athlete_auth, hexoskin_emulator_factory):
     requests = pytest.importorskip("requests")
-    from hexoframe.emulator import Emulator
 
     auth = athlete_auth
-    with Emulator(imports=[EXPORT]) as emu:
-        url = emu.url + "/api/v1/data/"
-        rec = requests.get(emu.url + "/api/v1/record/122445/", auth=auth, timeout=30).json()
-        assert (rec["start"], rec["end"]) == (START, START + 130 * 256 + 1)
-        ids = ",".join(str(i) for i in files)
-        r = requests.get(url, params={"datatype__in": ids, "record": 122445}, auth=auth, timeout=30)
-        assert r.status_code == 200
-        data = r.json()[0]["data"]
-        for dt_id, (ts, raw) in files.items():
-            dt = catalog.lookup(dt_id)
-            pairs = data[str(dt_id)]
-            assert [p[0] for p in pairs] == ts.tolist()
-            assert [p[1] for p in pairs] == np.asarray(dt.to_api(raw)).tolist()
-        r = requests.get(
-            url,
-            params={"datatype__in": ids, "record": 122445},
-            auth=auth,
-            headers={"Accept": "application/octet-stream"},
-            timeout=30,
-        )
-        assert r.status_code == 200
-        zf = zipfile.ZipFile(io.BytesIO(r.content))
-        for f in EXPORT.glob("*.wav"):
-            assert zf.read("record_122445/" + f.name)[44:] == f.read_bytes()[44:], f.name
-        ts, val = binformats.read_hxd(zf.read("record_122445/RR_interval.hxd"))
-        assert np.array_equal(ts, files[18][0]) and np.array_equal(val, files[18][1])
+    emu = hexoskin_emulator_factory(imports=[EXPORT])
+    url = emu.url + "/api/v1/data/"
+    rec = requests.get(emu.url + "/api/v1/record/122445/", auth=auth, timeout=30).json()
+    assert (rec["start"], rec["end"]) == (START, START + 130 * 256 + 1)
+    ids = ",".join(str(i) for i in files)
+    r = requests.get(url, params={"datatype__in": ids, "record": 122445}, auth=auth, timeout=30)
+    assert r.status_code == 200
+    data = r.json()[0]["data"]
+    for dt_id, (ts, raw) in files.items():
+        dt = catalog.lookup(dt_id)
+        pairs = data[str(dt_id)]
+        assert [p[0] for p in pairs] == ts.tolist()
+        assert [p[1] for p in pairs] == np.asarray(dt.to_api(raw)).tolist()
+    r = requests.get(
+        url,
+        params={"datatype__in": ids, "record": 122445},
+        auth=auth,
+        headers={"Accept": "application/octet-stream"},
+        timeout=30,
+    )
+    assert r.status_code == 200
+    zf = zipfile.ZipFile(io.BytesIO(r.content))
+    for f in EXPORT.glob("*.wav"):
+        assert zf.read("record_122445/" + f.name)[44:] == f.read_bytes()[44:], f.name
+    ts, val = binformats.read_hxd(zf.read("record_122445/RR_interval.hxd"))
+    assert np.array_equal(ts, files[18][0]) and np.array_equal(val, files[18][1])

@@ -24,7 +24,7 @@ from answers import reason
 
 import hexoframe
 from hexoframe import errors
-from hexoframe.emulator import DEMO_USERS, Emulator
+from hexoframe.emulator import DEMO_USERS
 
 ME = DEMO_USERS["athlete"]
 COACH = DEMO_USERS["coach"]
@@ -267,16 +267,16 @@ def test_code_exchange_failures(hexoskin_emulator, case):
         assert ok.status_code == 200
 
 
-def test_codes_expire():
-    with Emulator() as emu:
-        code = _code(emu)
-        emu.app.auth.clock = lambda: time.time() + 61  # the code lives 60 s
-        r = requests.post(
-            _token_url(emu),
-            auth=DEMO_CLIENT,
-            data={"grant_type": "authorization_code", "code": code, "redirect_uri": CB},
-        )
-        assert r.status_code == 400 and reason(r) == "invalid_grant"
+def test_codes_expire(hexoskin_emulator_factory):
+    emu = hexoskin_emulator_factory()
+    code = _code(emu)
+    emu.app.auth.clock = lambda: time.time() + 61  # the code lives 60 s
+    r = requests.post(
+        _token_url(emu),
+        auth=DEMO_CLIENT,
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": CB},
+    )
+    assert r.status_code == 400 and reason(r) == "invalid_grant"
 
 
 def test_implicit_grant_puts_the_token_in_the_fragment(hexoskin_emulator):

@@ -49,15 +49,9 @@ SETTINGS = settings(
 
 
 @pytest.fixture(scope="module")
-def creds(hexoskin_users):
-    athlete = hexoskin_users["athlete"]
-    return {"username": athlete["email"], "password": athlete["password"]}
-
-
-@pytest.fixture(scope="module")
-def fs(hexoskin_emulator, creds):
+def fs(hexoskin_emulator, athlete_login):
     return fsspec.filesystem(
-        "hexoskin", base_url=hexoskin_emulator.url, skip_instance_cache=True, **creds
+        "hexoskin", base_url=hexoskin_emulator.url, skip_instance_cache=True, **athlete_login
     )
 
 
@@ -108,9 +102,9 @@ datatypes = st.one_of(
 
 @SETTINGS
 @given(url=urls, dts=datatypes)
-def test_open_dataset_urls_open_or_raise_typed(hexoskin_emulator, creds, url, dts):
+def test_open_dataset_urls_open_or_raise_typed(hexoskin_emulator, athlete_login, url, dts):
     kwargs = {} if dts is None else {"datatypes": list(dts) if isinstance(dts, tuple) else dts}
-    with Client(base_url=hexoskin_emulator.url, **creds) as client:
+    with Client(base_url=hexoskin_emulator.url, **athlete_login) as client:
         try:
             ds = xr.open_dataset(url, engine="hexoskin", client=client, **kwargs)
         except (HexoskinError, FileNotFoundError):
@@ -144,10 +138,10 @@ argv_items = st.sampled_from(
 
 @SETTINGS
 @given(parts=st.lists(argv_items, max_size=5))
-def test_cli_read_exits_cleanly(hexoskin_emulator, creds, monkeypatch, capsys, parts):
+def test_cli_read_exits_cleanly(hexoskin_emulator, athlete_login, monkeypatch, capsys, parts):
     monkeypatch.setenv("HEXOSKIN_URL", hexoskin_emulator.url)
-    monkeypatch.setenv("HEXOSKIN_USERNAME", creds["username"])
-    monkeypatch.setenv("HEXOSKIN_PASSWORD", creds["password"])
+    monkeypatch.setenv("HEXOSKIN_USERNAME", athlete_login["username"])
+    monkeypatch.setenv("HEXOSKIN_PASSWORD", athlete_login["password"])
     argv = ["read", *[a for p in parts for a in p]]
     try:
         status = cli.main(argv)
@@ -160,15 +154,17 @@ def test_cli_read_exits_cleanly(hexoskin_emulator, creds, monkeypatch, capsys, p
         assert captured.err.strip(), "a failure says why on stderr"
 
 
-def test_cli_read_output_equals_the_library(hexoskin_emulator, creds, monkeypatch, tmp_path):
+def test_cli_read_output_equals_the_library(
+    hexoskin_emulator, athlete_login, monkeypatch, tmp_path
+):
     """A valid argv's output is the same data as read_hexoskin gives."""
     import pandas as pd
 
     from hexoframe.data.reader import read_hexoskin
 
     monkeypatch.setenv("HEXOSKIN_URL", hexoskin_emulator.url)
-    monkeypatch.setenv("HEXOSKIN_USERNAME", creds["username"])
-    monkeypatch.setenv("HEXOSKIN_PASSWORD", creds["password"])
+    monkeypatch.setenv("HEXOSKIN_USERNAME", athlete_login["username"])
+    monkeypatch.setenv("HEXOSKIN_PASSWORD", athlete_login["password"])
     out = tmp_path / "hr.csv"
     assert (
         cli.main(
@@ -190,7 +186,7 @@ def test_cli_read_output_equals_the_library(hexoskin_emulator, creds, monkeypatc
         == 0
     )
     got = pd.read_csv(out)
-    with Client(base_url=hexoskin_emulator.url, **creds) as client:
+    with Client(base_url=hexoskin_emulator.url, **athlete_login) as client:
         ref = read_hexoskin(
             client=client,
             record=37700,

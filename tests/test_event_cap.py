@@ -23,37 +23,16 @@ EVENTS = ["rr_interval", "nn_interval", "step", "inspiration", "expiration"]
 
 
 @pytest.fixture(scope="module")
-def emu(hexoskin_emulator_factory_module):
-    return hexoskin_emulator_factory_module()
+def emu(hexoskin_module_emulator_factory):
+    """A private emulator: these tests lower its event cap."""
+    return hexoskin_module_emulator_factory()
 
 
 @pytest.fixture(scope="module")
-def hexoskin_emulator_factory_module():
-    from hexoframe.emulator.server import Emulator
-
-    started = []
-
-    def make(**kwargs):
-        e = Emulator(**kwargs).start()
-        started.append(e)
-        return e
-
-    yield make
-    for e in started:
-        e.stop()
-
-
-@pytest.fixture(scope="module")
-def creds(hexoskin_users):
-    athlete = hexoskin_users["athlete"]
-    return {"username": athlete["email"], "password": athlete["password"]}
-
-
-@pytest.fixture(scope="module")
-def reference(emu, creds):
+def reference(emu, athlete_login):
     """Every event of record 37758, fault-free, from the binary answer."""
     emu.set_faults(None)
-    with Client(base_url=emu.url, **creds) as c:
+    with Client(base_url=emu.url, **athlete_login) as c:
         return read_hexoskin(client=c, record=37758, datatypes=EVENTS, method="binary", how="dict")
 
 
@@ -64,10 +43,10 @@ def test_reference_is_the_full_event_count(reference):
 
 @pytest.mark.parametrize("cap", [1000, 97])
 @pytest.mark.parametrize("method", ["json", "csv"])
-def test_read_hexoskin_gets_every_event_at_a_lower_cap(emu, creds, reference, cap, method):
+def test_read_hexoskin_gets_every_event_at_a_lower_cap(emu, athlete_login, reference, cap, method):
     emu.set_faults(FaultConfig(subsample_cap=cap))
     try:
-        with Client(base_url=emu.url, **creds) as c:
+        with Client(base_url=emu.url, **athlete_login) as c:
             got = read_hexoskin(client=c, record=37758, datatypes=EVENTS, method=method, how="dict")
     finally:
         emu.set_faults(None)
@@ -76,10 +55,10 @@ def test_read_hexoskin_gets_every_event_at_a_lower_cap(emu, creds, reference, ca
 
 
 @pytest.mark.parametrize("cap", [1000, 97])
-def test_open_dataset_gets_every_event_at_a_lower_cap(emu, creds, reference, cap):
+def test_open_dataset_gets_every_event_at_a_lower_cap(emu, athlete_login, reference, cap):
     emu.set_faults(FaultConfig(subsample_cap=cap))
     try:
-        with Client(base_url=emu.url, **creds) as c:
+        with Client(base_url=emu.url, **athlete_login) as c:
             ds = xr.open_dataset(
                 "hexoskin://record/37758",
                 engine="hexoskin",
@@ -95,11 +74,11 @@ def test_open_dataset_gets_every_event_at_a_lower_cap(emu, creds, reference, cap
 
 
 @pytest.mark.parametrize("cap", [1000, 97])
-def test_fsspec_cat_gets_every_event_at_a_lower_cap(emu, creds, reference, cap):
+def test_fsspec_cat_gets_every_event_at_a_lower_cap(emu, athlete_login, reference, cap):
     emu.set_faults(FaultConfig(subsample_cap=cap))
     try:
         fs = fsspec.filesystem(
-            "hexoskin", base_url=emu.url, method="json", skip_instance_cache=True, **creds
+            "hexoskin", base_url=emu.url, method="json", skip_instance_cache=True, **athlete_login
         )
         text = fs.cat_file("record/37758/RR_interval.csv").decode()
     finally:
@@ -111,10 +90,10 @@ def test_fsspec_cat_gets_every_event_at_a_lower_cap(emu, creds, reference, cap):
     np.testing.assert_array_equal(values / 256, reference["rr_interval"].to_numpy())
 
 
-def test_resolution_any_still_accepts_the_capped_answer(emu, creds, reference):
+def test_resolution_any_still_accepts_the_capped_answer(emu, athlete_login, reference):
     emu.set_faults(FaultConfig(subsample_cap=97))
     try:
-        with Client(base_url=emu.url, **creds) as c:
+        with Client(base_url=emu.url, **athlete_login) as c:
             got = read_hexoskin(
                 client=c, record=37758, datatypes="rr", method="json", resolution="any", how="dict"
             )["rr_interval"]
@@ -123,12 +102,12 @@ def test_resolution_any_still_accepts_the_capped_answer(emu, creds, reference):
     assert 0 < len(got) < len(reference["rr_interval"])
 
 
-def test_events_the_binary_answer_lacks_are_an_error(emu, creds):
+def test_events_the_binary_answer_lacks_are_an_error(emu, athlete_login):
     """A JSON answer holding events the uncapped binary answer lacks is not passed on."""
     from hexoframe.data import fetch
     from hexoframe.data.plan import build_requests, plan_query
 
-    with Client(base_url=emu.url, **creds) as c:
+    with Client(base_url=emu.url, **athlete_login) as c:
         plan = plan_query(c, "rr", record=37758)
         reqs = build_requests(plan, "json")
         reference = fetch._event_reference(c, plan, reqs[0])

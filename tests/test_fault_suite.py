@@ -98,7 +98,7 @@ def same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def connect(emu: Any, creds: dict[str, str]) -> tuple[Client, Any]:
+def connect(emu: Any, athlete_login: dict[str, str]) -> tuple[Client, Any]:
     """A client that retries quickly, and a filesystem on it."""
     client = Client(
         base_url=emu.url,
@@ -106,23 +106,23 @@ def connect(emu: Any, creds: dict[str, str]) -> tuple[Client, Any]:
         backoff_factor=0.001,
         backoff_jitter=0.0,
         retry_after_max=0.01,
-        **creds,
+        **athlete_login,
     )
     fs = fsspec.filesystem("hexoskin", client=client, skip_instance_cache=True, method="json")
     return client, fs
 
 
-def expected_reads(emu: Any, creds: dict[str, str]) -> dict[str, Any]:
+def expected_reads(emu: Any, athlete_login: dict[str, str]) -> dict[str, Any]:
     """Every read made once with no fault: what each read under faults must equal."""
     emu.set_faults(None)
-    client, fs = connect(emu, creds)
+    client, fs = connect(emu, athlete_login)
     with client:
         return {name: read() for name, read in reads(client, fs)}
 
 
 def run(
     emu: Any,
-    creds: dict[str, str],
+    athlete_login: dict[str, str],
     faults: FaultConfig,
     rounds: int,
     outcomes: Counter,
@@ -132,10 +132,10 @@ def run(
     """``rounds`` passes of the mixed reads under ``faults``, compared with ``expected``
     (the fault-free reads, made first when not given)."""
     if expected is None:
-        expected = expected_reads(emu, creds)
+        expected = expected_reads(emu, athlete_login)
     emu.set_faults(faults)
     for _ in range(rounds):
-        client, fs = connect(emu, creds)
+        client, fs = connect(emu, athlete_login)
         with client:
             for name, read in reads(client, fs):
                 outcomes["reads"] += 1
@@ -155,34 +155,26 @@ def run(
 
 
 @pytest.fixture(scope="module")
-def emu(hexoskin_users):
-    from hexoframe.emulator import Emulator
-
-    with Emulator() as e:
-        yield e
-
-
-@pytest.fixture(scope="module")
-def creds(hexoskin_users):
-    athlete = hexoskin_users["athlete"]
-    return {"username": athlete["email"], "password": athlete["password"]}
+def emu(hexoskin_module_emulator_factory):
+    """A private emulator: these tests set faults."""
+    return hexoskin_module_emulator_factory()
 
 
 SEEDS = 18  # 198 mixed reads under faults
 
 
 @pytest.fixture(scope="module")
-def expected(emu, creds):
-    return expected_reads(emu, creds)
+def expected(emu, athlete_login):
+    return expected_reads(emu, athlete_login)
 
 
-def test_mixed_faults_never_lose_data_silently(emu, creds, expected):
+def test_mixed_faults_never_lose_data_silently(emu, athlete_login, expected):
     outcomes: Counter = Counter()
     injected: Counter = Counter()
     for seed in range(SEEDS):
         run(
             emu,
-            creds,
+            athlete_login,
             mixed_faults(seed),
             rounds=1,
             outcomes=outcomes,
@@ -199,9 +191,16 @@ def test_mixed_faults_never_lose_data_silently(emu, creds, expected):
 
 
 @pytest.mark.parametrize("cap", [1000, 97])
-def test_lowered_caps_never_lose_data_silently(emu, creds, expected, cap):
+def test_lowered_caps_never_lose_data_silently(emu, athlete_login, expected, cap):
     outcomes: Counter = Counter()
-    run(emu, creds, FaultConfig(subsample_cap=cap), rounds=1, outcomes=outcomes, expected=expected)
+    run(
+        emu,
+        athlete_login,
+        FaultConfig(subsample_cap=cap),
+        rounds=1,
+        outcomes=outcomes,
+        expected=expected,
+    )
     assert outcomes["silent losses"] == 0, dict(outcomes)
     assert outcomes["identical"] == outcomes["reads"] == 11
 

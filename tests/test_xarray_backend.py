@@ -254,16 +254,15 @@ def test_bad_urls_and_unknown_records_give_typed_errors(hexoskin_emulator, so):
         _open("hexoskin://record/37740", so)  # another user's, invisible to 1511
 
 
-def test_a_served_export_reads_as_the_local_one():
+def test_a_served_export_reads_as_the_local_one(hexoskin_emulator_factory):
     if not EXPORT.exists():
         pytest.skip("../shared fixtures are absent (fresh clone)")
-    from hexoframe.emulator import Emulator
 
     names = ["ecg", "ecg_ii", "ppg", "resp", "hr", "spo2", "rr_interval"]
     local = xr.open_dataset(EXPORT, engine="hexoskin", datatypes=names)
-    with Emulator(imports=[EXPORT]) as emu:
-        so = {"base_url": emu.url, "username": "athlete@hexoskin.com", "password": "hexoskin"}
-        served = _open("hexoskin://record/122445", so, datatypes=names).load()
+    emu = hexoskin_emulator_factory(imports=[EXPORT])
+    so = {"base_url": emu.url, "username": "athlete@hexoskin.com", "password": "hexoskin"}
+    served = _open("hexoskin://record/122445", so, datatypes=names).load()
     for name in local.data_vars:
         n = local[name].size  # channels of an export differ in length; the record spans all
         np.testing.assert_array_equal(served[name].values[:n], local[name].values)

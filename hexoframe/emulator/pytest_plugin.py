@@ -17,6 +17,9 @@ hexoskin_emulator_factory
     Function-scoped: a callable taking :class:`~hexoframe.emulator.Emulator` keyword
     arguments (``db``, ``faults``, ``token_ttl``, ...) that starts a private emulator;
     every emulator it started is stopped after the test.
+hexoskin_module_emulator_factory
+    The same, module-scoped: emulators a test module shares (for a module of tests that
+    write, set faults or need other settings); stopped after the module.
 hexoskin_users
     The demo credentials by role (``athlete``, ``friend``, ``coach``, ``athlete2``,
     ``stranger``).
@@ -57,9 +60,8 @@ def hexoskin_astroskin_emulator() -> Iterator[Any]:
         yield emu
 
 
-@pytest.fixture()
-def hexoskin_emulator_factory() -> Iterator[Callable[..., Any]]:
-    """Start private emulators on demand; all are stopped after the test."""
+def _emulators() -> Iterator[Callable[..., Any]]:
+    """A callable starting private emulators; all are stopped when the generator ends."""
     from hexoframe.emulator.server import Emulator
 
     started: list[Any] = []
@@ -72,6 +74,18 @@ def hexoskin_emulator_factory() -> Iterator[Callable[..., Any]]:
     yield make
     for emu in started:
         emu.stop()
+
+
+@pytest.fixture()
+def hexoskin_emulator_factory() -> Iterator[Callable[..., Any]]:
+    """Start private emulators on demand; all are stopped after the test."""
+    yield from _emulators()
+
+
+@pytest.fixture(scope="module")
+def hexoskin_module_emulator_factory() -> Iterator[Callable[..., Any]]:
+    """Start private emulators on demand; all are stopped after the test module."""
+    yield from _emulators()
 
 
 @pytest.fixture(scope="session")
