@@ -128,7 +128,7 @@ class _AnalysisMethods:
     _obj: Any
 
     def plot(self, **kwargs: Any) -> Any:
-        """Plot against time with a ``name [unit]`` label (:func:`hexoframe.plotting.plot`)."""
+        """Plot against time with a ``name [unit]`` label (:func:`hexoframe.plot`)."""
         from .plotting import plot
 
         return plot(self._obj, **kwargs)
@@ -363,7 +363,7 @@ class HexoFrameAccessor(_AnalysisMethods):
         return out
 
     def to_edf(self, path: Any, **kwargs: Any) -> Any:
-        """Write the frame (one user) as an EDF+ file; see :func:`hexoframe.edf.frame_to_edf`."""
+        """Write the frame (one user) as an EDF+ file (:func:`hexoframe.edf.frame_to_edf`)."""
         from . import edf
 
         return edf.frame_to_edf(self._obj, path, **kwargs)
@@ -375,7 +375,7 @@ class HexoFrameAccessor(_AnalysisMethods):
             index = index.get_level_values("time")
         return _dt_to_ticks(index, _tick_rate(self._obj, tick_rate))
 
-    # -- analysis (hexoframe.analysis, hexoframe.plotting, hexoframe.bridges) -----------------
+    # -- analysis ---------------------------------------------------------------------------
     def align(self, to: Any = None, **kwargs: Any) -> pd.DataFrame:
         """Every channel on one time grid (:func:`hexoframe.align`).
 

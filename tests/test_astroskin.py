@@ -233,7 +233,7 @@ def test_the_emulator_command_takes_the_tick_rate(astro: Any) -> None:
     assert "export HEXOSKIN_TICK_RATE=1000" in banner(astro)
 
 
-@pytest.mark.filterwarnings("ignore::hexoframe.errors.HexoskinWarning")  # windows between samples
+@pytest.mark.filterwarnings("ignore::hexoframe.errors.HexoskinWarning")  # between samples
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(
     a=st.integers(0, 3_590_000),

@@ -1,4 +1,4 @@
-"""Property tests of hexoframe.timestamps: exact round trips, floors, time zones, tick rates."""
+"""Property tests of hexoframe.timestamps: exact round trips, floors, time zones, tick rates"""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Turn decoded channels into pandas objects: units, time index, attrs, wide/long frames.
 
 One channel is a datatype's ``(ticks, values)``. Values arrive either *raw* (binary: WAV and
-hxd integers) or in the API ``unit`` (JSON and CSV); :func:`hexoframe.units.convert` brings both to
-the units asked for, so the same query gives identical frames whichever method fetched it.
+hxd integers) or in the API ``unit`` (JSON and CSV);
+:func:`hexoframe.units.convert` brings both to the units asked for, so the same query gives
+identical frames whichever method fetched it.
 
 Value dtypes depend only on the datatype and the units, never on the method:
 

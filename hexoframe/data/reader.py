@@ -107,7 +107,8 @@ def read_hexoskin(
         Values in the datatype's API unit (default, identical whichever method fetched
         them), raw integers, or physical units (mV, g, mL, ...).
     resolution : {"full", "any"}
-        ``"full"`` delivers every sample or raises :class:`~hexoframe.errors.IncompleteDataError`;
+        ``"full"`` delivers every sample or raises
+        :class:`~hexoframe.errors.IncompleteDataError`;
         ``"any"`` allows one (possibly subsampled) JSON request per rate.
     how : {"outer", "long", "dict"}
         Wide DataFrame (one column per datatype, outer-joined on time), tidy DataFrame
