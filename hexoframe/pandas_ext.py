@@ -363,7 +363,7 @@ class HexoFrameAccessor(_AnalysisMethods):
         return out
 
     def to_edf(self, path: Any, **kwargs: Any) -> Any:
-        """Write the frame (one user) as an EDF+ file (:func:`hexoframe.edf.frame_to_edf`)."""
+        """Write the frame (one user) as EDF+ (:func:`hexoframe.edf.frame_to_edf`)."""
         from . import edf
 
         return edf.frame_to_edf(self._obj, path, **kwargs)
