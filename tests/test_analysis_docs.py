@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from pathlib import Path
 
 import pytest
+from paths import REPO
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "analysis.md"
+DOC = REPO / "docs" / "analysis.md"
 
 
 def _blocks() -> list[str]:

@@ -4,23 +4,18 @@ definitions written out here, neurokit2, the emulator's own HRV channels and a r
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from paths import EXPORT
 
 import hexoframe
 from hexoframe.analysis import frequency_domain, time_domain
 from hexoframe.errors import InvalidQueryError
 
-SHARED = Path(
-    os.environ.get("HEXOFRAME_SHARED", Path(__file__).resolve().parents[1].parent / "shared")
-)
-EXPORT = SHARED / "fixtures" / "hexoskin-export-122445"
 needs_export = pytest.mark.skipif(
     not EXPORT.is_dir(), reason=f"real export absent ({EXPORT}); it lives in ../shared"
 )

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from paths import EXPORT
 
 import hexoframe
 from hexoframe.errors import InvalidQueryError
-
-SHARED = Path(
-    os.environ.get("HEXOFRAME_SHARED", Path(__file__).resolve().parents[1].parent / "shared")
-)
-EXPORT = SHARED / "fixtures" / "hexoskin-export-122445"
 
 
 @pytest.fixture(scope="module")

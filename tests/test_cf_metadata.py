@@ -4,11 +4,11 @@ cf-xarray read every variable hexoframe builds, with the right magnitudes."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
+from paths import EXPORT
 
 from hexoframe import catalog, cf
 from hexoframe.data.reader import read_hexoskin
@@ -17,9 +17,6 @@ cf_xarray = pytest.importorskip("cf_xarray", reason="cf-xarray is in the test ex
 pytest.importorskip("pint_xarray", reason="pint-xarray is in the test extra")
 from cf_xarray.units import units as ureg  # noqa: E402 - after the skip
 
-EXPORT = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "hexoskin-export-122445"
-)
 ALL = [dt.name for dt in catalog.data_datatypes()]
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import random
 import shutil
 import struct
@@ -22,12 +21,11 @@ import xarray as xr
 from damage import KINDS, damage_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from paths import EXPORT
 
 from hexoframe.errors import ExportFormatError, HexoskinError
 from hexoframe.exports import read_export
 
-SHARED = Path(os.environ.get("HEXOFRAME_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-EXPORT = SHARED / "fixtures" / "hexoskin-export-122445"
 pytestmark = pytest.mark.skipif(
     not EXPORT.is_dir(),
     reason=f"shared fixture folder {EXPORT} is absent (it sits beside the repository; "

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from paths import EXPORT
 
 import hexoframe
 from hexoframe import catalog, errors
@@ -18,8 +18,6 @@ from hexoframe.emulator import Emulator, FaultConfig
 from hexoframe.exports import read_export
 
 REC_START = 438926745600  # record 37700: 2024-05-01T10:00Z, 1 h
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-EXPORT = SHARED / "fixtures" / "hexoskin-export-122445"
 
 
 @pytest.fixture(scope="module")

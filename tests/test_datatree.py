@@ -3,15 +3,11 @@ channel, each with a single ``time`` dimension, as lazy as open_dataset."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import xarray as xr
+from paths import EXPORT
 
-EXPORT = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "hexoskin-export-122445"
-)
 NAMES = ["ecg", "resp", "resp_abdominal", "acc_x", "hr", "br", "hr_quality", "rr", "sdnn"]
 
 

@@ -14,25 +14,24 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from paths import REPO
 
 from hexoframe.catalog import all_datatypes
 from hexoframe.emulator.shapes import REFERENCE_EXTRAS, REFERENCE_TYPES
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGED = ROOT / "hexoframe" / "api_schema.json"
+PACKAGED = REPO / "hexoframe" / "api_schema.json"
 #: ``../shared`` of the main checkout (worktrees sit one level deeper).
 REFERENCE = next(
     (
         p / "shared" / "reference" / "api-schema.json"
-        for p in (ROOT.parent, ROOT.parent.parent)
+        for p in (REPO.parent, REPO.parent.parent)
         if (p / "shared" / "reference" / "api-schema.json").exists()
     ),
-    ROOT.parent / "shared" / "reference" / "api-schema.json",
+    REPO.parent / "shared" / "reference" / "api-schema.json",
 )
 #: Resources whose list view is a computed answer (data points, reports), not objects.
 COMPUTED = frozenset({"data", "report"})

@@ -5,18 +5,16 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
+from paths import EXPORT
 
 from hexoframe import binformats, catalog
 from hexoframe.emulator.dataview import render_data
 from hexoframe.emulator.importer import export_bounds, open_export, record_bounds
 from hexoframe.emulator.signals import make_source
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-EXPORT = SHARED / "fixtures" / "hexoskin-export-122445"
 START = 382085877327
 
 pytestmark = pytest.mark.skipif(

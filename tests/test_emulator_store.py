@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import shutil
 import zipfile
-from pathlib import Path
 
 import pytest
 import requests
+from paths import EXPORT
 
 from hexoframe.emulator import DEMO_USERS, Emulator
 from hexoframe.emulator.store import Store, record_bounds, visible_users, writable_users
 
 ME = (DEMO_USERS["athlete"]["email"], DEMO_USERS["athlete"]["password"])
-EXPORT = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "hexoskin-export-122445"
-)
 needs_export = pytest.mark.skipif(
     not EXPORT.is_dir(), reason="../shared/fixtures (the real export) is absent"
 )

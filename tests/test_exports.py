@@ -5,18 +5,16 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from paths import EXPORT
 
 from hexoframe import catalog
 from hexoframe.errors import ExportFormatError, InvalidQueryError
 from hexoframe.exports import open_export, read_export
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-EXPORT = SHARED / "fixtures" / "hexoskin-export-122445"
 MATLAB = EXPORT / "matlab-converted"
 
 needs_fixture = pytest.mark.skipif(

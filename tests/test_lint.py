@@ -6,8 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from paths import REPO
 
 
 def test_ruff_clean() -> None:
@@ -16,7 +15,7 @@ def test_ruff_clean() -> None:
         pytest.skip("ruff is not installed (pip install -e '.[test]' brings it)")
     result = subprocess.run(
         [ruff, "check", "hexoframe", "tests", "benchmarks", "conftest.py"],
-        cwd=ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
     )
@@ -29,7 +28,7 @@ def test_ruff_format_clean() -> None:
         pytest.skip("ruff is not installed (pip install -e '.[test]' brings it)")
     result = subprocess.run(
         [ruff, "format", "--check", "hexoframe", "tests", "benchmarks", "conftest.py"],
-        cwd=ROOT,
+        cwd=REPO,
         capture_output=True,
         text=True,
     )

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from paths import EXPORT
 
 from hexoframe import errors
 from hexoframe.data.reader import read_hexoskin
@@ -15,8 +16,6 @@ from hexoframe.exports import read_export
 from hexoframe.timeaxis import TimeAxisIndex
 from hexoframe.xarray_backend import HexoskinBackendEntrypoint
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-EXPORT = SHARED / "fixtures" / "hexoskin-export-122445"
 WEEK = "hexoskin://record/37702"  # 7 days from 2024-05-10T00:00Z
 HOUR = "hexoskin://record/37700"  # 1 h from 2024-05-01T10:00Z
 
