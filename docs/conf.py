@@ -16,7 +16,7 @@ import hexoframe  # noqa: E402
 
 project = "hexoframe"
 author = "hexoframe contributors"
-copyright = "hexoframe contributors"
+copyright = "hexoframe contributors"  # noqa: A001  (the name Sphinx reads)
 release = hexoframe.__version__
 version = release
 
