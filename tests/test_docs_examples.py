@@ -156,11 +156,36 @@ def _check_emulator(ns: dict[str, Any], out: str, emu: Any) -> None:
     assert ns["mean_rr"](pd.DataFrame({"rr_interval": [0.5, 1.0]})) == 0.75
 
 
+def _check_api_mapping(ns: dict[str, Any], out: str, emu: Any) -> None:
+    assert ns["me"]["id"] == 1511 and "1511 1511" in out
+    assert ns["signed"].auth_kind == "apikey" and ns["basic"].auth_kind == "basic"
+    records = ns["records"]
+    assert list(records["id"]) == [37710, 37701, 37700]
+    assert records["start_time"].is_monotonic_decreasing
+    assert (records["end_time"] < pd.Timestamp("2024-05-11T00:00Z")).all()
+    assert [len(objects) for objects, _, _ in ns["pages"]] == [500, 500, 306]
+    assert ns["pages"][0][1]["total_count"] == 1306
+    assert ns["refused"].startswith("record cannot be filtered on 'colour'")
+    assert ns["vitals"].shape == (3599, 2) and ns["first_ten_minutes"].shape == (599, 1)
+    assert list(ns["vitals"].columns) == ["heart_rate", "breathing_rate"]
+    assert ns["first_ten_minutes"]["heart_rate"].equals(
+        ns["vitals"]["heart_rate"].loc[:"2024-05-01T10:09:59Z"]
+    )
+    metrics = ns["metrics"]
+    assert list(metrics["name"]) == ["heartrate_avg", "heartrate_max"]
+    assert metrics["value"].iloc[0] == pytest.approx(ns["vitals"]["heart_rate"].mean(), rel=1e-9)
+    assert metrics["value"].iloc[1] == ns["vitals"]["heart_rate"].max()
+    assert ns["hrv_lf"]["name"].iloc[0] == "hrvlfnorm_avg"
+    assert ns["hrv_lf"]["value"].iloc[0] == 35.18
+    assert len(ns["track"]) == 1200 and ns["track"]["track_id"].eq(80).all()
+
+
 CHECKS: dict[str, Callable[[dict[str, Any], str, Any], None]] = {
     "quickstart.md": _check_quickstart,
     "howto.md": _check_howto,
     "usage.md": _check_usage,
     "emulator.md": _check_emulator,
+    "api-mapping.md": _check_api_mapping,
 }
 ELSEWHERE = {"analysis.md": "tests/test_analysis_docs.py runs it with its own assertions"}
 
