@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,3 +220,46 @@ def test_page_examples_run(page, docs_env):
 def test_no_run_blocks_compile(block):
     compile(block.code, f"docs/{block.page} line {block.line}", "exec")
     pytest.skip(f"docs/{block.page} line {block.line}: {block.skip}")
+
+
+def test_docs_build_without_warnings(tmp_path):
+    """The site builds with warnings as errors, and the API page documents the public names."""
+    pytest.importorskip("sphinx")
+    pytest.importorskip("myst_parser")
+    root = DOCS.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-E",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            str(DOCS),
+            str(tmp_path),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    api = (tmp_path / "api.html").read_text(encoding="utf-8")
+    for name in (
+        "hexoframe.Client",
+        "hexoframe.Client.records",
+        "hexoframe.read_hexoskin",
+        "hexoframe.read_export",
+        "hexoframe.read_cohort",
+        "hexoframe.errors.NotFound",
+        "hexoframe.emulator.Emulator",
+        "hexoframe.emulator.FaultConfig",
+    ):
+        assert f'id="{name}"' in api, name
+    for page in PAGES:
+        assert (tmp_path / page.replace(".md", ".html")).is_file(), page
