@@ -263,3 +263,16 @@ def test_docs_build_without_warnings(tmp_path):
         assert f'id="{name}"' in api, name
     for page in PAGES:
         assert (tmp_path / page.replace(".md", ".html")).is_file(), page
+
+
+def test_api_page_names_every_engine_option():
+    """Every keyword the xarray engine accepts is described on the API page."""
+    import xarray as xr
+
+    import hexoframe  # noqa: F401  (the engine's entry point is hexoframe's)
+
+    engine = xr.backends.list_engines()["hexoskin"]
+    api = (DOCS / "api.md").read_text(encoding="utf-8")
+    options = [name for name in engine.open_dataset_parameters if name != "filename_or_obj"]
+    assert "datatypes" in options and "storage_options" in options
+    assert [name for name in options if f"`{name}=" not in api] == []
