@@ -75,12 +75,15 @@ def docs_env(hexoskin_emulator_factory, hexoskin_users, monkeypatch, tmp_path) -
     monkeypatch.setenv("HEXOSKIN_USERNAME", athlete["email"])
     monkeypatch.setenv("HEXOSKIN_PASSWORD", athlete["password"])
     monkeypatch.chdir(tmp_path)
-    # fsspec keeps filesystem instances by constructor arguments, and the pages build
-    # theirs from the environment: start from none, so none points at an earlier emulator.
-    hexoskin_fs = fsspec.get_filesystem_class("hexoskin")
-    hexoskin_fs.clear_instance_cache()
+    # fsspec keeps filesystem instances (the hexoskin one, and a simplecache around it) by
+    # constructor arguments, and the pages build theirs from the environment: start from
+    # none and leave none, so no instance points at an emulator that has stopped.
+    kept = [fsspec.get_filesystem_class(name) for name in ("hexoskin", "simplecache")]
+    for cls in kept:
+        cls.clear_instance_cache()
     yield emu
-    hexoskin_fs.clear_instance_cache()
+    for cls in kept:
+        cls.clear_instance_cache()
 
 
 def _check_quickstart(ns: dict[str, Any], out: str, emu: Any) -> None:
