@@ -3,7 +3,8 @@
 A 7-day ECG channel at 256 Hz has 155 million samples; a pandas index of its times
 would take 1.2 GB.  :class:`TimeAxisIndex` keeps only the first tick, the step and the
 size, computes labels for the positions asked for, and maps label selections
-(scalars, arrays, and ``slice`` objects, inclusive at both ends as in pandas) to
+(scalars, arrays, and ``slice`` objects, read as pandas reads them: inclusive at both
+ends, and a partial date string as a stop keeps its whole second, minute or day) to
 positions, so ``ds.sel(time_256hz=slice("2024-05-01T10:00", "2024-05-01T10:10"))`` works
 without computing a single label outside the answer.
 
@@ -11,10 +12,12 @@ Labels are naive UTC ``datetime64[ns]``, computed from ticks with integer arithm
 
 Examples
 --------
->>> import xarray as xr
+>>> import numpy as np, xarray as xr
 >>> idx = TimeAxisIndex.from_ticks(438926745600, 1, 1024, dim="time_256hz")
 >>> ds = xr.Dataset(coords=xr.Coordinates.from_xindex(idx))
 >>> ds.sel(time_256hz=slice("2024-05-01T10:00:01", "2024-05-01T10:00:02")).sizes["time_256hz"]
+512
+>>> ds.sel(time_256hz=slice(None, np.datetime64("2024-05-01T10:00:01"))).sizes["time_256hz"]
 257
 """
 
@@ -97,7 +100,7 @@ class TimeAxisTransform(CoordinateTransform):
 
     def forward(self, dim_positions: dict[str, Any]) -> dict[Hashable, Any]:
         pos = np.asarray(dim_positions[self.dim], dtype=np.int64)
-        ns = np.int64(self.start_ns) + pos * np.int64(self.step_ns)
+        ns = pos * np.int64(self.step_ns) + np.int64(self.start_ns)  # array first: fast path
         return {self.coord_name: ns.view(_NS)}
 
     def reverse(self, coord_labels: dict[Hashable, Any]) -> dict[str, Any]:
@@ -146,12 +149,37 @@ def _to_ns(value: Any) -> Any:
     return np.asarray(idx.asi8).reshape(arr.shape)
 
 
+def _string_end_ns(value: Any) -> int | None:
+    """For a date string, the (exclusive) end in UTC ns of the period it names at its own
+    resolution, as pandas' partial-string slicing reads a slice's stop (``"10:00:59"``
+    keeps the whole second); None for anything else.
+
+    Examples
+    --------
+    >>> _string_end_ns("1970-01-01T00:00:01") == 2 * 10**9
+    True
+    """
+    if not isinstance(value, str):
+        return None
+    try:
+        period = pd.Period(value)
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return None
+    end = (period + 1).start_time  # wall time, as the string wrote it
+    offset = stamp.utcoffset() if stamp.tzinfo is not None else None
+    if offset:
+        end = end - offset
+    return int(end.as_unit("ns").value)
+
+
 class TimeAxisIndex(CoordinateTransformIndex):
     """An xarray index over a lazy, evenly spaced time axis.
 
     Selection by labels: scalars and arrays must fall on the grid (``KeyError``
     otherwise) unless ``method="nearest"``; slices keep every position whose time lies
-    in ``[slice.start, slice.stop]`` (pandas semantics) and return a lazy index again.
+    in ``[slice.start, slice.stop]``, a partial date string as the stop standing for its
+    whole period (pandas semantics), and return a lazy index again.
 
     Examples
     --------
@@ -277,8 +305,12 @@ class TimeAxisIndex(CoordinateTransformIndex):
                 off = int(_to_ns(label.start)) - t.start_ns
                 lo = min(max(-(-off // t.step_ns), 0), t.size)
             if label.stop is not None:
-                off = int(_to_ns(label.stop)) - t.start_ns
-                hi = min(max(off // t.step_ns + 1, 0), t.size)
+                end = _string_end_ns(label.stop)
+                if end is None:  # an instant: kept when a sample falls on it
+                    off = int(_to_ns(label.stop)) - t.start_ns
+                    hi = min(max(off // t.step_ns + 1, 0), t.size)
+                else:  # a partial date string: its whole second, minute, day ... is kept
+                    hi = min(max(-(-(end - t.start_ns) // t.step_ns), 0), t.size)
             return IndexSelResult({self.dim: slice(lo, max(lo, hi))})
         if isinstance(label, (Variable, DataArray)):
             pos = self._positions(label.values, method, tolerance)

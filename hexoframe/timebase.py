@@ -198,10 +198,12 @@ class TimeBase:
         f, s = Fraction(first), Fraction(step)
         k = np.asarray(k, dtype=np.int64)
         if f.denominator == 1 and s.denominator == 1:
-            return np.int64(f.numerator) + k * np.int64(s.numerator)
+            return k * np.int64(s.numerator) + np.int64(
+                f.numerator
+            )  # array first: numpy's fast path
         d = math.lcm(f.denominator, s.denominator)
         a, p = int(f * d), int(s * d)
-        return (np.int64(a) + k * np.int64(p)) // np.int64(d)
+        return (k * np.int64(p) + np.int64(a)) // np.int64(d)
 
     @staticmethod
     def position(first: Fraction | int, step: Fraction | int, t: int) -> int:
