@@ -35,7 +35,9 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import threading
 import weakref
 from typing import Any
@@ -73,7 +75,7 @@ WAV_HEADER = 44
 # Credentials stay with the client: a copy of the filesystem (pickle, to_json) keeps the
 # URL only and discovers credentials where it is rebuilt, as an unpickled Client does (the
 # user name goes too, since credentials are never mixed across sources).
-_NOT_STORED = frozenset(SECRET_KEYS | {"username", "client"})
+_NOT_STORED = frozenset(SECRET_KEYS | {"username", "client", "_identity"})
 _KINDS = ("user", "record", "range")
 
 
@@ -125,13 +127,33 @@ class HexoskinFile(AbstractBufferedFile):
         return self.fs._wav_range(self.reader, self._header, start, end)
 
 
+def _identity(options: dict[str, Any]) -> str:
+    """A one-way fingerprint of who a filesystem signs in as: the secrets it is given and
+    the ``HEXOSKIN_*`` environment and netrc it would read them from. It joins fsspec's
+    instance token (which leaves secrets out), so a changed password or environment gets
+    a new instance instead of one signed in as before.
+
+    Examples
+    --------
+    >>> _identity({"password": "a"}) != _identity({"password": "b"})
+    True
+    """
+    seen = sorted((k, str(v)) for k, v in options.items() if k in SECRET_KEYS)
+    env = sorted((k, v) for k, v in os.environ.items() if k.startswith("HEXOSKIN_"))
+    netrc = os.environ.get("NETRC", "")
+    digest = hashlib.sha256(json.dumps([seen, env, netrc]).encode())
+    return digest.hexdigest()
+
+
 class _ClientAwareCache(_Cached):
-    """fsspec's instance cache, except for filesystems given a ``client`` object: two
-    clients of different users look alike to fsspec's token, so those are never shared."""
+    """fsspec's instance cache, except for filesystems given a ``client`` object (two
+    clients of different users look alike to fsspec's token, so those are never shared),
+    and with who the filesystem signs in as in the token (see :func:`_identity`)."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - a metaclass
         if kwargs.get("client") is not None:
             kwargs["skip_instance_cache"] = True
+        kwargs["_identity"] = _identity(kwargs)
         return super().__call__(*args, **kwargs)
 
 
@@ -163,6 +185,7 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
     _strip_tokenize_options = tuple(sorted(SECRET_KEYS)) + ("client",)
 
     def __init__(self, client: Any = None, method: str = "auto", **storage_options: Any) -> None:
+        storage_options.pop("_identity", None)  # only for the instance token
         secrets = {k: storage_options.pop(k) for k in list(storage_options) if k in SECRET_KEYS}
         fs_options = {
             k: storage_options.pop(k)
