@@ -13,11 +13,11 @@ once, read as separate participants). Contenders:
 Both sides count rows where the frames are (the cluster returns rows per partition, not
 the frames). Printed: wall time, records/s, samples/s, the ratio to the loop, the 429 answers the
 emulator gave, its peak number of requests in flight, and each worker's peak RSS
-(``ru_maxrss`` of the worker process).
+(``VmHWM`` of the worker process, see ``memory.py``).
 
 Run::
 
-    python benchmarks/bench_cohort.py [--records 20] [--max-concurrent 8] [--rate-limit 0.05]
+    python benchmarks/bench_cohort.py [--records 20] [--max-concurrent 8] [--rate-limit 0.1]
 """
 
 from __future__ import annotations
@@ -95,9 +95,9 @@ def on_cluster(
 
 
 def _worker_rss() -> float:
-    import resource
+    from memory import peak_rss_mb
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_rss_mb()
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=15,
         help="planner windows (65,535 ECG samples each) per partition; 15: one hour",
     )
-    parser.add_argument("--rate-limit", type=float, default=0.05, help="share of 429s")
+    parser.add_argument("--rate-limit", type=float, default=0.1, help="share of 429s")
     args = parser.parse_args(argv)
 
     from distributed import Client, LocalCluster

@@ -10,7 +10,7 @@ Contenders, each in a fresh child process (so peak memory is its own):
 
 Samples/s is samples of the channel divided by wall time; the ratio is lazy over
 in-memory (bar: >= 0.8). Peak memory is the child's RSS high-water mark
-(``resource.getrusage(RUSAGE_SELF).ru_maxrss``, interpreter and imports included; the
+(``VmHWM``, see ``memory.py``; interpreter and imports included; the
 RSS after imports and before the read is printed beside it). Bar: <= 300 MB.
 
 The emulator runs in its own process; it is warmed by one lazy pass before timing.
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import statistics
 import subprocess
@@ -37,12 +36,13 @@ from pathlib import Path
 from typing import Any
 
 from emulator_process import EmulatorProcess
+from memory import peak_rss_mb
 
 EMAIL, PASSWORD = "athlete@hexoskin.com", "hexoskin"
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_rss_mb()
 
 
 CHUNK = 0  # samples per dask chunk; 0: the engine's preferred chunks (chunks={})
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, Any]]:
     lazy, mem = res["lazy"], res["memory"]
     print(
         f"ECG of record {args.record}, units={args.units}: {lazy['samples']:,} samples; "
-        f"medians of {args.repeat}, peak RSS = ru_maxrss of a fresh process"
+        f"medians of {args.repeat}, peak RSS = VmHWM of a fresh process"
     )
     for label, r in (("lazy -> zarr (dask)", lazy), ("in-memory binary read", mem)):
         print(
