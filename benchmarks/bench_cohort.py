@@ -127,7 +127,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         )
         sequential(server.url, records[:2])  # warm the emulator's cache
         faults = (
-            FaultConfig(rate_limit_rate=args.rate_limit, retry_after=1, path_pattern="/data/")
+            FaultConfig(
+                seed=1, rate_limit_rate=args.rate_limit, retry_after=1, path_pattern="/data/"
+            )
             if args.rate_limit
             else None
         )
