@@ -22,8 +22,10 @@ Name: heart_rate, dtype: float64
 
 from __future__ import annotations
 
+import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, cast
 
 import numpy as np
@@ -35,6 +37,35 @@ from .references import require_ids
 from .timestamps import TICKS_PER_SECOND, to_ticks
 
 __all__ = ["read_cohort", "cohort_records"]
+
+MAX_CONCURRENT = 8  # default bound on reads in flight across a whole cohort
+_LOCAL: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+_LOCAL_LOCK = threading.Lock()
+
+
+@contextmanager
+def _lease(name: str, leases: int) -> Iterator[None]:
+    """Hold one of *leases* slots named *name*: a ``distributed.Semaphore`` shared by
+    every worker of the cluster when running on dask.distributed, else one semaphore of
+    this process (threaded or synchronous schedulers).
+
+    Examples
+    --------
+    >>> with _lease("doc", 2):
+    ...     _LOCAL[("doc", 2)]._value
+    1
+    """
+    sem: Any = None
+    try:
+        from distributed import Semaphore, get_worker
+
+        get_worker()  # raises ValueError outside a distributed worker
+        sem = Semaphore(max_leases=leases, name=name)
+    except (ImportError, ValueError):
+        with _LOCAL_LOCK:
+            sem = _LOCAL.setdefault((name, leases), threading.BoundedSemaphore(leases))
+    with sem:
+        yield
 
 
 def _require_dask() -> Any:
@@ -96,23 +127,36 @@ def _partition(
     units: str,
     method: str,
     columns: list[str],
+    bound: tuple[str, int] | None = None,
 ) -> pd.DataFrame:
-    """One partition: one record, one window, wide and float64 (module-level: picklable)."""
+    """One partition: one record, one window, wide and float64 (module-level: picklable).
+
+    With ``bound=(name, n)`` the read holds one of ``n`` cohort-wide leases and sends one
+    request at a time, so at most ``n`` requests of the cohort are in flight.
+    """
     from .data.reader import read_hexoskin
 
-    df = cast(
-        pd.DataFrame,
-        read_hexoskin(
-            record=record,
-            start=int(start),
-            end=int(end),
-            datatypes=datatypes,
-            units=units,
-            method=method,
-            client=client,
-            how="outer",
-        ),
-    )
+    def read() -> pd.DataFrame:
+        return cast(
+            pd.DataFrame,
+            read_hexoskin(
+                record=record,
+                start=int(start),
+                end=int(end),
+                datatypes=datatypes,
+                units=units,
+                method=method,
+                client=client,
+                how="outer",
+                max_workers=1 if bound else None,
+            ),
+        )
+
+    if bound is None:
+        df = read()
+    else:
+        with _lease(*bound):
+            df = read()
     df = df.reindex(columns=columns).astype(np.float64)
     df.attrs = {}
     df.insert(0, "user", np.int64(user if user is not None else -1))
@@ -154,6 +198,7 @@ def read_cohort(
     method: str = "auto",
     output: str = "dataframe",
     windows_per_partition: int = 1,
+    max_concurrent: int | None = MAX_CONCURRENT,
     client: Any = None,
     storage_options: Mapping[str, Any] | None = None,
 ) -> Any:
@@ -179,6 +224,14 @@ def read_cohort(
         rate's dimension counts sample positions (``sample_256hz`` ...), records shorter
         than the longest are padded with NaN, and ``start_<dim>`` (per record) with its
         ``step_ns`` attribute gives the times: ``start_<dim> + i * step_ns``.
+    max_concurrent : int or None
+        Data requests of the whole cohort in flight at once (``output="dataframe"``):
+        each partition holds one of this many leases while it reads, one request at a
+        time. On dask.distributed the leases are a ``distributed.Semaphore`` shared by
+        every worker; elsewhere a semaphore of the process. A 429 answer's
+        ``Retry-After`` is waited out (by the transport) inside the lease, so a
+        rate-limited cohort slows down as a whole. ``None``: no bound (each partition
+        reads with the default concurrency).
     client : Client, optional
     storage_options : dict, optional
         ``Client`` arguments when no client is given.
@@ -197,6 +250,15 @@ def read_cohort(
     from .units import check_units
 
     check_units(units)
+    if max_concurrent is not None and (
+        isinstance(max_concurrent, bool)
+        or not isinstance(max_concurrent, int)
+        or max_concurrent < 1
+    ):
+        raise InvalidQueryError(
+            f"max_concurrent={max_concurrent!r}: give a whole number of requests >= 1, "
+            "or None for no bound."
+        )
     dts = catalog.resolve(datatypes)
     if output not in ("dataframe", "dataset"):
         raise InvalidQueryError(f"output={output!r} is not 'dataframe' or 'dataset'.")
@@ -212,7 +274,9 @@ def read_cohort(
         if output == "dataset":
             result = _cohort_dataset(cl, recs, dts, start, end, units, method)
         else:
-            result = _cohort_frame(cl, recs, dts, start, end, units, method, windows_per_partition)
+            result = _cohort_frame(
+                cl, recs, dts, start, end, units, method, windows_per_partition, max_concurrent
+            )
     except BaseException:
         if owned:
             cl.close()
@@ -233,7 +297,10 @@ def _cohort_frame(
     units: str,
     method: str,
     per_partition: int,
+    max_concurrent: int | None = None,
 ) -> Any:
+    import uuid
+
     import dask
     import dask.dataframe as dd
 
@@ -241,6 +308,9 @@ def _cohort_frame(
 
     columns = [dt.name for dt in dts]
     ids = [dt.id for dt in dts]
+    bound = (
+        None if max_concurrent is None else (f"hexoframe-cohort-{uuid.uuid4().hex}", max_concurrent)
+    )
     parts = []
     for rec in recs:
         plan = plan_query(client, dts, record=int(rec["id"]), start=start, end=end)
@@ -248,7 +318,7 @@ def _cohort_frame(
         for a, b in _windows(plan, max(1, int(per_partition))):
             parts.append(
                 dask.delayed(_partition, pure=True)(
-                    client, int(rec["id"]), user, a, b, ids, units, method, columns
+                    client, int(rec["id"]), user, a, b, ids, units, method, columns, bound
                 )
             )
     return dd.from_delayed(parts, meta=_meta(columns), verify_meta=False)

@@ -13,9 +13,14 @@ Asynchronous channels (``rr_interval``, ``qrs``, ``step`` ...) have no times unt
 when requested they are loaded at open (one request per planner window, usually one) and
 get their own dimension ``time_<name>``.
 
-Values are float64 in the ``units`` asked for (``"api"`` by default, ``"raw"`` or
-``"physical"``), NaN where the service has no sample: a lazy array must fix its dtype
-before it knows whether a window has gaps.  ``method`` picks the data endpoint format
+Values are in the ``units`` asked for (``"api"`` by default, ``"raw"`` or
+``"physical"``) with the dtype an eager read gives (:func:`value_dtype`: the raw
+int16/uint16 where values are integers, float64 where they are scaled), fixed at open
+without reading data. Where the service has no sample, float variables hold NaN and
+integer ones the fill value :func:`gap_fill` (the dtype's minimum, or maximum when
+unsigned), also in ``encoding["_FillValue"]``: netCDF and Zarr writers record it, so
+readers of those files see the gaps masked; in memory, mask with
+``v.where(v != v.encoding["_FillValue"])``.  ``method`` picks the data endpoint format
 (``"auto"``: binary zips for records and ranges, JSON for a bare user span).
 
 Credentials: ``client=`` or ``storage_options={...}`` (``Client`` arguments), else the
@@ -58,6 +63,45 @@ from .urls import HexoskinURL, looks_like_hexoskin_url, parse_url
 __all__ = ["HexoskinBackendEntrypoint", "HexoskinBackendArray", "open_hexoskin_dataset"]
 
 
+def value_dtype(dt: Datatype, units: str) -> np.dtype:
+    """The dtype of a channel's values in *units*, as an eager read gives it.
+
+    Examples
+    --------
+    >>> from hexoframe.catalog import lookup
+    >>> [value_dtype(lookup("heart_rate"), u).name for u in ("raw", "api", "physical")]
+    ['int16', 'int16', 'float64']
+    """
+    from .units import convert, raw_dtype
+
+    return convert(dt, np.zeros(0, raw_dtype(dt)), source="raw", units=units).dtype
+
+
+def gap_fill(dtype: np.dtype) -> Any:
+    """The value marking missing samples: NaN for floats, else the integer dtype's
+    minimum (maximum when unsigned).
+
+    Examples
+    --------
+    >>> gap_fill(np.dtype("int16")), gap_fill(np.dtype("uint16")), gap_fill(np.dtype("f8"))
+    (-32768, 65535, nan)
+    """
+    if dtype.kind == "f":
+        return np.nan
+    info = np.iinfo(dtype)
+    return int(info.max if dtype.kind == "u" else info.min)
+
+
+def _typed(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Float64 values (NaN where missing) as *dtype*, gaps as :func:`gap_fill`."""
+    if dtype.kind == "f":
+        return values.astype(dtype, copy=False)
+    missing = np.isnan(values)
+    if missing.any():
+        values = np.where(missing, gap_fill(dtype), values)
+    return values.astype(dtype)
+
+
 class HexoskinBackendArray(BackendArray):
     """One synchronous channel, read lazily by sample position.
 
@@ -71,14 +115,14 @@ class HexoskinBackendArray(BackendArray):
     --------
     >>> arr = HexoskinBackendArray(src.channels[0])
     >>> arr[indexing.BasicIndexer((slice(0, 4),))]
-    array([106., 108., 106., 109.])
+    array([106, 108, 106, 109], dtype=int16)
     """
 
     def __init__(self, reader: ChannelReader, units: str = "api") -> None:
         self.reader = reader
         self.units = units
         self.shape = (reader.count,)
-        self.dtype = np.dtype(np.float64)
+        self.dtype = value_dtype(reader.datatype, units)
 
     def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
         return indexing.explicit_indexing_adapter(
@@ -90,11 +134,11 @@ class HexoskinBackendArray(BackendArray):
         if isinstance(k, slice):
             start, stop, step = k.indices(self.shape[0])
             if step < 0 or stop <= start:
-                return np.zeros(0)
-            values = self.reader.read(start, stop, self.units)
+                return np.zeros(0, self.dtype)
+            values = _typed(self.reader.read(start, stop, self.units), self.dtype)
             return values[::step] if step != 1 else values
         i = int(k)
-        return self.reader.read(i, i + 1, self.units)[0]
+        return _typed(self.reader.read(i, i + 1, self.units), self.dtype)[0]
 
 
 def _dataset_attrs(source: Source, units: str) -> dict[str, Any]:
@@ -172,13 +216,17 @@ def dataset_from_source(source: Source, units: str = "api") -> xr.Dataset:
         data = indexing.LazilyIndexedArray(HexoskinBackendArray(r, units))
         var = xr.Variable((dim,), data, attrs=cf.variable_attrs(r.datatype, units))
         var.encoding["preferred_chunks"] = {dim: r.chunk_sizes()}
+        if var.dtype.kind in "iu":
+            var.encoding["_FillValue"] = gap_fill(var.dtype)
         data_vars[r.datatype.name] = var
     for r in events:
         dim = dim_name(r.datatype)
         ticks, values = r.read_events(units)
         coords[dim] = {dim: _async_coords(dim, ticks, source.tick_rate)}
         data_vars[r.datatype.name] = xr.Variable(
-            (dim,), values, attrs=cf.variable_attrs(r.datatype, units)
+            (dim,),
+            _typed(values, value_dtype(r.datatype, units)),
+            attrs=cf.variable_attrs(r.datatype, units),
         )
     all_coords = xr.Coordinates()
     for c in coords.values():

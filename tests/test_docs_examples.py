@@ -186,12 +186,23 @@ def _check_api_mapping(ns: dict[str, Any], out: str, emu: Any) -> None:
     assert len(ns["track"]) == 1200 and ns["track"]["track_id"].eq(80).all()
 
 
+def _check_performance(ns: dict[str, Any], out: str, emu: Any) -> None:
+    assert len(ns["hr"]) == 3599 and ns["hr"]["heart_rate"].notna().all()
+    # the far emulator saw the whole read: its bounds, then the data
+    assert ns["stats"]["latency"] == 0.1 and ns["stats"]["requests"] >= 2
+    assert ns["stats"]["bytes"] > 0
+    assert ns["ds"]["ecg_i"].dtype == np.int16 and ns["v"].dtype == np.float32
+    assert ns["ds"]["ecg_i"].encoding["_FillValue"] == -32768
+    assert ns["ds"].sizes["time_256hz"] == 3600 * 256
+
+
 CHECKS: dict[str, Callable[[dict[str, Any], str, Any], None]] = {
     "quickstart.md": _check_quickstart,
     "howto.md": _check_howto,
     "usage.md": _check_usage,
     "emulator.md": _check_emulator,
     "api-mapping.md": _check_api_mapping,
+    "performance.md": _check_performance,
 }
 ELSEWHERE = {"analysis.md": "tests/test_analysis_docs.py runs it with its own assertions"}
 

@@ -10,11 +10,16 @@ Serve on a fixed port with a persistent database and one real export::
 Inject faults (10 % errors, 5 % rate limits on data requests only)::
 
     hexoframe emulator --error-rate 0.1 --rate-limit-rate 0.05 --path-pattern /data/
+
+Play a distant service (80 ms per request, a 20 MB/s link shared by all answers)::
+
+    hexoframe emulator --latency 80ms --bandwidth 20MB/s
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sqlite3
 import sys
@@ -38,6 +43,47 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{port} is not a port (0 to 65535)")
     return port
+
+
+_SECONDS = {"": 1.0, "s": 1.0, "ms": 1e-3, "us": 1e-6}
+_BYTES = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20}
+_NUMBER = r"\s*([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*"
+
+
+def duration(text: str) -> float:
+    """Seconds from ``"80ms"``, ``"0.08s"`` or ``"0.08"``; argparse reports anything else.
+
+    Examples
+    --------
+    >>> duration("80ms"), duration("0.5"), duration("2 s")
+    (0.08, 0.5, 2.0)
+    """
+    match = re.fullmatch(_NUMBER + r"(s|ms|us)?\s*", text.lower())
+    if not match:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration: give seconds (0.08) or a unit (80ms, 0.08s)"
+        )
+    return float(match.group(1)) * _SECONDS[match.group(2) or ""]
+
+
+def byte_rate(text: str) -> float:
+    """Bytes per second from ``"20MB/s"``, ``"512KiB/s"`` or ``"20000000"``.
+
+    Decimal units (kB, MB, GB) are powers of 1000, binary ones (KiB, MiB) of 1024;
+    ``/s`` is optional. Zero is refused (a link that carries nothing).
+
+    Examples
+    --------
+    >>> byte_rate("20MB/s"), byte_rate("1KiB"), byte_rate("1e6")
+    (20000000.0, 1024.0, 1000000.0)
+    """
+    match = re.fullmatch(_NUMBER + r"(b|kb|mb|gb|kib|mib)?(?:/s)?\s*", text.lower())
+    if not match or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a bandwidth: give bytes per second above 0 (20000000) "
+            "or a unit (20MB/s, 512KiB/s)"
+        )
+    return float(match.group(1)) * _BYTES[match.group(2) or ""]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,12 +119,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=300,
         help="accepted clock skew of API-key signatures in seconds",
     )
+    n = p.add_argument_group("network shaping (a distant service)")
+    n.add_argument(
+        "--latency",
+        type=duration,
+        default=0.0,
+        help="round trip added to every request: seconds or with a unit (80ms)",
+    )
+    n.add_argument(
+        "--bandwidth",
+        type=byte_rate,
+        default=None,
+        help="bytes per second of the link all answers share: a number or 20MB/s, 512KiB/s",
+    )
     f = p.add_argument_group("faults")
     f.add_argument("--fault-seed", type=int, default=0, help="seed of the fault RNG")
     f.add_argument("--error-rate", type=float, default=0.0, help="share of 500/503 answers")
     f.add_argument("--rate-limit-rate", type=float, default=0.0, help="share of 429 answers")
     f.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds")
-    f.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     f.add_argument(
         "--drop-rate",
         type=float,
@@ -106,7 +164,6 @@ def _faults(args: argparse.Namespace) -> FaultConfig | None:
         error_rate=args.error_rate,
         rate_limit_rate=args.rate_limit_rate,
         retry_after=args.retry_after,
-        latency=args.latency,
         drop_rate=args.drop_rate,
         truncate_rate=args.truncate_rate,
         subsample_cap=args.subsample_cap,
@@ -136,6 +193,10 @@ def banner(emu: Emulator) -> str:
             "Imported records: "
             + ", ".join(f"{rid} <- {path}" for rid, path in sorted(emu.imported.items()))
         )
+    net = emu.network
+    if net.latency or net.bandwidth:
+        link = f"{net.bandwidth / 1e6:g} MB/s shared" if net.bandwidth else "unlimited"
+        lines.append(f"Network shaping: {net.latency * 1e3:g} ms per request, link {link}")
     athlete = DEMO_USERS["athlete"]
     lines += [
         "",
@@ -182,6 +243,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             token_ttl=args.token_ttl,
             signature_window=args.signature_window,
             tick_rate=args.tick_rate,
+            latency=args.latency,
+            bandwidth=args.bandwidth,
         )
         emu.start()
     except (OSError, ValueError, OverflowError, sqlite3.Error, HexoskinError) as exc:

@@ -23,6 +23,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,6 +39,109 @@ from .store import DEMO_USERS, Store, add_import
 log = logging.getLogger("hexoframe.emulator")
 
 MAX_BODY = 16_000_000
+CHUNK = 64 * 1024  # bytes written per step when a bandwidth is set
+
+
+class Network:
+    """Network shaping of a distant service, and the counters that show it applied.
+
+    Every answer is held back by ``latency`` seconds (the round trip a distant client
+    pays per request), and with a ``bandwidth`` the answer bodies share one link of
+    that many bytes per second: bodies are written in chunks of 64 KiB, each waiting
+    for its turn on the link, so concurrent answers split the bandwidth between them.
+
+    Parameters
+    ----------
+    latency : float
+        Seconds added to every request (a round trip).
+    bandwidth : float, optional
+        Bytes per second of the shared link; ``None`` for no limit.
+
+    Examples
+    --------
+    >>> net = Network(latency=0.08, bandwidth=1_000_000)
+    >>> net.link_seconds(500_000)
+    0.5
+    >>> net.snapshot()["requests"]
+    0
+    """
+
+    def __init__(self, latency: float = 0.0, bandwidth: float | None = None) -> None:
+        if not latency >= 0:
+            raise ValueError(f"latency must be a number of seconds >= 0, not {latency!r}")
+        if bandwidth is not None and not bandwidth > 0:
+            raise ValueError(f"bandwidth must be bytes per second > 0, not {bandwidth!r}")
+        self.latency = float(latency)
+        self.bandwidth = None if bandwidth is None else float(bandwidth)
+        self._lock = threading.Lock()
+        self._link_free = 0.0  # monotonic time at which the link is next idle
+        self.reset()
+
+    def reset(self) -> None:
+        """Zero the counters."""
+        with self._lock:
+            self._requests = 0
+            self._bytes = 0
+            self._delay = 0.0
+            self._active = 0
+            self._peak = 0
+
+    def link_seconds(self, nbytes: int) -> float:
+        """Seconds *nbytes* occupy the link (0 without a bandwidth)."""
+        return 0.0 if self.bandwidth is None else nbytes / self.bandwidth
+
+    def begin(self) -> None:
+        """A request arrived: count it and the requests in flight."""
+        with self._lock:
+            self._requests += 1
+            self._active += 1
+            self._peak = max(self._peak, self._active)
+
+    def end(self) -> None:
+        """A request was answered."""
+        with self._lock:
+            self._active -= 1
+
+    def wait_latency(self) -> None:
+        """Hold the answer back by the configured latency."""
+        if self.latency:
+            with self._lock:
+                self._delay += self.latency
+            time.sleep(self.latency)
+
+    def send(self, write: Any, data: bytes) -> None:
+        """Write *data* with *write*, paced by the shared link."""
+        with self._lock:
+            self._bytes += len(data)
+        if self.bandwidth is None:
+            write(data)
+            return
+        view = memoryview(data)
+        for start in range(0, len(view), CHUNK):
+            piece = view[start : start + CHUNK]
+            cost = len(piece) / self.bandwidth
+            with self._lock:
+                begin = max(time.monotonic(), self._link_free)
+                self._link_free = begin + cost
+                self._delay += cost
+            pause = begin + cost - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            write(piece)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Counters: ``requests``, ``bytes`` sent, ``delay`` added (seconds, as
+        configured: latency per request plus bytes/bandwidth), ``peak_concurrency``
+        (most requests in flight at once), and the settings."""
+        with self._lock:
+            return {
+                "latency": self.latency,
+                "bandwidth": self.bandwidth,
+                "requests": self._requests,
+                "bytes": self._bytes,
+                "delay": self._delay,
+                "peak_concurrency": self._peak,
+            }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -151,6 +255,14 @@ class _Handler(BaseHTTPRequestHandler):
         return env
 
     def _run(self) -> None:
+        net: Network = self.server.network  # type: ignore[attr-defined]
+        net.begin()
+        try:
+            self._answer(net)
+        finally:
+            net.end()
+
+    def _answer(self, net: Network) -> None:
         body = self._read_body()
         if body is None:
             self.close_connection = True
@@ -184,7 +296,8 @@ class _Handler(BaseHTTPRequestHandler):
             length = str(len(payload))
         headers.append(("Content-Length", length))
         fault = env.get("hexoframe.fault")
-        self._send(int(code_text), reason, headers, payload, fault)
+        net.wait_latency()
+        self._send(int(code_text), reason, headers, payload, fault, net)
 
     def _send(
         self,
@@ -193,6 +306,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers: Iterable[tuple[str, str]],
         body: bytes,
         fault: str | None = None,
+        net: Network | None = None,
     ) -> None:
         self.send_response(code, reason)
         for key, value in headers:
@@ -214,7 +328,11 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self.connection.shutdown(socket.SHUT_WR)
             return
-        self.wfile.write(head + body if self.command != "HEAD" else head)
+        data = head + body if self.command != "HEAD" else head
+        if net is None:
+            self.wfile.write(data)
+        else:
+            net.send(self.wfile.write, data)
         self.wfile.flush()
 
 
@@ -223,10 +341,11 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], app: EmulatorApp) -> None:
+    def __init__(self, address: tuple[str, int], app: EmulatorApp, network: Network) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app
+        self.network = network
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -277,6 +396,11 @@ class Emulator:
     tick_rate : int
         Ticks per second of the HexoTimestamps served: 256 (Hexoskin, the default) or 1000
         (an Astroskin host; see :mod:`hexoframe.emulator.clock`).
+    latency : float
+        Seconds added to every request, as a distant service's round trip (see
+        :class:`Network`).
+    bandwidth : float, optional
+        Bytes per second of the link all answer bodies share; ``None``: unlimited.
 
     Attributes
     ----------
@@ -307,7 +431,10 @@ class Emulator:
         token_ttl: float = 3600.0,
         signature_window: float = 300,
         tick_rate: int = 256,
+        latency: float = 0.0,
+        bandwidth: float | None = None,
     ) -> None:
+        self.network = Network(latency, bandwidth)
         self.host = host
         self.port = int(port)
         self.db = db
@@ -344,7 +471,7 @@ class Emulator:
             import_paths=self.imported,
             clock=self.clock,
         )
-        self._server = _Server((self.host, self.port), self.app)
+        self._server = _Server((self.host, self.port), self.app, self.network)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -421,9 +548,25 @@ class Emulator:
         return self.app.stats
 
     def reset_stats(self) -> None:
-        """Zero the request counters."""
+        """Zero the request counters (and the network counters)."""
         if self.app is not None:
             self.app.stats.reset()
+        self.network.reset()
+
+    @property
+    def network_stats(self) -> dict[str, Any]:
+        """Network counters since start or :meth:`reset_stats` (see :meth:`Network.snapshot`).
+
+        Examples
+        --------
+        >>> import requests
+        >>> with Emulator(latency=0.01, bandwidth=10_000_000) as emu:
+        ...     r = requests.get(emu.api_url + "record/", auth=("athlete@hexoskin.com", "hexoskin"))
+        ...     s = emu.network_stats
+        >>> s["requests"], s["latency"], s["bandwidth"]
+        (1, 0.01, 10000000.0)
+        """
+        return self.network.snapshot()
 
     @property
     def fault_counts(self) -> dict[str, int]:
