@@ -46,9 +46,9 @@ def _doctest_objects(hexoskin_emulator: Any) -> Iterator[dict[str, Any]]:
 
     import hexoframe
     from hexoframe.data.plan import plan_query
-    from hexoframe.fs import HexoskinFileSystem
-    from hexoframe.sources import open_source
-    from hexoframe.urls import parse_url
+    from hexoframe.frontends.fs import HexoskinFileSystem
+    from hexoframe.frontends.sources import open_source
+    from hexoframe.frontends.urls import parse_url
 
     client = hexoframe.Client(base_url=hexoskin_emulator.url, **ATHLETE)
     objects: dict[str, Any] = {
@@ -66,7 +66,7 @@ def _doctest_objects(hexoskin_emulator: Any) -> Iterator[dict[str, Any]]:
         "fs": HexoskinFileSystem(client=client),
     }
     if SHARED_EXPORT.is_dir():
-        from hexoframe.exports import open_export
+        from hexoframe.formats.exports import open_export
 
         objects["export"] = open_export(SHARED_EXPORT)
     yield objects

@@ -2,7 +2,7 @@
 own process (issue 11).
 
 Prints, per format, the answer size and the time of one request plus decoding into raw
-arrays per channel (binary: the zip's WAV/HXD; EDF: :func:`hexoframe.edf.read_edf`), then
+arrays per channel (binary: the zip's WAV/HXD; EDF: :func:`hexoframe.formats.edf.read_edf`), then
 the library comparison of ``docs/edf.md``: writing and reading the same 24 h with edfio
 and pyedflib (and MNE's reader), with their exactness on the raw integers.
 
@@ -32,7 +32,7 @@ AUTH = ("athlete@hexoskin.com", "hexoskin")
 
 
 def _ids() -> str:
-    from hexoframe import catalog
+    from hexoframe.core import catalog
 
     return ",".join(str(d.id) for d in catalog.data_datatypes() if d.kind != "annotation")
 
@@ -52,7 +52,8 @@ def fetch(url: str, accept: str) -> bytes:
 
 
 def decode_zip(body: bytes) -> dict[str, Any]:
-    from hexoframe import binformats, catalog
+    from hexoframe.core import catalog
+    from hexoframe.formats import binformats
 
     zf = zipfile.ZipFile(io.BytesIO(body))
     out: dict[str, Any] = {}
@@ -77,7 +78,8 @@ def _timed(fn: Any, repeat: int) -> tuple[float, Any]:
 
 def libraries(zdec: dict[str, Any], start: int, repeat: int) -> None:
     """Write/read the same raw arrays with edfio (ours) and pyedflib; read with MNE."""
-    from hexoframe import catalog, edf
+    from hexoframe.core import catalog
+    from hexoframe.formats import edf
 
     sync = {k: v for k, v in zdec.items() if not catalog.lookup(k).is_async}
     d = tempfile.mkdtemp()
@@ -142,7 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    from hexoframe import edf
+    from hexoframe.formats import edf
 
     with EmulatorProcess() as server:
         for label, accept, dec in (

@@ -30,7 +30,7 @@ import numpy as np
 import requests
 from emulator_process import EmulatorProcess
 
-from hexoframe import catalog
+from hexoframe.core import catalog
 
 AUTH = ("athlete@hexoskin.com", "hexoskin")
 RECORDS = {1: (37700, 1714557600 * 256), 24: (37701, 1714608000 * 256)}

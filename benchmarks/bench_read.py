@@ -108,7 +108,7 @@ def wire_bytes(url: str, accept: str) -> int:
     """Bytes of the answers read_hexoskin asks for, fetched with plain requests."""
     import requests
 
-    from hexoframe import catalog
+    from hexoframe.core import catalog
 
     ids = ",".join(str(catalog.lookup(n).id) for n in ALL)
     total = 0
@@ -128,7 +128,7 @@ def wire_bytes(url: str, accept: str) -> int:
 
 def _binary_chunks(url: str) -> list[tuple[int, int]]:
     """The zips read_hexoskin asks for: its planner's binary requests for the record."""
-    from hexoframe.client import Client
+    from hexoframe.api.client import Client
     from hexoframe.data.plan import build_requests, plan_query
 
     with Client(url, username=EMAIL, password=PASSWORD) as client:
@@ -141,7 +141,7 @@ def binary_limit(url: str) -> Any:
     import numpy as np
     import requests
 
-    from hexoframe import catalog
+    from hexoframe.core import catalog
     from hexoframe.data.fetch import default_workers
 
     ids = ",".join(str(catalog.lookup(n).id) for n in ALL)

@@ -1,6 +1,6 @@
 """The long reliability run (outside CI): mixed reads under faults, and damaged exports.
 
-Runs the reads of ``tests/test_fault_suite.py`` for many seeds under the mixed fault mix
+Runs the reads of ``tests/data/test_fault_suite.py`` for many seeds under the mixed fault mix
 (about 20% 5xx with Retry-After, 10% 429, 5% dropped connections, 5% truncated bodies,
 latency) and under lowered caps, then decodes damaged copies of the real export in
 ``../shared`` (if present) with the generators of ``tests/damage.py``. Prints one table:
@@ -30,10 +30,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from damage import KINDS, damage_bytes  # noqa: E402
 from test_fault_suite import mixed_faults, run  # noqa: E402
 
+from hexoframe.core.errors import ExportFormatError, HexoskinError  # noqa: E402
 from hexoframe.emulator import Emulator, FaultConfig  # noqa: E402
 from hexoframe.emulator.store import DEMO_USERS  # noqa: E402
-from hexoframe.errors import ExportFormatError, HexoskinError  # noqa: E402
-from hexoframe.exports import read_export  # noqa: E402
+from hexoframe.formats.exports import read_export  # noqa: E402
 
 EXPORT = ROOT.parent / "shared" / "fixtures" / "hexoskin-export-122445"
 

@@ -15,10 +15,11 @@ Examples
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
-from . import catalog, errors, timestamps
-from .errors import (
+from hexoframe.core import catalog, errors, timestamps
+from hexoframe.core.errors import (
     AuthenticationError,
     BadRequest,
     ConfigurationError,
@@ -40,24 +41,28 @@ from .errors import (
 
 __version__ = "0.1.0"
 
+# The flat layout's public modules keep their import paths (``hexoframe.core.errors`` ...).
+for _name, _module in (("catalog", catalog), ("errors", errors), ("timestamps", timestamps)):
+    sys.modules.setdefault(f"{__name__}.{_name}", _module)
+
 # Public names that live in heavier modules, imported on first access.
 _LAZY = {
-    "Client": "hexoframe.client",
+    "Client": "hexoframe.api.client",
     "read_hexoskin": "hexoframe.data.reader",
-    "read_export": "hexoframe.exports",
-    "read_cohort": "hexoframe.cohort",
+    "read_export": "hexoframe.formats.exports",
+    "read_cohort": "hexoframe.frontends.cohort",
     "Emulator": "hexoframe.emulator",
     "clean_rr": "hexoframe.analysis.beats",
     "hrv": "hexoframe.analysis.hrv",
     "mask_quality": "hexoframe.analysis.quality",
     "time_in_zones": "hexoframe.analysis.zones",
     "heart_rate_zones": "hexoframe.analysis.zones",
-    "plot": "hexoframe.plotting",
-    "plot_record": "hexoframe.plotting",
-    "to_neurokit": "hexoframe.bridges",
-    "to_mne": "hexoframe.bridges",
-    "to_wfdb": "hexoframe.bridges",
-    "align": "hexoframe.alignment",
+    "plot": "hexoframe.analysis.plotting",
+    "plot_record": "hexoframe.analysis.plotting",
+    "to_neurokit": "hexoframe.analysis.bridges",
+    "to_mne": "hexoframe.analysis.bridges",
+    "to_wfdb": "hexoframe.analysis.bridges",
+    "align": "hexoframe.analysis.alignment",
 }
 
 __all__ = [
@@ -99,10 +104,10 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-from . import pandas_ext as _pandas_ext  # noqa: E402  (registers pd.read_hexoskin, .hexo)
+from hexoframe.frontends import pandas_ext as _pandas_ext  # noqa: E402  (registers pd.read_hexoskin, .hexo)
 
 _pandas_ext.register()
 
-from . import xarray_ext as _xarray_ext  # noqa: E402  (.hexo on xarray objects)
+from hexoframe.frontends import xarray_ext as _xarray_ext  # noqa: E402  (.hexo on xarray objects)
 
 _xarray_ext.register()

@@ -27,9 +27,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from . import __version__, catalog, errors
-from .data.methods import CHOICES as METHOD_CHOICES
-from .errors import HexoskinError
+from hexoframe import __version__
+from hexoframe.core import catalog, errors
+from hexoframe.core.errors import HexoskinError
+from hexoframe.data.methods import CHOICES as METHOD_CHOICES
 
 #: Exit codes by kind of failure (see the module docstring).
 EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_SERVICE, EXIT_FILE = 2, 3, 4, 5, 6
@@ -88,7 +89,7 @@ def _cmd_datatypes(args: argparse.Namespace) -> int:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     """``records``/``ranges``/``users``: the resource as a table, with the client's filters."""
-    from .client import Client
+    from hexoframe.api.client import Client
 
     filters: dict[str, Any] = {}
     if args.start:
@@ -111,7 +112,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_read(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .data.reader import read_hexoskin
+    from hexoframe.data.reader import read_hexoskin
 
     frame = read_hexoskin(
         record=args.record,
@@ -127,7 +128,7 @@ def _cmd_read(args: argparse.Namespace) -> int:
     if not isinstance(frame, pd.DataFrame):  # how="outer" gives a frame
         raise HexoskinError("read_hexoskin gave no frame to write")
     if args.out:
-        from .writers import write_frame
+        from hexoframe.formats.writers import write_frame
 
         where = write_frame(frame, args.out, args.format)
         print(f"wrote {len(frame)} rows x {frame.shape[1]} columns to {where}")
@@ -137,13 +138,13 @@ def _cmd_read(args: argparse.Namespace) -> int:
 
 
 def _cmd_emulator(argv: Sequence[str]) -> int:
-    from .emulator.cli import main as emulator_main
+    from hexoframe.emulator.cli import main as emulator_main
 
     return int(emulator_main(list(argv)) or 0)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from hexoframe.demo import run_demo
 
     return run_demo(seed=args.seed, out=sys.stdout)
 

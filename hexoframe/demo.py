@@ -39,7 +39,7 @@ def _plot_section(out: TextIO, client: object, plot_path: str | os.PathLike[str]
             file=out,
         )
         return
-    from hexoframe.plotting import plot_record
+    from hexoframe.analysis.plotting import plot_record
 
     plot_record(37700, end="2024-05-01T10:30:00Z", client=client, path=plot_path)
     print(

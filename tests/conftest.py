@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hexoframe.client import Client
+from hexoframe.api.client import Client
 
 
 @pytest.fixture(scope="session")

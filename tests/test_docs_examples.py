@@ -130,7 +130,7 @@ def _check_howto(ns: dict[str, Any], out: str, emu: Any) -> None:
 
 
 def _check_usage(ns: dict[str, Any], out: str, emu: Any) -> None:
-    from hexoframe.errors import NotFound
+    from hexoframe.core.errors import NotFound
 
     client = ns["client"]
     records = ns["records"]
@@ -204,7 +204,7 @@ CHECKS: dict[str, Callable[[dict[str, Any], str, Any], None]] = {
     "api-mapping.md": _check_api_mapping,
     "performance.md": _check_performance,
 }
-ELSEWHERE = {"analysis.md": "tests/test_analysis_docs.py runs it with its own assertions"}
+ELSEWHERE = {"analysis.md": "tests/analysis/test_analysis_docs.py runs it with its own assertions"}
 
 
 def test_every_page_with_code_is_checked():
@@ -270,7 +270,7 @@ def test_docs_build_without_warnings(tmp_path):
         "hexoframe.read_hexoskin",
         "hexoframe.read_export",
         "hexoframe.read_cohort",
-        "hexoframe.errors.NotFound",
+        "hexoframe.core.errors.NotFound",
         "hexoframe.emulator.Emulator",
         "hexoframe.emulator.FaultConfig",
     ):

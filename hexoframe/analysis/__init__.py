@@ -7,8 +7,8 @@ reachable through the ``.hexo`` accessors.
 
 from __future__ import annotations
 
-from .beats import MAX_RR, MIN_RR, RR_QUALITY_BITS, clean_rr, nn_intervals
-from .hrv import BANDS, frequency_domain, hrv, time_domain
+from hexoframe.analysis.beats import MAX_RR, MIN_RR, RR_QUALITY_BITS, clean_rr, nn_intervals
+from hexoframe.analysis.hrv import BANDS, frequency_domain, hrv, time_domain
 
 __all__ = [
     "BANDS",

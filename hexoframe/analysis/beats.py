@@ -35,9 +35,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import catalog
-from ..errors import InvalidQueryError
-from ..timestamps import TICKS_PER_SECOND, to_ticks
+from hexoframe.core import catalog
+from hexoframe.core.errors import InvalidQueryError
+from hexoframe.core.timestamps import TICKS_PER_SECOND, to_ticks
 
 __all__ = ["MIN_RR", "MAX_RR", "RR_QUALITY_BITS", "clean_rr", "nn_intervals", "rr_events"]
 

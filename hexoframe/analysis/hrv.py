@@ -35,9 +35,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidQueryError
-from ..timestamps import ns_per_tick
-from .beats import clean_rr, nn_intervals
+from hexoframe.analysis.beats import clean_rr, nn_intervals
+from hexoframe.core.errors import InvalidQueryError
+from hexoframe.core.timestamps import ns_per_tick
 
 __all__ = [
     "BANDS",
@@ -286,7 +286,7 @@ def hrv(
         return out
     w = window_ticks(window, rate)
     if origin is not None:
-        from ..timestamps import to_ticks
+        from hexoframe.core.timestamps import to_ticks
 
         first = int(to_ticks(origin, rate))
     elif meta.get("start") is not None:

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..catalog import FLAG_BITS
-from ..errors import InvalidQueryError
+from hexoframe.core.catalog import FLAG_BITS
+from hexoframe.core.errors import InvalidQueryError
 
 __all__ = [
     "HEART_RATE_QUALITY_BITS",

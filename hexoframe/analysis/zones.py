@@ -26,8 +26,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidQueryError, ResponseError
-from ..references import ref_id
+from hexoframe.core.errors import InvalidQueryError, ResponseError
+from hexoframe.core.references import ref_id
 
 __all__ = ["ZONE_BOUNDS", "time_in_zones", "profile_hr_max", "heart_rate_zones"]
 
@@ -157,9 +157,9 @@ def heart_rate_zones(
     >>> int(z["samples"].sum()) + z.attrs["masked"], z.attrs["hr_max"]
     (1200, 183.0)
     """
-    from ..client import Client
-    from ..data.reader import read_hexoskin
-    from .quality import mask_quality
+    from hexoframe.analysis.quality import mask_quality
+    from hexoframe.api.client import Client
+    from hexoframe.data.reader import read_hexoskin
 
     client = client if client is not None else Client()
     keys = ["heart_rate", "heart_rate_quality"] if mask else ["heart_rate"]

@@ -2,7 +2,7 @@
 
 One channel is a datatype's ``(ticks, values)``. Values arrive either *raw* (binary: WAV and
 hxd integers) or in the API ``unit`` (JSON and CSV);
-:func:`hexoframe.units.convert` brings both to the units asked for, so the same query gives
+:func:`hexoframe.core.units.convert` brings both to the units asked for, so the same query gives
 identical frames whichever method fetched it.
 
 Value dtypes depend only on the datatype and the units, never on the method:
@@ -17,7 +17,7 @@ to float64.
 Examples
 --------
 >>> import numpy as np
->>> from hexoframe.catalog import lookup
+>>> from hexoframe.core.catalog import lookup
 >>> s = channel_series(lookup("heart_rate"), np.array([256, 512]), np.array([70, 71]),
 ...                    source="raw", units="api")
 >>> s.index[0], s.dtype.name, s.attrs["unit"], s.attrs["units"]
@@ -33,14 +33,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import cf
-from ..catalog import Datatype
-from ..errors import InvalidQueryError
-from ..timebase import TimeBase
-from ..timestamps import TICKS_PER_SECOND, ns_per_tick
-from ..units import check_units, convert
+from hexoframe.core import cf
+from hexoframe.core.catalog import Datatype
+from hexoframe.core.errors import InvalidQueryError
+from hexoframe.core.timebase import TimeBase
+from hexoframe.core.timestamps import TICKS_PER_SECOND, ns_per_tick
+from hexoframe.core.units import check_units, convert
 
-#: The former name of :func:`hexoframe.units.convert`.
+#: The former name of :func:`hexoframe.core.units.convert`.
 convert_values = convert
 
 __all__ = [
@@ -74,7 +74,7 @@ def unit_of(dt: Datatype, units: str) -> str:
 
     Examples
     --------
-    >>> from hexoframe.catalog import lookup
+    >>> from hexoframe.core.catalog import lookup
     >>> unit_of(lookup("ecg"), "physical")
     'mV'
     """
@@ -143,7 +143,7 @@ def channel_series(
 ) -> pd.Series:
     """One datatype's samples as a Series with a "time" index and descriptive attrs.
 
-    attrs: the CF attributes of :func:`hexoframe.cf.variable_attrs` (``units`` as a
+    attrs: the CF attributes of :func:`hexoframe.core.cf.variable_attrs` (``units`` as a
     UDUNITS string, ``long_name``, ``hexoskin_unit``, ``hexoskin_units`` =
     ``"api"``/``"raw"``/``"physical"``, flags), and ``id``, ``name``, ``rate`` (Hz, None if
     async), ``unit`` (the service's name), ``user``, ``tick_rate`` and any ``extra``.
@@ -154,7 +154,7 @@ def channel_series(
     Examples
     --------
     >>> import numpy as np
-    >>> from hexoframe.catalog import lookup
+    >>> from hexoframe.core.catalog import lookup
     >>> channel_series(lookup("ecg"), np.array([0, 1]), np.array([1360, 1361]),
     ...                source="raw", units="physical").tolist()
     [0.0, 0.0064]
@@ -218,7 +218,7 @@ def combine(
     Examples
     --------
     >>> import numpy as np
-    >>> from hexoframe.catalog import lookup
+    >>> from hexoframe.core.catalog import lookup
     >>> hr = channel_series(lookup("hr"), np.array([256, 512]), np.array([70, 71]), source="raw")
     >>> br = channel_series(lookup("br"), np.array([256]), np.array([12]), source="raw")
     >>> combine([hr, br]).shape, combine([hr, br], how="long").shape

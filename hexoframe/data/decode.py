@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..binformats import read_export_csv, read_hxd, read_wav
-from ..errors import ResponseError
-from ..references import require_id
+from hexoframe.core.errors import ResponseError
+from hexoframe.core.references import require_id
+from hexoframe.formats.binformats import read_export_csv, read_hxd, read_wav
 
 _orjson: Any
 try:  # optional speed-up ("fast" extra)

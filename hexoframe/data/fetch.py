@@ -32,12 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import IncompleteDataError, InvalidQueryError
-from ..timebase import TimeBase
-from ..timestamps import describe_span
-from ..units import api_to_raw
-from . import methods
-from .plan import ChannelPlan, Plan, Request, split_windows, window_request
+from hexoframe.core.errors import IncompleteDataError, InvalidQueryError
+from hexoframe.core.timebase import TimeBase
+from hexoframe.core.timestamps import describe_span
+from hexoframe.core.units import api_to_raw
+from hexoframe.data import methods
+from hexoframe.data.plan import ChannelPlan, Plan, Request, split_windows, window_request
 
 __all__ = ["fetch_window", "fetch_plan", "FetchResult", "Piece", "default_workers"]
 
@@ -61,7 +61,7 @@ def default_workers() -> int:
 class Piece:
     """Samples of one channel from one answer: ``ticks`` or a grid (``first``, ``step``):
     the exact time of the first sample and the ticks between samples, either of which may
-    be a fraction of a tick (see :mod:`hexoframe.timebase`)."""
+    be a fraction of a tick (see :mod:`hexoframe.core.timebase`)."""
 
     lo: int
     raw: np.ndarray
@@ -324,7 +324,7 @@ def fetch_plan(
         From :func:`hexoframe.data.plan.build_requests`.
     resolution : {"full", "any"}
         ``"full"``: split and refetch subsampled answers; raise
-        :class:`~hexoframe.errors.IncompleteDataError` where full resolution cannot be had.
+        :class:`~hexoframe.core.errors.IncompleteDataError` where full resolution cannot be had.
         ``"any"``: accept answers as they come.
     max_workers : int, optional
         Concurrent requests (default :func:`default_workers`).

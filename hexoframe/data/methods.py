@@ -20,7 +20,7 @@ Examples
 >>> get("xml")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-hexoframe.errors.InvalidQueryError: method='xml' is not one of 'auto', 'json', 'csv', ...
+hexoframe.core.errors.InvalidQueryError: method='xml' is not one of 'auto', 'json', 'csv', ...
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..catalog import Datatype
-from ..errors import InvalidQueryError, ResponseError
-from .decode import ZipContents, decode_csv, decode_json, decode_zip, read_wav
+from hexoframe.core.catalog import Datatype
+from hexoframe.core.errors import InvalidQueryError, ResponseError
+from hexoframe.data.decode import ZipContents, decode_csv, decode_json, decode_zip, read_wav
 
 __all__ = ["Method", "GridAnswer", "METHODS", "CHOICES", "get", "check"]
 
@@ -105,7 +105,7 @@ def _decode_binary(body: bytes) -> GridAnswer:
 
 
 def _decode_edf(body: bytes) -> GridAnswer:
-    from .. import edf  # edfio is imported only when EDF is used
+    from hexoframe.formats import edf  # edfio is imported only when EDF is used
 
     return _EdfAnswer(edf.read_edf(body))
 

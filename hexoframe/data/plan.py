@@ -9,7 +9,7 @@ requests).
 
 Examples
 --------
->>> from hexoframe.catalog import lookup
+>>> from hexoframe.core.catalog import lookup
 >>> ch = channel_plan(lookup("ecg"), user=1, start=0, end=256 * 600, grid_origin=0)
 >>> ch.count, len(ch.windows), ch.windows[0]
 (153600, 3, (0, 65535))
@@ -25,14 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from .. import catalog
-from ..catalog import POINT_CAP, Datatype
-from ..errors import HexoskinError, InvalidQueryError
-from ..references import require_id
-from ..timebase import ASYNC_MAX_RATE, DEFAULT, TimeBase, timebase_of
-from ..timestamps import describe_span, ns_per_tick, ticks_to_timestamp, to_ticks
-from . import methods
-from .decode import parse_user
+from hexoframe.core import catalog
+from hexoframe.core.catalog import POINT_CAP, Datatype
+from hexoframe.core.errors import HexoskinError, InvalidQueryError
+from hexoframe.core.references import require_id
+from hexoframe.core.timebase import ASYNC_MAX_RATE, DEFAULT, TimeBase, timebase_of
+from hexoframe.core.timestamps import describe_span, ns_per_tick, ticks_to_timestamp, to_ticks
+from hexoframe.data import methods
+from hexoframe.data.decode import parse_user
 
 __all__ = [
     "POINT_CAP",
@@ -107,7 +107,7 @@ class ChannelPlan:
 
         Examples
         --------
-        >>> from hexoframe.catalog import lookup
+        >>> from hexoframe.core.catalog import lookup
         >>> ch = channel_plan(lookup("ecg"), None, 0, 1000, 0, timebase=TimeBase(1000))
         >>> ch.exact_time(5)
         (Fraction(125, 16), 2)
@@ -122,7 +122,7 @@ class ChannelPlan:
 
         Examples
         --------
-        >>> from hexoframe.catalog import lookup
+        >>> from hexoframe.core.catalog import lookup
         >>> channel_plan(lookup("hr"), None, 0, 2560, 0).expected_in(0, 1024)
         3
         """
@@ -304,7 +304,7 @@ def channel_plan(
 
     Examples
     --------
-    >>> from hexoframe.catalog import lookup
+    >>> from hexoframe.core.catalog import lookup
     >>> channel_plan(lookup("hr"), 1, 0, 256 * 129, 0).count
     128
     >>> astro = channel_plan(lookup("ecg"), 1, 0, 1000 * 600, 0, timebase=TimeBase(1000))
@@ -372,11 +372,11 @@ def plan_query(
         Used only to look up record/range bounds (``client.get``); may be None when
         ``start``, ``end`` are given without a record or range.
     datatypes : datatype key(s)
-        Ids, names or aliases (see :func:`hexoframe.catalog.resolve`).
+        Ids, names or aliases (see :func:`hexoframe.core.catalog.resolve`).
     record, range : int, optional
         Record or range id; ``start``/``end`` then narrow it.
     start, end : time-like, optional
-        Anything :func:`hexoframe.timestamps.to_ticks` accepts.
+        Anything :func:`hexoframe.core.timestamps.to_ticks` accepts.
     user : int or list, optional
         User id(s) for a bare time span (default: the caller).
 
@@ -597,8 +597,8 @@ def choose_method(plan: Plan, method: str = "auto", resolution: str = "full") ->
 def binary_chunk_ticks(plan: Plan, target_samples: int = BINARY_TARGET_SAMPLES) -> int:
     """Ticks per binary zip: about ``target_samples`` samples of the plan's channels.
 
-    Asynchronous channels count at :data:`~hexoframe.timebase.ASYNC_MAX_RATE`. The result
-    is a whole number of binary grids (:attr:`~hexoframe.timebase.TimeBase.binary_grid`), at
+    Asynchronous channels count at :data:`~hexoframe.core.timebase.ASYNC_MAX_RATE`. The result
+    is a whole number of binary grids (:attr:`~hexoframe.core.timebase.TimeBase.binary_grid`), at
     least one.
 
     Examples

@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from ..catalog import Datatype
-from ..errors import InvalidQueryError
-from ..timebase import TimeBase
-from ..units import convert
-from . import methods
-from .fetch import fetch_plan, fetch_window, stitch
-from .plan import join_touching, window_request, windows_within
+from hexoframe.core.catalog import Datatype
+from hexoframe.core.errors import InvalidQueryError
+from hexoframe.core.timebase import TimeBase
+from hexoframe.core.units import convert
+from hexoframe.data import methods
+from hexoframe.data.fetch import fetch_plan, fetch_window, stitch
+from hexoframe.data.plan import join_touching, window_request, windows_within
 
 __all__ = ["ChannelReader", "SharedWindows"]
 
@@ -179,8 +179,8 @@ class ChannelReader:
 
     Examples
     --------
-    >>> from hexoframe.sources import open_source
-    >>> from hexoframe.urls import parse_url
+    >>> from hexoframe.frontends.sources import open_source
+    >>> from hexoframe.frontends.urls import parse_url
     >>> src = open_source(parse_url("hexoskin://record/37700"), ["ecg"], client=client)
     >>> src.channels[0].read(0, 256, "physical").shape
     (256,)

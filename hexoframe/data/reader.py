@@ -21,13 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..catalog import Datatype
-from ..errors import HexoskinWarning, IncompleteDataError, InvalidQueryError
-from ..timestamps import describe_span
-from ..units import check_units, raw_dtype
-from . import assemble, methods
-from .fetch import default_workers, fetch_plan, progress_wanted, stitch, stitch_grid
-from .plan import build_requests, choose_method, describe, plan_query
+from hexoframe.core.catalog import Datatype
+from hexoframe.core.errors import HexoskinWarning, IncompleteDataError, InvalidQueryError
+from hexoframe.core.timestamps import describe_span
+from hexoframe.core.units import check_units, raw_dtype
+from hexoframe.data import assemble, methods
+from hexoframe.data.fetch import default_workers, fetch_plan, progress_wanted, stitch, stitch_grid
+from hexoframe.data.plan import build_requests, choose_method, describe, plan_query
 
 __all__ = ["read_hexoskin"]
 
@@ -53,7 +53,7 @@ def _check_keywords(extra: dict[str, Any]) -> None:
     import difflib
     import inspect
 
-    from ..client import client_settings
+    from hexoframe.api.client import client_settings
 
     ours = set(inspect.signature(read_hexoskin).parameters) - {"client_kwargs"}
     settings = client_settings()
@@ -108,7 +108,7 @@ def read_hexoskin(
         them), raw integers, or physical units (mV, g, mL, ...).
     resolution : {"full", "any"}
         ``"full"`` delivers every sample or raises
-        :class:`~hexoframe.errors.IncompleteDataError`;
+        :class:`~hexoframe.core.errors.IncompleteDataError`;
         ``"any"`` allows one (possibly subsampled) JSON request per rate.
     how : {"outer", "long", "dict"}
         Wide DataFrame (one column per datatype, outer-joined on time), tidy DataFrame
@@ -152,14 +152,14 @@ def read_hexoskin(
         raise InvalidQueryError(f"resolution={resolution!r} is not 'full' or 'any'.")
     if record is None and range is None and (start is None or end is None):
         # check locally before building a client or sending anything
-        from .. import catalog
+        from hexoframe.core import catalog
 
         catalog.resolve(datatypes)
         raise InvalidQueryError(
             "No time span: give record=..., range=..., or both start=... and end=... "
             "(with user=... for another user)."
         )
-    from ..client import obtain_client
+    from hexoframe.api.client import obtain_client
 
     client, owned = obtain_client(client, client_kwargs)
     try:
@@ -198,7 +198,7 @@ def _read(
     progress: bool | None,
     max_workers: int | None,
 ) -> Any:
-    from .. import catalog
+    from hexoframe.core import catalog
 
     catalog.resolve(datatypes)  # unknown names fail before any request
     methods.check(method)

@@ -24,8 +24,8 @@ Examples
 '/api/v1/user/1511/'
 """
 
-from .faults import FaultConfig
-from .server import Emulator
-from .store import DEMO_USERS
+from hexoframe.emulator.faults import FaultConfig
+from hexoframe.emulator.server import Emulator
+from hexoframe.emulator.store import DEMO_USERS
 
 __all__ = ["Emulator", "FaultConfig", "DEMO_USERS"]

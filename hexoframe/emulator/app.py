@@ -27,18 +27,18 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from . import schema as sch
-from .auth import Authenticator, AuthError
-from .cache import AnswerCache, Entry, SourceCache
-from .clock import HEXOSKIN, Clock
-from .crud import WritableView
-from .dataquery import data_answer, report_answer
-from .faults import NO_FAULT, Fault, FaultInjector
-from .oauth import AUTHORIZE_PATHS, authorize_answer
-from .request import parse_query, read_body
-from .responses import Answer, ApiError, error, ok, status_line
-from .stats import Stats
-from .store import Store
+from hexoframe.emulator import schema as sch
+from hexoframe.emulator.auth import Authenticator, AuthError
+from hexoframe.emulator.cache import AnswerCache, Entry, SourceCache
+from hexoframe.emulator.clock import HEXOSKIN, Clock
+from hexoframe.emulator.crud import WritableView
+from hexoframe.emulator.dataquery import data_answer, report_answer
+from hexoframe.emulator.faults import NO_FAULT, Fault, FaultInjector
+from hexoframe.emulator.oauth import AUTHORIZE_PATHS, authorize_answer
+from hexoframe.emulator.request import parse_query, read_body
+from hexoframe.emulator.responses import Answer, ApiError, error, ok, status_line
+from hexoframe.emulator.stats import Stats
+from hexoframe.emulator.store import Store
 
 __all__ = ["ApiError", "EmulatorApp", "Stats"]
 
@@ -239,6 +239,6 @@ class EmulatorApp:
         return self._sources.get(record, self.import_paths.get(record["id"]))
 
     def _make_source(self, record: dict[str, Any]) -> Any:
-        from . import signals
+        from hexoframe.emulator import signals
 
         return signals.make_source(self.seed, record)

@@ -42,7 +42,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .store import DEMO_USERS
+from hexoframe.emulator.store import DEMO_USERS
 
 #: The demo OAuth2 client.
 OAUTH_CLIENT: dict[str, str] = {

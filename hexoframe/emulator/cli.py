@@ -27,11 +27,11 @@ import threading
 from collections.abc import Sequence
 from typing import TextIO
 
-from ..errors import HexoskinError
-from .auth import OAUTH_CLIENT
-from .faults import FaultConfig
-from .server import Emulator
-from .store import DEMO_USERS
+from hexoframe.core.errors import HexoskinError
+from hexoframe.emulator.auth import OAUTH_CLIENT
+from hexoframe.emulator.faults import FaultConfig
+from hexoframe.emulator.server import Emulator
+from hexoframe.emulator.store import DEMO_USERS
 
 
 def _port(text: str) -> int:

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from ..service_schema import is_tick_field
-from ..timestamps import TICKS_PER_SECOND, ns_per_tick
+from hexoframe.core.service_schema import is_tick_field
+from hexoframe.core.timestamps import TICKS_PER_SECOND, ns_per_tick
 
 __all__ = ["Clock", "HEXOSKIN", "holds_ticks"]
 

@@ -18,7 +18,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from .responses import ApiError
+from hexoframe.emulator.responses import ApiError
 
 __all__ = ["number", "parse_bool", "parse_dt", "point", "related_key", "strict_int"]
 

@@ -19,15 +19,15 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from .. import catalog
-from ..errors import UnknownDatatypeError
-from . import schema as sch
-from .auth import Identity
-from .clock import holds_ticks
-from .coerce import parse_bool, parse_dt, point, related_key
-from .responses import Answer, ApiError, field_error, ok
-from .store import now_iso, visible_users, writable_users
-from .tastypie import RELATED, ResourceView
+from hexoframe.core import catalog
+from hexoframe.core.errors import UnknownDatatypeError
+from hexoframe.emulator import schema as sch
+from hexoframe.emulator.auth import Identity
+from hexoframe.emulator.clock import holds_ticks
+from hexoframe.emulator.coerce import parse_bool, parse_dt, point, related_key
+from hexoframe.emulator.responses import Answer, ApiError, field_error, ok
+from hexoframe.emulator.store import now_iso, visible_users, writable_users
+from hexoframe.emulator.tastypie import RELATED, ResourceView
 
 __all__ = ["DEFAULTS", "MAX_TICKS", "REQUIRED", "WRITABLE_EXTRA", "WritableView"]
 

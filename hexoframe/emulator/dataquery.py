@@ -18,13 +18,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .. import catalog
-from ..errors import UnknownDatatypeError
-from . import schema as sch
-from .clock import Clock
-from .coerce import parse_bool, related_key, strict_int
-from .responses import Answer, ApiError, ok
-from .tastypie import ResourceView, match
+from hexoframe.core import catalog
+from hexoframe.core.errors import UnknownDatatypeError
+from hexoframe.emulator import schema as sch
+from hexoframe.emulator.clock import Clock
+from hexoframe.emulator.coerce import parse_bool, related_key, strict_int
+from hexoframe.emulator.responses import Answer, ApiError, ok
+from hexoframe.emulator.tastypie import ResourceView, match
 
 __all__ = [
     "DATA_CAP",
@@ -402,7 +402,7 @@ def data_answer(view: ResourceView) -> Answer:
         raise ApiError(400, "give datatype=<id> or datatype__in=<id>,<id>")
     datatypes = list(dict.fromkeys(q["datatypes"]))
     try:
-        from . import dataview
+        from hexoframe.emulator import dataview
     except ImportError:
         raise ApiError(503, "the data endpoint is not available in this build") from None
     segs, lo, hi, _ = segments(view, q)
@@ -475,7 +475,7 @@ def report_answer(view: ResourceView) -> Answer:
     if q["record"] is None and q["range"] is None and (q["start"] is None or q["end"] is None):
         raise ApiError(400, "give record, range, or start and end (ticks)")
     try:
-        from . import metrics
+        from hexoframe.emulator import metrics
     except ImportError:
         raise ApiError(501, "reports are not available in this build") from None
     known = {m.get("id") for m in getattr(metrics, "METRICS", [])}

@@ -34,9 +34,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import binformats, catalog
-from ..catalog import Datatype
-from .clock import HEXOSKIN, Clock
+from hexoframe.core import catalog
+from hexoframe.core.catalog import Datatype
+from hexoframe.emulator.clock import HEXOSKIN, Clock
+from hexoframe.formats import binformats
 
 _orjson: Any
 try:  # optional speed-up
@@ -540,7 +541,7 @@ def render_data(
             body,
         )
     if fmt == "edf":  # EDF+ body built in edfview (issue 11)
-        from .edfview import render_edf
+        from hexoframe.emulator.edfview import render_edf
 
         return (
             200,

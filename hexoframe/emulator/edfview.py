@@ -7,7 +7,7 @@ annotations (see ``docs/edf.md``).
 Example
 -------
 >>> from hexoframe.emulator.signals import make_source
->>> from hexoframe import edf
+>>> from hexoframe.formats import edf
 >>> t0 = 1_700_000_000 * 256
 >>> src = make_source(0, {"id": 1, "user": 7, "start": t0, "end": t0 + 2560})
 >>> body = render_edf([(7, src, t0, t0 + 2560)], [catalog.lookup("hr")], t0, t0 + 2560)
@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import catalog, edf
-from .dataview import DataQueryError, Segment, collect
+from hexoframe.core import catalog
+from hexoframe.emulator.dataview import DataQueryError, Segment, collect
+from hexoframe.formats import edf
 
 __all__ = ["render_edf"]
 

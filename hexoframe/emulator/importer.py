@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import catalog
-from ..catalog import Datatype
+from hexoframe.core import catalog
+from hexoframe.core.catalog import Datatype
 
 __all__ = ["ExportSource", "open_export", "record_bounds", "export_bounds"]
 
@@ -108,9 +108,9 @@ class ExportSource:
 
 
 def _load(path: Path) -> ExportSource:
-    """The export decoded by hexoframe's own reader (:func:`hexoframe.exports.open_export`:
+    """The export decoded by hexoframe's own reader (:func:`hexoframe.formats.exports.open_export`:
     one rule for the record start, the layouts and the file formats), as raw integers."""
-    from ..exports import open_export as decode_export
+    from hexoframe.formats.exports import open_export as decode_export
 
     export = decode_export(path)
     start = int(export.start)

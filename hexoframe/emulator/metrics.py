@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import physiology as ph
+from hexoframe.emulator import physiology as ph
 
 __all__ = ["METRICS", "compute_report", "metric_by_id"]
 

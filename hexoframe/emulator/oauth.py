@@ -32,9 +32,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .auth import Authenticator, AuthError
-from .request import read_body
-from .responses import Answer, ApiError
+from hexoframe.emulator.auth import Authenticator, AuthError
+from hexoframe.emulator.request import read_body
+from hexoframe.emulator.responses import Answer, ApiError
 
 __all__ = ["AUTHORIZE_PATHS", "authorize_answer"]
 

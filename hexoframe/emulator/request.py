@@ -18,13 +18,13 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from .auth import AuthError, Identity
-from .faults import Fault
-from .responses import ApiError
-from .store import visible_users
+from hexoframe.emulator.auth import AuthError, Identity
+from hexoframe.emulator.faults import Fault
+from hexoframe.emulator.responses import ApiError
+from hexoframe.emulator.store import visible_users
 
 if TYPE_CHECKING:
-    from .app import EmulatorApp
+    from hexoframe.emulator.app import EmulatorApp
 
 __all__ = ["Request", "parse_query", "read_body"]
 

@@ -1,6 +1,6 @@
 """Tastypie resource schemas served by the emulator.
 
-The schemas come from ``hexoframe/api_schema.json``, the real service's own published
+The schemas come from ``hexoframe/core/api_schema.json``, the real service's own published
 schema of its 42 resources (the one copy in the package, shared with the client). They
 drive the schema endpoints and the validation of filters, ordering and HTTP methods.
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .. import service_schema
+from hexoframe.core import service_schema
 
 #: Every filter operation Tastypie knows (used when a field allows all of them).
 ALL_OPS: tuple[str, ...] = (

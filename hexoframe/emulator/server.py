@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from .app import EmulatorApp, Stats
-from .auth import OAUTH_CLIENT, Authenticator
-from .clock import Clock
-from .faults import FaultConfig, FaultInjector
-from .store import DEMO_USERS, Store, add_import
+from hexoframe.emulator.app import EmulatorApp, Stats
+from hexoframe.emulator.auth import OAUTH_CLIENT, Authenticator
+from hexoframe.emulator.clock import Clock
+from hexoframe.emulator.faults import FaultConfig, FaultInjector
+from hexoframe.emulator.store import DEMO_USERS, Store, add_import
 
 log = logging.getLogger("hexoframe.emulator")
 

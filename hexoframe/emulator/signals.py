@@ -25,10 +25,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .. import catalog
-from ..catalog import Datatype
-from . import physiology as ph
-from .physiology import MINUTE, TICKS, Drivers
+from hexoframe.core import catalog
+from hexoframe.core.catalog import Datatype
+from hexoframe.emulator import physiology as ph
+from hexoframe.emulator.physiology import MINUTE, TICKS, Drivers
 
 __all__ = ["Source", "SyntheticSource", "make_source", "EMPTY"]
 
@@ -205,7 +205,7 @@ class SyntheticSource:
         Parameters
         ----------
         datatype : Datatype, int or str
-            Anything :func:`hexoframe.catalog.lookup` accepts.
+            Anything :func:`hexoframe.core.catalog.lookup` accepts.
         start, end : int
             Window in ticks (half-open).
 
@@ -589,7 +589,7 @@ def make_source(seed: int, record: dict[str, Any]) -> Source:
     """
     path = record.get("import_path")
     if path:
-        from .importer import open_export
+        from hexoframe.emulator.importer import open_export
 
         return open_export(str(path))
     return _cached_source(

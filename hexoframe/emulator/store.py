@@ -51,8 +51,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .importer import record_bounds
-from .units import unit_objects
+from hexoframe.emulator.importer import record_bounds
+from hexoframe.emulator.units import unit_objects
 
 __all__ = [
     "COACHES",

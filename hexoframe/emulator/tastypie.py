@@ -21,15 +21,15 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from .. import catalog
-from . import schema as sch
-from .clock import holds_ticks
-from .coerce import number, parse_bool, parse_dt, related_key
-from .request import Request
-from .responses import Answer, ApiError, ok
-from .shapes import USER_NESTED_FIELDS, conform
-from .store import STORED_RESOURCES
-from .units import unit_id
+from hexoframe.core import catalog
+from hexoframe.emulator import schema as sch
+from hexoframe.emulator.clock import holds_ticks
+from hexoframe.emulator.coerce import number, parse_bool, parse_dt, related_key
+from hexoframe.emulator.request import Request
+from hexoframe.emulator.responses import Answer, ApiError, ok
+from hexoframe.emulator.shapes import USER_NESTED_FIELDS, conform
+from hexoframe.emulator.store import STORED_RESOURCES
+from hexoframe.emulator.units import unit_id
 
 __all__ = ["IGNORED_FILTERS", "MAX_LIMIT", "PLAIN_RELATED", "RELATED", "ResourceView", "match"]
 
@@ -224,7 +224,7 @@ def metric_list() -> list[dict[str, Any]]:
     """The emulator's metric definitions as the ``metric`` resource holds them (empty
     when the metrics module is absent): unit as a unit id, ``value`` a string."""
     try:
-        from . import metrics
+        from hexoframe.emulator import metrics
     except ImportError:
         return []
     return [
@@ -603,7 +603,7 @@ class ResourceView(Request):
         segs = self.segments_of(obj)
         if not ids or not segs:
             return {**rendered, "metrics": []}
-        from . import metrics
+        from hexoframe.emulator import metrics
 
         if self.name == "record":
             items = metrics.compute_report(segs, ids, record=rendered)["data"][0]

@@ -46,8 +46,8 @@ _LONG = {
 
 @lru_cache(maxsize=1)
 def _names() -> tuple[str, ...]:
-    from ..catalog import all_datatypes
-    from .metrics import METRICS
+    from hexoframe.core.catalog import all_datatypes
+    from hexoframe.emulator.metrics import METRICS
 
     names = {d.unit for d in all_datatypes()} | {d.unit_raw for d in all_datatypes()}
     names |= {str(m["unit"]) for m in METRICS}
