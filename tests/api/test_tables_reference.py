@@ -433,7 +433,8 @@ def test_astroskin_tick_rate():
 
 def test_frames_of_every_resource_as_the_emulator_serves_them(hexoskin_emulator, hexoskin_users):
     """Each table builds from objects exactly as the real schema shapes them (the ones
-    tests/emulator/test_emulator_conformance.py validates): nested users, text durations, unit URIs."""
+    tests/emulator/test_emulator_conformance.py validates): nested users, text durations,
+    unit URIs."""
     import requests
 
     coach = hexoskin_users["coach"]
