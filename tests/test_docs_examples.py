@@ -152,6 +152,15 @@ def _check_usage(ns: dict[str, Any], out: str, emu: Any) -> None:
     assert dict(ns["ds"].sizes) == {"time_256hz": 154828800, "time_1hz": 604799}
     assert ns["riff"] == b"RIFF"
     assert ns["rr_csv"].shape == (4684, 2)
+    # your own requests.Session: used, left open and without credentials
+    assert ns["answers"] == [200] and ns["record_37700"]["id"] == 37700
+    assert ns["my_session"].auth is None and "Authorization" not in ns["my_session"].headers
+    assert "[200] None cardio-lab" in out
+    # an unreachable service: one warning naming the host, then a bounded, clear failure
+    said = [w for w in ns["said"] if issubclass(w.category, ns["hexoframe"].errors.HexoskinWarning)]
+    assert len(said) == 1 and str(said[0].message).startswith("Cannot connect to 127.0.0.1:9 (")
+    assert ns["failure"].startswith("Could not get an answer from 127.0.0.1:9: no connection")
+    assert "in 2 attempt(s)" in ns["failure"]
 
 
 def _check_emulator(ns: dict[str, Any], out: str, emu: Any) -> None:

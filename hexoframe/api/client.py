@@ -12,7 +12,33 @@ A pickled ``Client`` holds **no secrets**: only the URL, tick rate, API version 
 settings.  Unpickling (in a dask worker, a subprocess, ...) discovers credentials again
 from that process's ``HEXOSKIN_*`` environment variables or netrc file, so set those on
 the workers.  A client unpickled where no credentials can be found raises
-:class:`~hexoframe.core.errors.ConfigurationError` at its first request.
+:class:`~hexoframe.core.errors.ConfigurationError` at its first request.  A client made
+with ``session=`` pickles the same way, without that session (sessions, with their
+hooks, caches and sockets, do not pickle in general): the unpickled copy makes and owns a
+fresh session of its own.
+
+Your own ``requests.Session``
+-----------------------------
+``Client(session=my_session)`` sends every request through ``my_session`` (its proxies,
+``verify`` CA bundle, ``cert``, cookies, hooks and ``send`` override, e.g. requests-cache),
+with hexoframe's rules applied:
+
+* hexoframe **mounts** its adapter (retries, timeout, TLS verification, pool) on the
+  session for the service's ``scheme://host:port/`` prefix only, and nothing else on it;
+  ``close()`` takes it off again and puts back whatever adapter was there (an adapter
+  mounted on a *longer* prefix of the service's URL would win over hexoframe's: don't);
+* each request carries hexoframe's timeout, ``User-Agent`` and ``Accept`` and its
+  authentication; none of them is stored on the session (``session.auth`` and
+  ``session.headers`` stay as they were), so nothing reaches the caller's other requests;
+* a session that already holds credentials (``session.auth``, an ``Authorization``,
+  ``Proxy-Authorization`` or ``X-HEXOAPI*`` header) is **refused** with
+  :class:`~hexoframe.core.errors.ConfigurationError`;
+* ``session.verify = False`` issues a :class:`~hexoframe.core.errors.HexoskinWarning`:
+  hexoframe still verifies TLS for the service (a CA bundle path is used as given);
+* redirects and ``next`` links follow the one-origin policy as always
+  (:func:`~hexoframe.api.transport.send_following`): nothing goes to another host;
+* ``close()`` (and ``with``) never closes a session the caller gave; it closes the one
+  it made.
 
 Examples
 --------
@@ -81,6 +107,15 @@ class Client:
         Connections kept open: at least the number of threads sharing this client.
     require_auth : bool
         Raise :class:`~hexoframe.core.errors.ConfigurationError` when no credentials are found.
+    connect_wait : float
+        How long (seconds) to keep retrying a connection that cannot be made (refused,
+        unknown host, connect timeout) before raising
+        :class:`~hexoframe.core.errors.ConnectionFailed`; a
+        :class:`~hexoframe.core.errors.HexoskinWarning` names the host at the first failure.
+        0 fails at once.
+    session : requests.Session, optional
+        Your own session (proxies, CA bundle, requests-cache, hooks): see "Your own
+        ``requests.Session``" in :mod:`hexoframe.api.client`. Not closed by :meth:`close`.
 
     Raises
     ------
@@ -124,6 +159,8 @@ class Client:
         retry_after_max: float = 60.0,
         pool_size: int = 16,
         require_auth: bool = True,
+        connect_wait: float = 10.0,
+        session: requests.Session | None = None,
     ) -> None:
         creds = discover(
             base_url,
@@ -144,8 +181,9 @@ class Client:
             retry_after_max=retry_after_max,
             timeout=timeout,
             pool_size=pool_size,
+            connect_wait=connect_wait,
         )
-        self._setup(creds, settings, tick_rate, api_version, require_auth)
+        self._setup(creds, settings, tick_rate, api_version, require_auth, session)
 
     def _setup(
         self,
@@ -154,6 +192,7 @@ class Client:
         tick_rate: int | None,
         api_version: str | None,
         require_auth: bool,
+        session: requests.Session | None = None,
     ) -> None:
         self.base_url = creds.base_url
         self.api_root = creds.api_root
@@ -163,11 +202,13 @@ class Client:
         self.auth_kind = creds.auth_kind
         self._settings = settings
         self._deferred_error: errors.ConfigurationError | None = None
-        self._transport = Transport(settings, user_agent=f"hexoframe/{__version__}")
+        self._transport = Transport(
+            settings, user_agent=f"hexoframe/{__version__}", session=session, origin=self.base_url
+        )
         self._resources: dict[str, Resource] = {}
         self._lock = threading.Lock()
         self.auth = self._make_auth(creds)
-        self._transport.session.auth = self.auth
+        self._transport.auth = self.auth  # sent with each request, never set on the session
         if self.auth is None and require_auth:
             raise errors.ConfigurationError(
                 "No Hexoskin credentials found: pass username/password, api_key/api_secret "
@@ -269,11 +310,12 @@ class Client:
         self.close()
 
     def close(self) -> None:
-        """Close pooled connections."""
+        """Close pooled connections; a session given as ``session=`` stays open (only
+        hexoframe's adapter is taken off it)."""
         self._transport.close()
 
     def __getstate__(self) -> dict[str, Any]:
-        # No credentials, no session: see "Pickling" in the module docstring.
+        # No credentials, no session (a fresh one is made): see "Pickling" above.
         return {
             "base_url": self.base_url,
             "tick_rate": self.tick_rate,

@@ -6,6 +6,8 @@
   and a bound on the total time spent retrying.
 * :func:`make_session` — a :class:`requests.Session` whose adapter is sized for a worker
   pool, puts a timeout on every request and never turns TLS verification off.
+* :func:`check_user_session` — the rules for a caller's own session (``Client(session=)``):
+  :class:`Transport` mounts the same adapter on it for the service's origin only.
 * :class:`Transport` — sends one request, checks that a body is complete (a body shorter
   than its ``Content-Length`` is retried, then reported as
   :class:`~hexoframe.core.errors.ResponseError`) and turns error statuses into
@@ -22,6 +24,16 @@ again, so authentication is applied afresh (a new API-key signature for the new 
 is sent there.  303 (and 301/302 after a POST) continue with a GET without body; 307/308
 repeat the method and body.
 
+When the service cannot be reached
+----------------------------------
+A connection that cannot be made (refused, name not resolved, connect timeout) is retried by
+:class:`HexoRetry` like any other failure, but for at most ``connect_wait`` seconds after the
+first failure (10 s by default), and the first failure of each request issues a
+:class:`~hexoframe.core.errors.HexoskinWarning` naming the host and how long hexoframe will
+keep trying, so nobody waits in silence. When the time (or the retries) run out the request
+raises :class:`~hexoframe.core.errors.ConnectionFailed`, which says how many attempts were
+made and what to check. ``connect_wait=0`` fails at the first refused connection.
+
 Examples
 --------
 >>> t = Transport(RetrySettings(retries=2, backoff_factor=0.0))
@@ -32,20 +44,27 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
 import random
+import sys
+import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
     MaxRetryError,
+    NameResolutionError,
     NewConnectionError,
+    ProxyError,
     ReadTimeoutError,
 )
 from urllib3.exceptions import ResponseError as _Urllib3ResponseError
@@ -93,6 +112,10 @@ class RetrySettings:
         Longest ``Retry-After`` honoured; longer waits are cut to this.
     max_retry_time : float
         Give up retrying once this many seconds have passed since the first retry.
+    connect_wait : float
+        Give up retrying a connection that cannot be made (refused, name not resolved,
+        connect timeout) once this many seconds have passed since the first such failure
+        of a request; 0 fails at once. A warning is issued at that first failure.
     timeout : float or (float, float)
         Connect and read timeout of every request, in seconds.
     pool_size : int
@@ -107,25 +130,84 @@ class RetrySettings:
     max_retry_time: float = 120.0
     timeout: float | tuple[float, float] = (10.0, 120.0)
     pool_size: int = 16
+    connect_wait: float = 10.0
+
+
+class RetriesExhausted(MaxRetryError):
+    """urllib3's ``MaxRetryError`` that knows how many attempts were made."""
+
+    def __init__(self, pool: Any, url: str, reason: Exception | None, attempts: int) -> None:
+        super().__init__(pool, url, reason)
+        self.attempts = attempts
+
+    def __reduce__(self) -> Any:
+        return (type(self), (None, self.url, self.reason, self.attempts))
+
+
+def _is_connect_error(error: Exception | None) -> bool:
+    """The connection could not be made (the server never saw the request)."""
+    if isinstance(error, ProxyError):
+        error = error.original_error
+    return isinstance(error, ConnectTimeoutError)
+
+
+def _connect_reason(error: Exception | None) -> str:
+    """A short cause of a connect error: "[Errno 111] Connection refused", "timed out"."""
+    if isinstance(error, ProxyError):
+        return f"proxy: {_connect_reason(error.original_error)}"
+    if isinstance(error, NameResolutionError):
+        return "host name not resolved"
+    if isinstance(error, NewConnectionError):
+        return str(error).split("new connection: ", 1)[-1]
+    return "connect timed out"
+
+
+#: Folders whose frames a warning skips, to point at the caller's line.
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(os.path.abspath(path)) + os.sep
+    for path in (os.path.dirname(__file__), requests.__file__, urllib3.__file__)
+)
+
+
+def _caller_stacklevel() -> int:
+    """``stacklevel`` of the first frame outside hexoframe, requests and urllib3."""
+    frame = sys._getframe(1)
+    level = 0
+    while frame is not None:
+        level += 1
+        if not frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+            break
+        frame = frame.f_back  # type: ignore[assignment]
+    return level
 
 
 class HexoRetry(Retry):
-    """urllib3 ``Retry`` with a bounded total retry time and 429 retried on any method."""
+    """urllib3 ``Retry`` with a bounded total retry time, a shorter bound for connections
+    that cannot be made (with a warning at the first), and 429 retried on any method."""
 
     def __init__(
         self,
         *args: Any,
         max_time: float | None = None,
         deadline: float | None = None,
+        connect_wait: float | None = None,
+        connect_deadline: float | None = None,
+        warned: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.max_time = max_time
         self.deadline = deadline
+        self.connect_wait = connect_wait
+        self.connect_deadline = connect_deadline
+        self.warned = warned
 
     def new(self, **kw: Any) -> HexoRetry:
         kw.setdefault("max_time", self.max_time)
         kw.setdefault("deadline", self.deadline)
+        kw.setdefault("connect_wait", self.connect_wait)
+        kw.setdefault("connect_deadline", self.connect_deadline)
+        kw.setdefault("warned", self.warned)
         return super().new(**kw)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
@@ -142,20 +224,35 @@ class HexoRetry(Retry):
         _pool: Any = None,
         _stacktrace: Any = None,
     ) -> HexoRetry:
-        new = super().increment(method, url, response, error, _pool, _stacktrace)
-        if self.max_time is None:
-            return new
+        attempts = len(self.history) + 1
+        try:
+            new = super().increment(method, url, response, error, _pool, _stacktrace)
+        except RetriesExhausted:
+            raise
+        except MaxRetryError as exc:
+            raise RetriesExhausted(_pool, url or "", exc.reason, attempts) from None
         now = time.monotonic()
-        deadline = self.deadline if self.deadline is not None else now + self.max_time
-        new.deadline = deadline
         wait = None
         if response is not None and self.respect_retry_after_header:
             wait = new.get_retry_after(response)
         if wait is None:
             wait = new.get_backoff_time()
-        if now + wait > deadline:
-            reason = error or _Urllib3ResponseError("retry time budget exhausted")
-            raise MaxRetryError(_pool, url or "", reason)
+        reason = error or _Urllib3ResponseError("retry time budget exhausted")
+        if self.max_time is not None:
+            deadline = self.deadline if self.deadline is not None else now + self.max_time
+            new.deadline = deadline
+            if now + wait > deadline:
+                raise RetriesExhausted(_pool, url or "", reason, attempts)
+        if self.connect_wait is not None and _is_connect_error(error):
+            wait_until = self.connect_deadline
+            if wait_until is None:
+                wait_until = now + self.connect_wait
+            new.connect_deadline = wait_until
+            if now + wait >= wait_until:
+                raise RetriesExhausted(_pool, url or "", reason, attempts)
+            if not self.warned:
+                new.warned = True
+                self._warn_unreachable(_pool, error, wait_until - now)
         logger.debug(
             "retrying %s %s in %.3f s (%s)",
             method,
@@ -164,6 +261,17 @@ class HexoRetry(Retry):
             error or getattr(response, "status", ""),
         )
         return new
+
+    def _warn_unreachable(self, pool: Any, error: Exception | None, remaining: float) -> None:
+        host = f"{getattr(pool, 'host', '?')}:{getattr(pool, 'port', '?')}"
+        warnings.warn(
+            f"Cannot connect to {host} ({_connect_reason(error)}); hexoframe keeps trying "
+            f"for up to {remaining:.1f} s more, then raises ConnectionFailed. Check the URL "
+            "(HEXOSKIN_URL) and the network; Client(connect_wait=...) sets how long to keep "
+            "trying (0: fail at once).",
+            errors.HexoskinWarning,
+            stacklevel=_caller_stacklevel(),
+        )
 
 
 def make_retry(settings: RetrySettings) -> HexoRetry:
@@ -192,14 +300,19 @@ def make_retry(settings: RetrySettings) -> HexoRetry:
         raise_on_status=False,  # hand back the last response: it becomes a typed error
         raise_on_redirect=False,
         max_time=settings.max_retry_time,
+        connect_wait=settings.connect_wait,
     )
 
 
 class _SafeAdapter(HTTPAdapter):
-    """Adapter that always sets a timeout and always verifies TLS."""
+    """Adapter that always sets a timeout and always verifies TLS (and, on a caller's
+    session, sends hexoframe's ``User-Agent``)."""
 
-    def __init__(self, timeout: float | tuple[float, float], **kwargs: Any) -> None:
+    def __init__(
+        self, timeout: float | tuple[float, float], user_agent: str | None = None, **kwargs: Any
+    ) -> None:
         self._timeout = timeout
+        self._user_agent = user_agent
         super().__init__(**kwargs)
 
     def send(
@@ -215,6 +328,8 @@ class _SafeAdapter(HTTPAdapter):
             timeout = self._timeout
         if verify is False:  # a CA bundle path is fine; switching verification off is not
             verify = True
+        if self._user_agent:
+            request.headers["User-Agent"] = self._user_agent
         return super().send(
             request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
         )
@@ -222,6 +337,7 @@ class _SafeAdapter(HTTPAdapter):
     def __getstate__(self) -> dict[str, Any]:
         state: dict[str, Any] = super().__getstate__()  # type: ignore[misc]
         state["_timeout"] = self._timeout
+        state["_user_agent"] = self._user_agent
         return state
 
 
@@ -329,12 +445,7 @@ def make_session(settings: RetrySettings, user_agent: str | None = None) -> requ
     (True, 8)
     """
     session = NoRedirectSession()
-    adapter = _SafeAdapter(
-        settings.timeout,
-        pool_connections=4,
-        pool_maxsize=max(1, settings.pool_size),
-        max_retries=make_retry(settings),
-    )
+    adapter = make_adapter(settings)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.verify = True
@@ -343,6 +454,88 @@ def make_session(settings: RetrySettings, user_agent: str | None = None) -> requ
         session.headers["User-Agent"] = user_agent
     session.headers["Accept"] = "application/json"
     return session
+
+
+def make_adapter(settings: RetrySettings, user_agent: str | None = None) -> HTTPAdapter:
+    """The adapter of every hexoframe request: retries (:func:`make_retry`), timeout, TLS
+    verification, a pool of ``pool_size`` connections; ``user_agent`` is set on every
+    request it sends (used on a caller's session, whose headers hexoframe leaves alone).
+
+    Examples
+    --------
+    >>> make_adapter(RetrySettings(retries=1)).max_retries.total
+    1
+    """
+    return _SafeAdapter(
+        settings.timeout,
+        user_agent=user_agent,
+        pool_connections=4,
+        pool_maxsize=max(1, settings.pool_size),
+        max_retries=make_retry(settings),
+    )
+
+
+#: Request headers that carry credentials: refused on a caller's session.
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-hexoapikey", "x-hexoapisignature"}
+)
+
+
+def check_user_session(session: Any, origin: str) -> None:
+    """Refuse a caller's session that is not a ``requests.Session`` or holds credentials;
+    warn when it turns TLS verification off.
+
+    hexoframe passes its authentication with each request and never stores it on the
+    session, so a session whose ``auth`` or ``Authorization``-like header is set would mix
+    the caller's credentials with hexoframe's (and send them to the service): refused.
+
+    Raises
+    ------
+    hexoframe.core.errors.ConfigurationError
+        Not a session, or a session holding credentials.
+
+    Examples
+    --------
+    >>> s = requests.Session(); s.auth = ("me", "pw")
+    >>> check_user_session(s, "https://api.hexoskin.com")
+    Traceback (most recent call last):
+    ...
+    hexoframe.core.errors.ConfigurationError: The session given to Client(session=...) has ...
+    """
+    if not isinstance(session, requests.Session):
+        raise errors.ConfigurationError(
+            f"Client(session=...) takes a requests.Session (or a subclass such as "
+            f"requests_cache.CachedSession), not {type(session).__name__}."
+        )
+    held = sorted(h for h in session.headers if h.lower() in CREDENTIAL_HEADERS)
+    if session.auth is not None or held:
+        what = ", ".join(["session.auth"] * (session.auth is not None) + held)
+        raise errors.ConfigurationError(
+            f"The session given to Client(session=...) has credentials set ({what}); "
+            "hexoframe sends its own with each request and never stores any on the session. "
+            "Remove them (session.auth = None; del session.headers[...]) and give your "
+            "Hexoskin credentials to Client() instead."
+        )
+    if session.verify is False:
+        warnings.warn(
+            f"session.verify is False; hexoframe verifies TLS certificates for {origin} "
+            "anyway (a CA bundle path in session.verify is used). Your other requests "
+            "through this session are not changed.",
+            errors.HexoskinWarning,
+            stacklevel=_caller_stacklevel(),
+        )
+
+
+def origin_prefix(url: str) -> str:
+    """The ``scheme://host:port/`` prefix hexoframe mounts its adapter on.
+
+    Examples
+    --------
+    >>> origin_prefix("https://API.hexoskin.com/api/v1/")
+    'https://api.hexoskin.com/'
+    """
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}/"
 
 
 def redact_url(url: str) -> str:
@@ -478,20 +671,78 @@ class Transport:
         Retry, timeout and pool settings.
     user_agent : str, optional
         ``User-Agent`` header.
+    session : requests.Session, optional
+        The caller's own session (see :func:`check_user_session`); default: a new one
+        (:func:`make_session`) that this transport owns and closes.
+    origin : str, optional
+        The service's URL; required with ``session``: the adapter of :func:`make_adapter`
+        is mounted on that session for this origin's prefix only (:func:`origin_prefix`),
+        and taken off again (the adapter that was there before put back) by :meth:`close`.
+
+    Attributes
+    ----------
+    auth : requests.auth.AuthBase or None
+        Passed with every request (never stored on the session).
 
     Examples
     --------
     >>> Transport(RetrySettings()).settings.retries
     5
+    >>> mine = requests.Session()
+    >>> t = Transport(RetrySettings(), session=mine, origin="https://api.hexoskin.com")
+    >>> type(mine.get_adapter("https://api.hexoskin.com/api/v1/")).__name__
+    '_SafeAdapter'
+    >>> t.close(); type(mine.get_adapter("https://api.hexoskin.com/api/v1/")).__name__
+    'HTTPAdapter'
     """
 
-    def __init__(self, settings: RetrySettings, user_agent: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: RetrySettings,
+        user_agent: str | None = None,
+        *,
+        session: requests.Session | None = None,
+        origin: str | None = None,
+    ) -> None:
         self.settings = settings
-        self.session = make_session(settings, user_agent)
+        self.auth: Any = None
+        self.owns_session = session is None
+        self._mount_lock = threading.Lock()
+        self._mounted = False
+        if session is None:
+            self.session = make_session(settings, user_agent)
+            return
+        if origin is None:
+            raise ValueError("Transport(session=...) needs origin=")
+        check_user_session(session, origin)
+        self.session = session
+        self._prefix = origin_prefix(origin)
+        self._adapter = make_adapter(settings, user_agent=user_agent)
+        self._previous: Any = None
+        self._mount()
+
+    def _mount(self) -> None:
+        """Put hexoframe's adapter on the caller's session for the service's origin."""
+        with self._mount_lock:
+            if not self._mounted:
+                self._previous = self.session.adapters.get(self._prefix)
+                self.session.mount(self._prefix, self._adapter)
+                self._mounted = True
 
     def close(self) -> None:
-        """Close pooled connections."""
-        self.session.close()
+        """Close pooled connections; a caller's session stays open, as it was before."""
+        if self.owns_session:
+            self.session.close()
+            return
+        with self._mount_lock:
+            adapters = self.session.adapters
+            if self._mounted and adapters.get(self._prefix) is self._adapter:
+                del adapters[self._prefix]
+                if self._previous is not None:
+                    self.session.mount(self._prefix, self._previous)
+            self._mounted = False
+            self._previous = None
+            self._adapter.close()
 
     def _backoff(self, attempt: int) -> float:
         s = self.settings
@@ -575,6 +826,11 @@ class Transport:
         """
         method = method.upper()
         safe_url = redact_url(url)
+        if not self.owns_session and not self._mounted:  # used again after close()
+            self._mount()
+        if auth is None:
+            auth = self.auth
+        headers = {"Accept": "application/json", **(headers or {})}
         body_attempts = 1 + (self.settings.retries if method in IDEMPOTENT_METHODS else 0)
         started = time.monotonic()
         problem = "no answer"
@@ -599,13 +855,7 @@ class Transport:
             except requests.exceptions.RequestException as exc:
                 # raised below, outside this block: no chained requests exception (it holds
                 # the prepared request and its Authorization header)
-                failed = (
-                    f"The request timed out after the retries ({_describe(exc)}); the "
-                    "service is slow or unreachable; retry later or raise the timeout."
-                    if _is_timeout(exc)
-                    else "Could not get an answer from the service after the retries "
-                    f"({_describe(exc)}); check the URL and the network, or retry later."
-                )
+                failed = _failure_message(exc, url, time.monotonic() - started)
             else:
                 logger.debug(
                     "%s %s -> %s (%.3f s)",
@@ -641,6 +891,31 @@ class Transport:
             method=method,
             url=safe_url,
         )
+
+
+def _failure_message(exc: requests.exceptions.RequestException, url: str, spent: float) -> str:
+    """What went wrong when no answer came, and what to do about it."""
+    inner = exc.args[0] if exc.args else None
+    reason = getattr(inner, "reason", None)
+    attempts = getattr(inner, "attempts", None)
+    tries = f"{attempts} attempt(s)" if attempts else "the retries"
+    if isinstance(inner, MaxRetryError) and _is_connect_error(reason):
+        host = urlsplit(url).netloc
+        return (
+            f"Could not get an answer from {host}: no connection could be made "
+            f"({_connect_reason(reason)}) in {tries} over {spent:.1f} s. Check the URL "
+            "(base_url or HEXOSKIN_URL), the network and any proxy, or retry later; "
+            "Client(connect_wait=...) sets how long to keep trying."
+        )
+    if _is_timeout(exc):
+        return (
+            f"The request timed out after {tries} ({_describe(exc)}); the service is slow "
+            "or unreachable; retry later or raise the timeout."
+        )
+    return (
+        f"Could not get an answer from the service after {tries} ({_describe(exc)}); "
+        "check the URL and the network, or retry later."
+    )
 
 
 def _is_timeout(exc: BaseException) -> bool:
