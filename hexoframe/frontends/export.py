@@ -13,7 +13,7 @@ Examples
 >>> import tempfile, pathlib
 >>> out = write_export(37700, pathlib.Path(tempfile.mkdtemp()) / "record_37700.zip")
 >>> hexoframe.read_export(out, datatypes="hr")["heart_rate"].iloc[:3].tolist()
-[106.0, 108.0, 106.0]
+[106, 108, 106]
 """
 
 from __future__ import annotations
