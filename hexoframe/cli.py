@@ -18,7 +18,8 @@ Serve the emulator for other programs, then read from it::
     HEXOSKIN_URL=http://127.0.0.1:8000 HEXOSKIN_USERNAME=athlete@hexoskin.com \\
         HEXOSKIN_PASSWORD=hexoskin hexoframe read --record 37700 --datatypes hr,br --out hr.csv
 
-Write a record's export as the dashboard does (a folder, or a zip)::
+Write a record's export as the dashboard does (a folder, or a zip); an existing OUT is
+refused with exit code 6 unless ``--overwrite``::
 
     hexoframe export --record 37700 record_37700.zip
 """
