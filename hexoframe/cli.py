@@ -1,5 +1,5 @@
-"""The ``hexoframe`` command: ``demo``, ``emulator``, ``read``, ``records``, ``ranges``,
-``users``, ``datatypes``.
+"""The ``hexoframe`` command: ``demo``, ``emulator``, ``read``, ``export``, ``records``,
+``ranges``, ``users``, ``datatypes``.
 
 Exit codes: 0 done; 2 bad usage or arguments (argparse's, and queries hexoframe refuses);
 3 authentication or permission; 4 not found; 5 the service failed or could not be
@@ -17,6 +17,11 @@ Serve the emulator for other programs, then read from it::
     hexoframe emulator --port 8000
     HEXOSKIN_URL=http://127.0.0.1:8000 HEXOSKIN_USERNAME=athlete@hexoskin.com \\
         HEXOSKIN_PASSWORD=hexoskin hexoframe read --record 37700 --datatypes hr,br --out hr.csv
+
+Write a record's export as the dashboard does (a folder, or a zip); an existing OUT is
+refused with exit code 6 unless ``--overwrite``::
+
+    hexoframe export --record 37700 record_37700.zip
 """
 
 from __future__ import annotations
@@ -137,6 +142,19 @@ def _cmd_read(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from hexoframe.frontends.export import write_export
+
+    where = write_export(
+        args.record,
+        args.out,
+        overwrite=args.overwrite,
+        progress=False if args.quiet else None,  # a bar only on a terminal
+    )
+    print(f"wrote the export of record {args.record} to {where}")
+    return 0
+
+
 def _cmd_emulator(argv: Sequence[str]) -> int:
     from hexoframe.emulator.cli import main as emulator_main
 
@@ -191,6 +209,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     read.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    export = sub.add_parser(
+        "export",
+        help="write a record's export as the dashboard does (info.json, WAVs, event CSVs)",
+        description="Write a record's export as the Hexoskin dashboard does: a folder, or a "
+        "zip when OUT ends in .zip, holding info.json, one WAV per channel and one CSV per "
+        "event channel. Written atomically; an existing OUT is refused (exit 6) unless "
+        "--overwrite.",
+    )
+    export.add_argument("--record", type=int, required=True, help="the record id")
+    export.add_argument("out", metavar="OUT", help="folder, or .zip file, to create")
+    export.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
+    export.add_argument("--quiet", action="store_true", help="no progress bar")
+
     table_formats = ["table", "csv", "json"]
     datatypes = sub.add_parser("datatypes", help="list the datatype catalogue")
     datatypes.add_argument("--format", choices=table_formats, default="table")
@@ -233,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_demo(args)
         if args.command == "read":
             return _cmd_read(args)
+        if args.command == "export":
+            return _cmd_export(args)
         if args.command in ("records", "ranges", "users"):
             return _cmd_list(args)
         return _cmd_datatypes(args)

@@ -112,12 +112,25 @@ def _check_howto(ns: dict[str, Any], out: str, emu: Any) -> None:
     assert "76800 samples of ecg_i" in out
     assert ns["ecg_mv"].shape == (2560, 1)
     assert ns["ecg_mv"].attrs["hexoskin"]["columns"]["ecg_i"]["unit"] == "mV"
-    export = ns["export"]
-    assert export.shape == (921600, 19)
-    # the copied folder reads into the same ECG as the service gives
+    # the export hexoframe wrote reads back as the service gives the record
+    export, ds, vitals = ns["export"], ns["ds"], ns["vitals"]
+    assert export.shape == (921600, 33)
+    assert ds.sizes["time_256hz"] == 921600 and ds.sizes["time_rr_interval"] == 4684
+    assert "(921600, 33) Frozen({'time_1hz': 3599})" in out
     np.testing.assert_array_equal(
         export["ecg_i"].iloc[:76800].to_numpy(), ecg["ecg_i"].to_numpy().astype(float)
     )
+    for name in vitals.columns:
+        kept = export[name].dropna()
+        assert kept.index.equals(vitals.index), name
+        np.testing.assert_array_equal(kept.to_numpy(), vitals[name].to_numpy())
+        np.testing.assert_array_equal(ds[name].to_numpy(), vitals[name].to_numpy())
+    # the copied hexoskin:// folder has the same layout: its channels are the export's
+    copied = ns["copied"]
+    assert copied.shape == (921600, 19) and copied.index.equals(export.index)
+    shared = [name for name in copied.columns if name in export.columns]
+    assert len(shared) == 18  # all but qrs, which a dashboard export does not hold
+    assert copied[shared].equals(export[shared])
     reread, vitals_ds = ns["reread"], ns["vitals_ds"]
     assert reread["heart_rate"].attrs["units"] == "min-1"
     assert reread["heart_rate"].equals(vitals_ds["heart_rate"])
@@ -223,10 +236,7 @@ def test_every_page_with_code_is_checked():
 
 def test_no_run_marker_is_found():
     found = [b for b in blocks("howto.md") if b.skip]
-    assert [b.skip for b in found] == [
-        "needs an export downloaded from your Hexoskin account",
-        "starts a cluster of worker processes",
-    ]
+    assert [b.skip for b in found] == ["starts a cluster of worker processes"]
 
 
 @pytest.mark.parametrize("page", sorted(CHECKS))

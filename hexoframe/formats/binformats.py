@@ -39,6 +39,7 @@ __all__ = [
     "wav_bytes",
     "wav_header",
     "zip_bytes",
+    "zip_member",
 ]
 
 HXD_DTYPE = np.dtype([("ts", "<u8"), ("value", "<i8")])
@@ -293,9 +294,24 @@ def zip_bytes(files: Mapping[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for name, content in files.items():
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            big = len(content) > STORE_ABOVE
-            info.compress_type = zipfile.ZIP_STORED if big else zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
+            info = zip_member(name, len(content))
+            big = info.compress_type == zipfile.ZIP_STORED
             zf.writestr(info, content, compresslevel=None if big else 1)
     return buf.getvalue()
+
+
+def zip_member(name: str, size: int) -> zipfile.ZipInfo:
+    """The entry of a member of ``size`` bytes in hexoframe's zips: a fixed timestamp,
+    mode 0644, deflated up to 4 MiB and stored above (``zipfile.ZipFile.open(info, "w")``
+    streams a member written piece by piece).
+
+    Examples
+    --------
+    >>> zip_member("ECG_I.wav", 5 << 20).compress_type == zipfile.ZIP_STORED
+    True
+    """
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED if size > STORE_ABOVE else zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    info.file_size = int(size)  # lets zipfile choose zip64 ahead of a streamed write
+    return info

@@ -34,12 +34,36 @@ import pandas as pd
 from hexoframe.core import catalog
 from hexoframe.core.catalog import Datatype
 from hexoframe.core.errors import ExportFormatError, InvalidQueryError, ResponseError
-from hexoframe.core.timestamps import TICKS_PER_SECOND, unix_seconds_to_ticks
+from hexoframe.core.timestamps import (
+    TICKS_PER_SECOND,
+    ticks_to_datetime64,
+    unix_seconds_to_ticks,
+)
 from hexoframe.core.units import check_units
 from hexoframe.data import assemble
 from hexoframe.data.decode import ZipContents, decode_zip, parse_user, read_export_csv, read_wav
+from hexoframe.formats.binformats import (
+    export_csv_bytes,
+    hxd_bytes,
+    pcm_bytes,
+    rate_field,
+    wav_header,
+)
 
-__all__ = ["Export", "open_export", "read_export", "read_statistics"]
+__all__ = [
+    "EXPORT_DATATYPES",
+    "Export",
+    "export_event_csv",
+    "export_file_name",
+    "export_hxd",
+    "export_info",
+    "export_info_bytes",
+    "export_pcm",
+    "export_wav_header",
+    "open_export",
+    "read_export",
+    "read_statistics",
+]
 
 logger = logging.getLogger("hexoframe")
 _ID_IN_COLUMN = re.compile(r"\(/api/(?:v\d+/)?datatype/(\d+)/?\)")
@@ -374,3 +398,150 @@ def read_export(
         meta["statistics"] = export.statistics.to_dict(orient="records")
         meta["statistics_units"] = export.statistics.attrs.get("units", {})
     return assemble.combine(series, how=how, attrs=meta)
+
+
+# ---------------------------------------------------------------------------------------
+# The layout, as written: one rule for the ``hexoskin://`` filesystem and ``write_export``
+# ---------------------------------------------------------------------------------------
+
+#: The channels of a Hexoskin dashboard export, by canonical name: one ``<stem>.wav`` per
+#: synchronous channel and one ``<stem>.csv`` per asynchronous one (``statistics.csv``
+#: and the ``matlab-converted/`` copy are the dashboard's own and not written here).
+EXPORT_DATATYPES: tuple[str, ...] = (
+    "ecg_i",
+    "ecg_ii",
+    "ecg_iii",
+    "respiration_thoracic",
+    "respiration_abdominal",
+    "acceleration_x",
+    "acceleration_y",
+    "acceleration_z",
+    "ppg",
+    "heart_rate",
+    "heart_rate_quality",
+    "breathing_rate",
+    "breathing_rate_quality",
+    "minute_ventilation",
+    "minute_ventilation_adjusted",
+    "tidal_volume",
+    "tidal_volume_adjusted",
+    "activity",
+    "cadence",
+    "spo2",
+    "spo2_quality",
+    "systolic_pressure",
+    "temperature",
+    "temperature_celcius",
+    "temperature_quality",
+    "rr_interval",
+    "rr_interval_quality",
+    "nn_interval",
+    "inspiration",
+    "expiration",
+    "step",
+    "device_position",
+    "sleep_position",
+)
+
+#: ``decoder_version`` written in ``info.json`` by hexoframe.
+DECODER_VERSION = "hexoframe"
+
+
+def export_file_name(dt: Datatype) -> str:
+    """The file of a channel in an export: ``<stem>.wav`` or, for events, ``<stem>.csv``.
+
+    Examples
+    --------
+    >>> export_file_name(catalog.lookup("ecg")), export_file_name(catalog.lookup("rr"))
+    ('ECG_I.wav', 'RR_interval.csv')
+    """
+    return f"{dt.stem}.csv" if dt.is_async else f"{dt.stem}.wav"
+
+
+def export_info(
+    start: int,
+    *,
+    user: Any,
+    request: str | None,
+    algo: Any = None,
+    tick_rate: int = TICKS_PER_SECOND,
+) -> dict[str, Any]:
+    """``info.json`` of an export, with the dashboard's keys in its order: ``timestamp``
+    (Unix seconds), ``request``, ``start`` (ticks), ``user``, ``decoder_version``,
+    ``start_date`` (naive UTC, to the microsecond) and ``algo``.
+
+    Examples
+    --------
+    >>> info = export_info(382085877327, user=11136, request="/api/v1/data/?record=122445")
+    >>> info["timestamp"], info["start_date"]
+    (1492522958.3085938, '2017-04-18T13:42:38.308594')
+    """
+    stamp = pd.Timestamp(ticks_to_datetime64(int(start), tick_rate))
+    return {
+        "timestamp": int(start) / tick_rate,
+        "request": request,
+        "start": int(start),
+        "user": user,
+        "decoder_version": DECODER_VERSION,
+        "start_date": stamp.round("us").isoformat(timespec="microseconds"),
+        "algo": algo,
+    }
+
+
+def export_info_bytes(info: dict[str, Any]) -> bytes:
+    """``info.json`` as the dashboard writes it (indented by 4).
+
+    Examples
+    --------
+    >>> export_info_bytes({"start": 1})
+    b'{\\n    "start": 1\\n}'
+    """
+    return json.dumps(info, indent=4).encode()
+
+
+def export_wav_header(dt: Datatype, count: int) -> bytes:
+    """The 44-byte WAV header of a channel of ``count`` samples.
+
+    Examples
+    --------
+    >>> len(export_wav_header(catalog.lookup("hr"), 3599))
+    44
+    """
+    return wav_header(2 * int(count), rate_field(dt.freq or 1.0))
+
+
+def export_pcm(dt: Datatype, raw: np.ndarray) -> bytes:
+    """Raw values as the channel's 16-bit PCM samples; missing ones (NaN) as 0.
+
+    Examples
+    --------
+    >>> export_pcm(catalog.lookup("hr"), np.array([70.0, np.nan]))
+    b'F\\x00\\x00\\x00'
+    """
+    return pcm_bytes(np.nan_to_num(np.asarray(raw, dtype=np.float64), nan=0.0), dt.signed)
+
+
+def export_hxd(ticks: np.ndarray, raw: np.ndarray) -> bytes:
+    """Events as ``.hxd`` (missing values as 0).
+
+    Examples
+    --------
+    >>> len(export_hxd(np.array([1, 2]), np.array([191.0, np.nan])))
+    32
+    """
+    return hxd_bytes(ticks, np.nan_to_num(raw).astype(np.int64))
+
+
+def export_event_csv(
+    dt: Datatype, start: int, ticks: np.ndarray, raw: np.ndarray, tick_rate: int = 256
+) -> bytes:
+    """An event channel as the export's CSV: ``time [s],<stem> [<unit_raw>](/api/datatype/<id>/)``,
+    times in seconds from ``start``, raw values.
+
+    Examples
+    --------
+    >>> export_event_csv(catalog.lookup("rr"), 0, np.array([1408]), np.array([191.0]))
+    b'time [s],RR_interval [1/256 s](/api/datatype/18/)\\n5.5,191\\n'
+    """
+    secs = (np.asarray(ticks, np.int64) - start) / float(tick_rate)
+    return export_csv_bytes(f"{dt.stem} [{dt.unit_raw}](/api/datatype/{dt.id}/)", secs, raw)

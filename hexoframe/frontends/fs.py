@@ -13,8 +13,9 @@ Listing costs metadata requests only: WAV sizes (``44 + 2 * count``) come from t
 planner.  WAV files are read with random access: a byte range becomes a windowed fetch
 of just those samples.  Event files (unknown size until read) load whole on open.
 Every byte comes from the data engine (:mod:`hexoframe.frontends.sources` over
-``plan_query``/``fetch_window``); the WAV and ``.hxd`` encoders are the emulator's
-(:mod:`hexoframe.formats.binformats`).
+``plan_query``/``fetch_window``); the files are laid out by
+:mod:`hexoframe.formats.exports` (as ``hexoframe export`` writes them) with the
+emulator's encoders (:mod:`hexoframe.formats.binformats`).
 
 Credentials: ``storage_options`` (``base_url``, ``username``, ``password``, ``token``
 ...) or the client's own discovery (``HEXOSKIN_*`` environment variables, ``~/.netrc``).
@@ -49,15 +50,14 @@ from hexoframe.api.client import obtain_client
 from hexoframe.core import catalog
 from hexoframe.core.catalog import Datatype
 from hexoframe.core.errors import InvalidQueryError, NotFound
-from hexoframe.core.timestamps import ticks_to_datetime64, ticks_to_unix_seconds
 from hexoframe.data import methods
 from hexoframe.data.positions import ChannelReader
-from hexoframe.formats.binformats import (
-    export_csv_bytes,
-    hxd_bytes,
-    pcm_bytes,
-    rate_field,
-    wav_header,
+from hexoframe.formats.exports import (
+    export_event_csv,
+    export_hxd,
+    export_info,
+    export_pcm,
+    export_wav_header,
 )
 from hexoframe.frontends.sources import DEFAULT_DATATYPES, SECRET_KEYS, Source, open_source
 from hexoframe.frontends.urls import parse_url
@@ -80,26 +80,6 @@ _NOT_STORED = frozenset(SECRET_KEYS | {"username", "client", "_identity"})
 _KINDS = ("user", "record", "range")
 
 
-def _wav_header(dt: Datatype, count: int) -> bytes:
-    return wav_header(2 * int(count), rate_field(dt.freq or 1.0))
-
-
-def _pcm(dt: Datatype, raw: np.ndarray) -> bytes:
-    return pcm_bytes(np.nan_to_num(np.asarray(raw, dtype=np.float64), nan=0.0), dt.signed)
-
-
-def _hxd(ticks: np.ndarray, raw: np.ndarray) -> bytes:
-    return hxd_bytes(ticks, np.nan_to_num(raw).astype(np.int64))
-
-
-def _event_csv(
-    dt: Datatype, start: int, ticks: np.ndarray, raw: np.ndarray, tick_rate: int = 256
-) -> bytes:
-    """The export's text form: ``time [s],<stem> [<unit_raw>](/api/datatype/<id>/)``."""
-    secs = (np.asarray(ticks, np.int64) - start) / float(tick_rate)
-    return export_csv_bytes(f"{dt.stem} [{dt.unit_raw}](/api/datatype/{dt.id}/)", secs, raw)
-
-
 class HexoskinFile(AbstractBufferedFile):
     """A read-only WAV channel file with random access through ``_fetch_range``.
 
@@ -114,7 +94,7 @@ class HexoskinFile(AbstractBufferedFile):
         self, fs: HexoskinFileSystem, path: str, reader: ChannelReader, size: int, **kwargs: Any
     ) -> None:
         self.reader = reader
-        self._header = _wav_header(reader.datatype, reader.count)
+        self._header = export_wav_header(reader.datatype, reader.count)
         super().__init__(
             fs,
             path,
@@ -313,14 +293,15 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
 
     # -- entries ------------------------------------------------------------------------------
     def _info_json(self, src: Source) -> bytes:
-        info = {
-            "start": int(src.start),
-            "end": int(src.end),
-            "timestamp": ticks_to_unix_seconds(src.start, src.tick_rate),
-            "start_date": str(ticks_to_datetime64(src.start, src.tick_rate))[:26],
-            "user": f"/api/v1/user/{src.user}/" if src.user is not None else None,
-            src.url.kind: f"/api/v1/{src.url.kind}/{src.url.id}/",
-        }
+        info = export_info(
+            src.start,
+            user=f"/api/v1/user/{src.user}/" if src.user is not None else None,
+            request=f"/api/v1/data/?{src.url.kind}={src.url.id}",
+            algo=src.meta.get("algo"),
+            tick_rate=src.tick_rate,
+        )
+        info["end"] = int(src.end)
+        info[src.url.kind] = f"/api/v1/{src.url.kind}/{src.url.id}/"
         return json.dumps(info, indent=1).encode()
 
     def _entries(self, kind: str, ident: int) -> list[dict[str, Any]]:
@@ -559,7 +540,7 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
         if b1 > b0:
             i0, i1 = b0 // 2, -(-b1 // 2)
             raw = reader.read(i0, i1, "raw")
-            pcm = _pcm(reader.datatype, raw)
+            pcm = export_pcm(reader.datatype, raw)
             out += pcm[b0 - 2 * i0 : b1 - 2 * i0]
         return out
 
@@ -568,12 +549,12 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
             return self._info_json(src)
         r = self._reader(src, dt)
         if not dt.is_async:
-            header = _wav_header(dt, r.count)
+            header = export_wav_header(dt, r.count)
             return self._wav_range(r, header, 0, len(header) + 2 * r.count)
         ticks, raw = r.read_events("raw")
         if name.endswith(".hxd"):
-            return _hxd(ticks, raw)
-        return _event_csv(dt, src.start, ticks, raw, src.tick_rate)
+            return export_hxd(ticks, raw)
+        return export_event_csv(dt, src.start, ticks, raw, src.tick_rate)
 
     def cat_file(
         self, path: str, start: int | None = None, end: int | None = None, **kwargs: Any
@@ -586,7 +567,7 @@ class HexoskinFileSystem(AbstractFileSystem, metaclass=_ClientAwareCache):
         src, name, dt = self._target(self._strip_protocol(path))
         if dt is not None and not dt.is_async and (start is not None or end is not None):
             r = self._reader(src, dt)
-            header = _wav_header(dt, r.count)
+            header = export_wav_header(dt, r.count)
             size = len(header) + 2 * r.count
             s = 0 if start is None else (start + size if start < 0 else start)
             e = size if end is None else (end + size if end < 0 else end)
