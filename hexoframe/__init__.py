@@ -41,7 +41,7 @@ from hexoframe.core.errors import (
 
 __version__ = "0.1.0"
 
-# The flat layout's public modules keep their import paths (``hexoframe.core.errors`` ...).
+# The flat layout's public modules keep their import paths (``hexoframe.errors`` ...).
 for _name, _module in (("catalog", catalog), ("errors", errors), ("timestamps", timestamps)):
     sys.modules.setdefault(f"{__name__}.{_name}", _module)
 
@@ -50,6 +50,7 @@ _LAZY = {
     "Client": "hexoframe.api.client",
     "read_hexoskin": "hexoframe.data.reader",
     "read_export": "hexoframe.formats.exports",
+    "write_export": "hexoframe.frontends.export",
     "read_cohort": "hexoframe.frontends.cohort",
     "Emulator": "hexoframe.emulator",
     "clean_rr": "hexoframe.analysis.beats",

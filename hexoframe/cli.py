@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -167,6 +168,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(seed=args.seed, out=sys.stdout)
 
 
+def _print_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Show a warning as one line a shell user reads (no source location)."""
+    print(f"hexoframe: warning: {message}", file=sys.stderr if file is None else file)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``hexoframe`` command."""
     parser = argparse.ArgumentParser(
@@ -259,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     started = time.perf_counter()
+    shown, warnings.showwarning = warnings.showwarning, _print_warning
     try:
         if args.command == "demo":
             return _cmd_demo(args)
@@ -276,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
         print(f"hexoframe: interrupted after {elapsed:.1f} s", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = shown
 
 
 if __name__ == "__main__":  # pragma: no cover
