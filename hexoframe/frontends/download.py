@@ -34,6 +34,7 @@ PosixPath('...hr.parquet')
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -90,14 +91,14 @@ def _span_keywords(record: Any, range_: Any, start: Any, end: Any, user: Any) ->
     return {"record": record, "range": range_, "start": start, "end": end, "user": user}
 
 
-def _source_url(cl: Any, record: Any, range_: Any, user: Any) -> str:
-    if record is not None:
-        return f"hexoskin://record/{int(record)}"
-    if range_ is not None:
-        return f"hexoskin://range/{int(range_)}"
+def _source_url(cl: Any, plan: Any, user: Any) -> str:
+    if plan.record is not None:
+        return f"hexoskin://record/{int(plan.record)}"
+    if plan.range is not None:
+        return f"hexoskin://range/{int(plan.range)}"
     if user is None:
         user = cl.account()["id"]  # a bare span is the caller's, as in read_hexoskin
-    return f"hexoskin://user/{int(user)}"
+    return f"hexoskin://user/{int(user)}?start={int(plan.start)}&end={int(plan.end)}"
 
 
 def _bar(enabled: bool, total: int, desc: str) -> Any:
@@ -206,7 +207,9 @@ def _write_lazy(
         end=end,
         client=cl,
     )
-    with ds, _dask_bar(show):
+    with ds, _dask_bar(show), warnings.catch_warnings():
+        # zarr 3 notes that consolidated metadata is not in its spec; xarray reads it
+        warnings.filterwarnings("ignore", message="Consolidated metadata")
         if fmt == "zarr":
             ds.to_zarr(tmp, mode="w")
         else:
@@ -317,7 +320,7 @@ def download(
         show = progress_wanted(progress, plan.json_requests())
         with atomic_output(target) as tmp:
             if fmt in ("zarr", "netcdf"):
-                url = _source_url(cl, record, range, user)
+                url = _source_url(cl, plan, user)
                 _write_lazy(cl, tmp, fmt, url, datatypes, units, method, start, end, show)
             else:
                 cuts = time_slices(plan, slice_samples)
