@@ -117,16 +117,36 @@ def _frames(
     read_kwargs: dict[str, Any],
     bar: Any,
 ) -> Iterator[Any]:
-    """``read_hexoskin`` of each slice, in time order."""
+    """``read_hexoskin`` of each slice, in time order, slices without a row left out
+    (their dtypes say nothing: an empty column keeps its raw dtype where the span's is
+    float). When no slice has a row, the last (empty) one, and one "No data" warning for
+    the whole span instead of one per slice."""
+    from hexoframe.core.errors import HexoskinWarning
+    from hexoframe.core.timestamps import describe_span
     from hexoframe.data.reader import read_hexoskin
 
+    frame = None
+    rows = 0
     for lo, hi in cuts:
         kw = dict(span, start=lo, end=hi)
         if plan.record is not None or plan.range is not None:
             kw["user"] = None  # the record's or range's owner; checked by the whole plan
-        frame = read_hexoskin(**kw, **read_kwargs, client=cl, progress=False)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="No data: ", category=HexoskinWarning)
+            frame = read_hexoskin(**kw, **read_kwargs, client=cl, progress=False)
         if bar is not None:
             bar.update(1)
+        if len(frame):
+            rows += len(frame)
+            yield frame
+    if not rows and frame is not None:
+        names = ", ".join(ch.datatype.name for ch in plan.channels)
+        warnings.warn(
+            f"No data: {names} hold no sample in "
+            f"{describe_span(plan.start, plan.end, plan.tick_rate)}.",
+            HexoskinWarning,
+            stacklevel=4,
+        )
         yield frame
 
 
@@ -194,6 +214,9 @@ def _write_lazy(
     end: Any,
     show: bool,
 ) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import dask
     import xarray as xr
 
     ds = xr.open_dataset(
@@ -207,14 +230,20 @@ def _write_lazy(
         end=end,
         client=cl,
     )
-    with ds, _dask_bar(show), warnings.catch_warnings():
-        # zarr 3 notes that consolidated metadata is not in its spec; xarray reads it
-        warnings.filterwarnings("ignore", message="Consolidated metadata")
-        if fmt == "zarr":
-            ds.to_zarr(tmp, mode="w")
-        else:
-            ds.to_netcdf(tmp)
-        return int(sum(v.size for v in ds.data_vars.values()))
+    # dask's own pool keeps running the tasks in flight after one fails (or Ctrl-C), and
+    # they would write into the temporary after it is removed: a pool of ours, waited for
+    pool = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="hexoframe-download")
+    try:
+        with ds, _dask_bar(show), dask.config.set(pool=pool), warnings.catch_warnings():
+            # zarr 3 notes that consolidated metadata is not in its spec; xarray reads it
+            warnings.filterwarnings("ignore", message="Consolidated metadata")
+            if fmt == "zarr":
+                ds.to_zarr(tmp, mode="w")
+            else:
+                ds.to_netcdf(tmp)
+            return int(sum(v.size for v in ds.data_vars.values()))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def download(

@@ -85,6 +85,7 @@ def test_each_format_equals_the_read_of_the_span(athlete, tmp_path, expected, na
     result = _run(["download", *_span_args(), "--out", str(out)], athlete)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"wrote {out}"
+    assert result.stderr == ""  # not a terminal: no progress bar in the logs
     assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary left
     assert expected.shape == (307_200, 3)
     if name.endswith(".csv"):
@@ -127,6 +128,34 @@ def test_slices_append_to_the_read_of_the_whole_span(athlete_client, tmp_path, e
 
         assert pq.ParquetFile(out).num_row_groups == 5
         pd.testing.assert_frame_equal(pd.read_parquet(out), expected, check_freq=False)
+
+
+@pytest.mark.parametrize("name", ["gap.csv", "gap.parquet"])
+def test_slices_before_the_record_hold_nothing(athlete_client, tmp_path, recwarn, name):
+    """A user span starting 30 min before record 37700: the first slices are empty (and
+    an empty read keeps heart_rate int16 where the span's is float64); the file still
+    equals the read of the whole span, with no warning since the span has data."""
+    span = {"start": "2024-05-01T09:30Z", "end": "2024-05-01T10:10Z"}
+    want = read_hexoskin(**span, datatypes=["ecg", "hr"], client=athlete_client)
+    assert len(want) == 153_600 and want["heart_rate"].dtype == np.float64
+    out = tmp_path / name
+    download(out, **span, datatypes=["ecg", "hr"], client=athlete_client, slice_samples=1000)
+    if name.endswith(".csv"):
+        assert out.read_text() == want.to_csv()
+    else:
+        pd.testing.assert_frame_equal(pd.read_parquet(out), want, check_freq=False)
+    assert [str(w.message) for w in recwarn if "No data" in str(w.message)] == []
+
+
+def test_a_span_without_data_warns_once(athlete_client, tmp_path):
+    span = {"start": "2024-05-01T09:30Z", "end": "2024-05-01T09:40Z"}
+    with pytest.warns(errors.HexoskinWarning, match="No data") as caught:
+        want = read_hexoskin(**span, datatypes=["ecg", "hr"], client=athlete_client)
+    out = tmp_path / "none.csv"
+    with pytest.warns(errors.HexoskinWarning, match="No data") as caught:
+        download(out, **span, datatypes=["ecg", "hr"], client=athlete_client, slice_samples=1000)
+    assert len([w for w in caught if "No data" in str(w.message)]) == 1
+    assert out.read_text() == want.to_csv() == "time,ecg_i,heart_rate\n"
 
 
 def test_a_user_span_without_user_is_the_callers(athlete_client, tmp_path):
