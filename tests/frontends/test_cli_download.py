@@ -251,11 +251,12 @@ def test_a_fault_midway_leaves_nothing(hexoskin_emulator_factory, tmp_path, name
     assert list(tmp_path.iterdir()) == []
 
 
-def test_ctrl_c_midway_is_exit_130_and_leaves_nothing(athlete, tmp_path):
-    """SIGINT once the temporary file holds data: exit 130, no file, no temporary."""
+@pytest.mark.parametrize("name", ["day.csv", "day.zarr"])
+def test_ctrl_c_midway_is_exit_130_and_leaves_nothing(athlete, tmp_path, name):
+    """SIGINT once the temporary holds data: exit 130, no file, no temporary."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEXOSKIN_")}
     env.update(athlete)
-    out = tmp_path / "day.csv"
+    out = tmp_path / name
     args = ["download", "--record", "37701", "--datatypes", "ecg", "--out", str(out)]
     proc = subprocess.Popen(
         [sys.executable, "-m", "hexoframe.cli", *args],
@@ -267,8 +268,12 @@ def test_ctrl_c_midway_is_exit_130_and_leaves_nothing(athlete, tmp_path):
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            temps = [p for d in tmp_path.glob(".day.csv.*") for p in d.iterdir()]
-            if temps and temps[0].stat().st_size > 0:
+            temps = [p for d in tmp_path.glob(f".{name}.*") for p in d.iterdir()]
+            if temps and (
+                temps[0].stat().st_size > 0
+                if temps[0].is_file()
+                else any((temps[0] / "ecg_i").glob("c/*"))
+            ):
                 break
             time.sleep(0.02)
         assert proc.poll() is None, "the download ended before it could be interrupted"
