@@ -42,7 +42,14 @@ from typing import Any
 from hexoframe.core.errors import InvalidQueryError
 from hexoframe.formats.writers import atomic_output, format_of, write_frame
 
-__all__ = ["DownloadTooLarge", "EDF_MAX_SAMPLES", "SLICE_SAMPLES", "download", "time_slices"]
+__all__ = [
+    "DownloadTooLarge",
+    "EDF_MAX_SAMPLES",
+    "SLICE_SAMPLES",
+    "SliceTypeError",
+    "download",
+    "time_slices",
+]
 
 #: Samples (all channels together) read per CSV/Parquet slice: about an hour of ECG.
 SLICE_SAMPLES = 1_000_000
@@ -53,6 +60,11 @@ EDF_MAX_SAMPLES = 12 * 3600 * 256
 
 class DownloadTooLarge(InvalidQueryError):
     """A span too long for a format that is written in memory (EDF)."""
+
+
+class SliceTypeError(InvalidQueryError):
+    """A Parquet slice holding values the first slice's column types cannot (fractions in
+    an integer column). Gaps are fine: an integer column takes nulls, read back as NaN."""
 
 
 def time_slices(plan: Any, samples: int = SLICE_SAMPLES) -> list[tuple[int, int]]:
@@ -171,7 +183,14 @@ def _write_parquet(frames: Iterable[Any], tmp: Path) -> int:
                 table = pa.Table.from_pandas(frame, preserve_index=True)
                 writer = pq.ParquetWriter(tmp, table.schema)
             else:  # the first slice's schema, so that every row group agrees
-                table = pa.Table.from_pandas(frame, schema=writer.schema, preserve_index=True)
+                try:
+                    table = pa.Table.from_pandas(frame, schema=writer.schema, preserve_index=True)
+                except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                    raise SliceTypeError(
+                        f"The slice from {frame.index[0]} on holds values the first slice's "
+                        f"column types cannot ({exc}); download with --units physical "
+                        "(float columns), or to .zarr or .nc."
+                    ) from None
             writer.write_table(table, row_group_size=max(1, len(frame)))
             rows += len(frame)
     finally:

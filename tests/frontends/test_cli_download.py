@@ -312,3 +312,27 @@ def test_random_short_spans_equal_the_read(athlete_client, tmp_path_factory, off
     else:
         with xr.open_zarr(out, mask_and_scale=False) as ds:
             _same_as_read(ds, want)
+
+
+def test_parquet_slices_that_disagree_on_types(tmp_path):
+    """Slices whose dtypes differ (a column with gaps in one slice only) read back as the
+    whole read gives them: float64 with NaN. Values the first slice's types cannot hold
+    give a typed error, not a traceback."""
+    from hexoframe.frontends.download import SliceTypeError, _write_parquet
+
+    def frame(start, values):
+        index = pd.date_range(start, periods=len(values), freq="s", tz="UTC", name="time")
+        return pd.DataFrame({"heart_rate": values}, index=index)
+
+    whole = frame("2024-05-01T10:00Z", np.array([70, 71], dtype=np.int16))
+    gappy = frame("2024-05-01T10:00:02Z", np.array([72.0, np.nan, 74.0]))
+    want = pd.concat([whole.astype(np.float64), gappy])
+    for order in ([whole, gappy], [gappy, whole]):
+        out = tmp_path / "a.parquet"
+        assert _write_parquet(order, out) == 5
+        got = pd.read_parquet(out).sort_index()
+        pd.testing.assert_frame_equal(got, want, check_freq=False)
+    fractions = frame("2024-05-01T10:00:02Z", np.array([72.5]))
+    with pytest.raises(SliceTypeError, match="--units physical") as info:
+        _write_parquet([whole, fractions], tmp_path / "b.parquet")
+    assert isinstance(info.value, errors.InvalidQueryError)
