@@ -32,7 +32,7 @@ from typing import Any
 
 from hexoframe.core.errors import InvalidQueryError
 
-__all__ = ["FORMATS", "atomic_output", "format_of", "write_frame"]
+__all__ = ["FORMATS", "atomic_output", "folder_of", "format_of", "write_frame"]
 
 #: Output formats by file extension.
 FORMATS: dict[str, str] = {
@@ -87,6 +87,30 @@ def _writer(fmt: str) -> Callable[[Any, Path], None]:
     return {"csv": csv, "parquet": parquet, "netcdf": netcdf, "zarr": zarr, "edf": edf}[fmt]
 
 
+def folder_of(path: str | os.PathLike[str]) -> Path:
+    """The folder a file is to be written into; it must exist.
+
+    Raises
+    ------
+    FileNotFoundError
+        It does not (nothing creates missing folders on the caller's behalf).
+
+    Examples
+    --------
+    >>> folder_of("hr.csv")
+    PosixPath('.')
+    >>> folder_of("/nonexistent/dir/hr.csv")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: No folder '/nonexistent/dir' to write 'hr.csv' into.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"No folder {str(folder)!r} to write {target.name!r} into.")
+    return folder
+
+
 @contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     """A temporary path beside ``path`` to write to; renamed to ``path`` on success.
@@ -111,9 +135,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     ('done', ['notes.txt'])
     """
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"No folder {str(folder)!r} to write {target.name!r} into.")
+    folder = folder_of(target)
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=folder))
     try:
         tmp = scratch / target.name

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from hexoframe.core.errors import InvalidQueryError
-from hexoframe.formats.writers import atomic_output, format_of, write_frame
+from hexoframe.formats.writers import atomic_output, folder_of, format_of, write_frame
 
 __all__ = [
     "DownloadTooLarge",
@@ -327,7 +327,6 @@ def download(
     153600
     """
     from hexoframe.api.client import obtain_client
-    from hexoframe.core import catalog
     from hexoframe.core.units import check_units
     from hexoframe.data.fetch import progress_wanted
     from hexoframe.data.plan import plan_query
@@ -336,22 +335,14 @@ def download(
     fmt = format_of(target, fmt)  # unknown extensions fail before anything else
     if datatypes is None:
         raise InvalidQueryError("download needs datatypes=... (e.g. datatypes=['ecg', 'hr']).")
-    catalog.resolve(datatypes)
     check_units(units)
-    if record is None and range is None and (start is None or end is None):
-        raise InvalidQueryError(
-            "No time span: give record=..., range=..., or both start=... and end=... "
-            "(with user=... for another user)."
-        )
     if slice_samples < 1:
         raise InvalidQueryError(f"slice_samples={slice_samples!r} must be at least 1.")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():  # before any request; atomic_output checks it again
-        raise FileNotFoundError(f"No folder {str(folder)!r} to write {target.name!r} into.")
+    folder_of(target)  # before any request; atomic_output checks it again
     cl, owned = obtain_client(client, client_kwargs)
     try:
         span = _span_keywords(record, range, start, end, user)
-        plan = plan_query(cl, datatypes, **span)
+        plan = plan_query(cl, datatypes, **span)  # bad datatypes or span: before any data
         read_kwargs = {"datatypes": datatypes, "method": method, "units": units}
         if fmt == "edf":
             total = sum(int(ch.count or 0) for ch in plan.channels)
