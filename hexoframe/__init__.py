@@ -51,6 +51,7 @@ _LAZY = {
     "read_hexoskin": "hexoframe.data.reader",
     "read_export": "hexoframe.formats.exports",
     "write_export": "hexoframe.frontends.export",
+    "download": "hexoframe.frontends.download",
     "read_cohort": "hexoframe.frontends.cohort",
     "Emulator": "hexoframe.emulator",
     "clean_rr": "hexoframe.analysis.beats",

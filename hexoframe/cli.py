@@ -1,5 +1,5 @@
-"""The ``hexoframe`` command: ``demo``, ``emulator``, ``read``, ``export``, ``records``,
-``ranges``, ``users``, ``datatypes``.
+"""The ``hexoframe`` command: ``demo``, ``emulator``, ``read``, ``download``, ``export``,
+``records``, ``ranges``, ``users``, ``datatypes``.
 
 Exit codes: 0 done; 2 bad usage or arguments (argparse's, and queries hexoframe refuses);
 3 authentication or permission; 4 not found; 5 the service failed or could not be
@@ -156,6 +156,27 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_download(args: argparse.Namespace) -> int:
+    from hexoframe.frontends.download import download
+
+    where = download(
+        args.out,
+        record=args.record,
+        range=args.range,
+        start=args.start,
+        end=args.end,
+        user=args.user,
+        datatypes=args.datatypes.split(","),
+        method=args.method,
+        units=args.units,
+        fmt=args.format,
+        progress=False if args.quiet else None,  # bars only on a terminal
+    )
+    if not args.quiet:
+        print(f"wrote {where}")
+    return 0
+
+
 def _cmd_emulator(argv: Sequence[str]) -> int:
     from hexoframe.emulator.cli import main as emulator_main
 
@@ -235,6 +256,32 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     export.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    down = sub.add_parser(
+        "download",
+        help="stream a record, range or span to a file (bounded memory, atomic)",
+        description="Stream a record, range or span to Parquet, CSV, netCDF or Zarr window "
+        "by window (memory does not grow with the span), or to EDF (at most 12 h); "
+        "written under a temporary name and renamed at the end.",
+    )
+    down_span = down.add_mutually_exclusive_group()
+    down_span.add_argument("--record", type=int)
+    down_span.add_argument("--range", type=int)
+    down.add_argument("--start", help="ISO time or HexoTimestamp")
+    down.add_argument("--end", help="ISO time or HexoTimestamp")
+    down.add_argument("--user", type=int)
+    down.add_argument("--datatypes", required=True, help="comma-separated ids or names")
+    down.add_argument("--method", default="auto", choices=list(METHOD_CHOICES))
+    down.add_argument("--units", default="api", choices=["api", "raw", "physical"])
+    down.add_argument(
+        "--out", required=True, help="output file (.csv, .parquet, .nc, .zarr or .edf)"
+    )
+    down.add_argument(
+        "--format",
+        choices=["csv", "parquet", "netcdf", "zarr", "edf"],
+        help="output format (default: from the extension of --out)",
+    )
+    down.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
     table_formats = ["table", "csv", "json"]
     datatypes = sub.add_parser("datatypes", help="list the datatype catalogue")
     datatypes.add_argument("--format", choices=table_formats, default="table")
@@ -280,6 +327,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_read(args)
         if args.command == "export":
             return _cmd_export(args)
+
+        if args.command == "download":
+            return _cmd_download(args)
         if args.command in ("records", "ranges", "users"):
             return _cmd_list(args)
         return _cmd_datatypes(args)

@@ -26,13 +26,12 @@ FileExistsError: ...tiny.zip already exists; give overwrite=True (--overwrite) t
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from hexoframe.formats.binformats import zip_member
+from hexoframe.formats.writers import atomic_output, folder_of
 
 __all__ = ["Member", "check_target", "is_zip", "write_export_files"]
 
@@ -82,9 +81,7 @@ def check_target(path: str | os.PathLike[str], overwrite: bool = False) -> Path:
                 f"{os.fspath(target)} is {kind}; an export named so is "
                 f"{'a zip file' if is_zip(target) else 'a folder'}. Remove it first."
             )
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"No folder {str(folder)!r} to write {target.name!r} into.")
+    folder_of(target)
     return target
 
 
@@ -131,21 +128,7 @@ def write_export_files(
         See :func:`check_target`.
     """
     target = check_target(path, overwrite)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        tmp = scratch / target.name
+    with atomic_output(target) as tmp:
         (_write_zip if is_zip(target) else _write_folder)(tmp, members)
         check_target(target, overwrite)  # still free (or still ours to replace)?
-        if target.is_dir():  # a folder cannot be replaced in one step: move it aside
-            old = scratch / ".replaced"
-            os.replace(target, old)
-            try:
-                os.replace(tmp, target)
-            except BaseException:
-                os.replace(old, target)
-                raise
-        else:
-            os.replace(tmp, target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return target

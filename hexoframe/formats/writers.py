@@ -25,13 +25,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from hexoframe.core.errors import InvalidQueryError
 
-__all__ = ["FORMATS", "format_of", "write_frame"]
+__all__ = ["FORMATS", "atomic_output", "folder_of", "format_of", "write_frame"]
 
 #: Output formats by file extension.
 FORMATS: dict[str, str] = {
@@ -86,6 +87,74 @@ def _writer(fmt: str) -> Callable[[Any, Path], None]:
     return {"csv": csv, "parquet": parquet, "netcdf": netcdf, "zarr": zarr, "edf": edf}[fmt]
 
 
+def folder_of(path: str | os.PathLike[str]) -> Path:
+    """The folder a file is to be written into; it must exist.
+
+    Raises
+    ------
+    FileNotFoundError
+        It does not (nothing creates missing folders on the caller's behalf).
+
+    Examples
+    --------
+    >>> folder_of("hr.csv")
+    PosixPath('.')
+    >>> folder_of("/nonexistent/dir/hr.csv")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: No folder '/nonexistent/dir' to write 'hr.csv' into.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"No folder {str(folder)!r} to write {target.name!r} into.")
+    return folder
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; renamed to ``path`` on success.
+
+    The temporary path sits in a hidden scratch folder (``.<name>.XXXX``) of the target's
+    folder, so the rename is atomic. Whatever happens inside the block (an error, Ctrl-C)
+    the scratch folder is removed, and ``path`` is either the old file or the new one,
+    never half-written. A folder (a Zarr store, an export) replaces an existing one: the old
+    one is moved aside first and moved back if the new one cannot take its place.
+
+    Raises
+    ------
+    FileNotFoundError
+        The target's folder does not exist (checked before the block runs).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> with atomic_output(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text(), sorted(p.name for p in target.parent.iterdir())
+    ('done', ['notes.txt'])
+    """
+    target = Path(path)
+    folder = folder_of(target)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=folder))
+    try:
+        tmp = scratch / target.name
+        yield tmp
+        if target.is_dir() and tmp.is_dir():  # a folder cannot be replaced in one step
+            old = scratch / ".replaced"
+            os.replace(target, old)
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                os.replace(old, target)  # the old folder back, as it was
+                raise
+        else:
+            os.replace(tmp, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def write_frame(frame: Any, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
     """Write ``frame`` (from ``read_hexoskin``) to ``path``, atomically.
 
@@ -104,16 +173,6 @@ def write_frame(frame: Any, path: str | os.PathLike[str], fmt: str | None = None
     """
     target = Path(path)
     fmt = format_of(target, fmt)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"No folder {str(folder)!r} to write {target.name!r} into.")
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=folder))
-    try:
-        tmp = scratch / target.name
+    with atomic_output(target) as tmp:
         _writer(fmt)(frame, tmp)
-        if target.is_dir() and fmt == "zarr":
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return target
