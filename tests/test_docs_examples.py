@@ -112,6 +112,33 @@ def _check_howto(ns: dict[str, Any], out: str, emu: Any) -> None:
     assert "76800 samples of ecg_i" in out
     assert ns["ecg_mv"].shape == (2560, 1)
     assert ns["ecg_mv"].attrs["hexoskin"]["columns"]["ecg_i"]["unit"] == "mV"
+    # a night: the sleep range, every second of seven hours
+    night = ns["night"]
+    assert night.shape == (25200, 2)
+    assert night.index[0] == pd.Timestamp("2024-05-02T00:30:00Z")
+    assert night.index[-1] == pd.Timestamp("2024-05-02T07:29:59Z")
+    assert len(ns["every_5_min"]) == 84
+    assert ns["every_5_min"]["heart_rate"].iloc[0] == night["heart_rate"].iloc[:300].mean()
+    night_hrv = ns["night_hrv"]
+    assert len(night_hrv) == 83 and list(night_hrv.columns[:4]) == [
+        "n_nn",
+        "mean_nn",
+        "sdnn",
+        "rmssd",
+    ]
+    assert (night_hrv["n_nn"] > 0).all()
+    # one grid: ECG averaged per second, heart rate as it was
+    minute, per_second = ns["minute"], ns["per_second"]
+    assert per_second.shape == (60, 2) and per_second["heart_rate"].notna().all()
+    assert per_second["ecg_i"].iloc[0] == minute["ecg_i"].iloc[:256].mean()
+    # heart rate is stamped at the end of the second it describes: 10:00:01 covers 10:00
+    np.testing.assert_array_equal(
+        per_second["heart_rate"].to_numpy()[:59], minute["heart_rate"].dropna().to_numpy()
+    )
+    assert [ax.get_ylabel() for ax in ns["axes"]] == ["heart_rate [bpm]", "breathing_rate [rpm]"]
+    assert Path("record_37700.png").stat().st_size > 0
+    assert list(ns["tracks"]["id"]) == [80] and len(ns["points"]) == 1200
+    assert ns["points"]["latitude"].between(45.52, 45.54).all()
     # the export hexoframe wrote reads back as the service gives the record
     export, ds, vitals = ns["export"], ns["ds"], ns["vitals"]
     assert export.shape == (921600, 33)
