@@ -37,6 +37,7 @@ from hexoframe import __version__
 from hexoframe.core import catalog, errors
 from hexoframe.core.errors import HexoskinError
 from hexoframe.data.methods import CHOICES as METHOD_CHOICES
+from hexoframe.formats.writers import FORMATS
 
 #: Exit codes by kind of failure (see the module docstring).
 EXIT_USAGE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_SERVICE, EXIT_FILE = 2, 3, 4, 5, 6
@@ -201,6 +202,27 @@ def _print_warning(
     print(f"hexoframe: warning: {message}", file=sys.stderr if file is None else file)
 
 
+def _add_data_arguments(
+    parser: argparse.ArgumentParser, *, out_help: str, out_required: bool
+) -> None:
+    """The span, channels, method, units and output options of ``read`` and ``download``."""
+    span = parser.add_mutually_exclusive_group()
+    span.add_argument("--record", type=int)
+    span.add_argument("--range", type=int)
+    parser.add_argument("--start", help="ISO time or HexoTimestamp")
+    parser.add_argument("--end", help="ISO time or HexoTimestamp")
+    parser.add_argument("--user", type=int)
+    parser.add_argument("--datatypes", required=True, help="comma-separated ids or names")
+    parser.add_argument("--method", default="auto", choices=list(METHOD_CHOICES))
+    parser.add_argument("--units", default="api", choices=["api", "raw", "physical"])
+    parser.add_argument("--out", required=out_required, help=out_help)
+    parser.add_argument(
+        "--format",
+        choices=sorted(set(FORMATS.values())),
+        help="output format (default: from the extension of --out)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``hexoframe`` command."""
     parser = argparse.ArgumentParser(
@@ -222,24 +244,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     read = sub.add_parser("read", help="read biometric data into a CSV or Parquet file")
-    span = read.add_mutually_exclusive_group()
-    span.add_argument("--record", type=int)
-    span.add_argument("--range", type=int)
-    read.add_argument("--start", help="ISO time or HexoTimestamp")
-    read.add_argument("--end", help="ISO time or HexoTimestamp")
-    read.add_argument("--user", type=int)
-    read.add_argument("--datatypes", required=True, help="comma-separated ids or names")
-    read.add_argument("--method", default="auto", choices=list(METHOD_CHOICES))
-    read.add_argument("--units", default="api", choices=["api", "raw", "physical"])
-    read.add_argument(
-        "--out",
-        help="output file (.csv, .parquet, .nc, .zarr or .edf), "
-        "written atomically; prints when omitted",
-    )
-    read.add_argument(
-        "--format",
-        choices=["csv", "parquet", "netcdf", "zarr", "edf"],
-        help="output format (default: from the extension of --out)",
+    _add_data_arguments(
+        read,
+        out_help="output file (.csv, .parquet, .nc, .zarr or .edf), written atomically; "
+        "prints when omitted",
+        out_required=False,
     )
     read.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -263,22 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
         "by window (memory does not grow with the span), or to EDF (at most 12 h); "
         "written under a temporary name and renamed at the end.",
     )
-    down_span = down.add_mutually_exclusive_group()
-    down_span.add_argument("--record", type=int)
-    down_span.add_argument("--range", type=int)
-    down.add_argument("--start", help="ISO time or HexoTimestamp")
-    down.add_argument("--end", help="ISO time or HexoTimestamp")
-    down.add_argument("--user", type=int)
-    down.add_argument("--datatypes", required=True, help="comma-separated ids or names")
-    down.add_argument("--method", default="auto", choices=list(METHOD_CHOICES))
-    down.add_argument("--units", default="api", choices=["api", "raw", "physical"])
-    down.add_argument(
-        "--out", required=True, help="output file (.csv, .parquet, .nc, .zarr or .edf)"
-    )
-    down.add_argument(
-        "--format",
-        choices=["csv", "parquet", "netcdf", "zarr", "edf"],
-        help="output format (default: from the extension of --out)",
+    _add_data_arguments(
+        down, out_help="output file (.csv, .parquet, .nc, .zarr or .edf)", out_required=True
     )
     down.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
