@@ -135,10 +135,14 @@ class HexoskinBackendArray(BackendArray):
             start, stop, step = k.indices(self.shape[0])
             if step < 0 or stop <= start:
                 return np.zeros(0, self.dtype)
-            values = _typed(self.reader.read(start, stop, self.units), self.dtype)
+            values = self._read(start, stop)
             return values[::step] if step != 1 else values
         i = int(k)
-        return _typed(self.reader.read(i, i + 1, self.units), self.dtype)[0]
+        return self._read(i, i + 1)[0]
+
+    def _read(self, i0: int, i1: int) -> np.ndarray:
+        """Samples ``[i0, i1)`` in the variable's dtype, gaps as :func:`gap_fill`."""
+        return self.reader.read(i0, i1, self.units, dtype=self.dtype, fill=gap_fill(self.dtype))
 
 
 def _dataset_attrs(source: Source, units: str) -> dict[str, Any]:
