@@ -696,11 +696,13 @@ def window_request(plan: Plan, method: str, members: list[int], start: int, end:
     )
 
 
-def request_windows(plan: Plan, method: str) -> list[list[tuple[int, int]]]:
+def request_windows(
+    plan: Plan, method: str, target_samples: int = BINARY_TARGET_SAMPLES
+) -> list[list[tuple[int, int]]]:
     """Per channel, the sample-time windows of the requests :func:`build_requests` sends
     for ``method``: the planner's capped windows for JSON/CSV, the binary zips (whole
     :attr:`~hexoframe.core.timebase.TimeBase.binary_grid` multiples of
-    :func:`binary_chunk_ticks`) for grid-aligned methods.
+    :func:`binary_chunk_ticks` of ``target_samples``) for grid-aligned methods.
 
     Examples
     --------
@@ -714,7 +716,7 @@ def request_windows(plan: Plan, method: str) -> list[list[tuple[int, int]]]:
     if not methods.get(method).grid_aligned:
         return [list(ch.windows) for ch in plan.channels]
     out: list[list[tuple[int, int]]] = [[] for _ in plan.channels]
-    for req in build_requests(plan, method):
+    for req in build_requests(plan, method, binary_chunk_ticks(plan, target_samples)):
         for i, lo, hi in req.members:
             out[i].append((int(lo), int(hi)))
     return out

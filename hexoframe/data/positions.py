@@ -32,18 +32,25 @@ from hexoframe.core.units import convert
 from hexoframe.data import methods
 from hexoframe.data.fetch import Piece, fetch_plan, fetch_window, stitch
 from hexoframe.data.plan import (
+    BINARY_TARGET_SAMPLES,
     join_touching,
     request_windows,
     window_request,
     windows_within,
 )
 
-__all__ = ["CACHE_BYTES", "ChannelReader", "SharedWindows"]
+__all__ = ["CACHE_BYTES", "LAZY_TARGET_SAMPLES", "ChannelReader", "SharedWindows"]
 
+
+#: Samples per binary zip of lazy reads (all channels of the plan): a quarter of an
+#: in-memory read's zip (:data:`~hexoframe.data.plan.BINARY_TARGET_SAMPLES`), so that a
+#: dask chunk of each variable and of its time axis (int64, encoded by the writer) stay
+#: small per thread while each chunk is still one request.
+LAZY_TARGET_SAMPLES = BINARY_TARGET_SAMPLES // 4
 
 #: Bytes of decoded samples one :class:`SharedWindows` keeps at most (a few binary zips:
-#: a zip of :data:`~hexoframe.data.plan.BINARY_TARGET_SAMPLES` int16 samples is about 10 MB).
-CACHE_BYTES = 48 * 2**20
+#: a lazy zip of :data:`LAZY_TARGET_SAMPLES` int16 samples is about 2.6 MB).
+CACHE_BYTES = 32 * 2**20
 
 
 def _nbytes(pieces: dict[int, list[Piece]]) -> int:
@@ -356,7 +363,7 @@ class ChannelReader:
                 self._whole = []
             else:
                 index = self._index()
-                wins = request_windows(self.plan, self.method)[index]
+                wins = request_windows(self.plan, self.method, LAZY_TARGET_SAMPLES)[index]
                 self._whole = [
                     (w, p) for w, p in zip(wins, self._positions(wins), strict=True) if p[1] > p[0]
                 ]

@@ -12,15 +12,17 @@ import pytest
 import xarray as xr
 
 import hexoframe
-from hexoframe.data.positions import CACHE_BYTES
+from hexoframe.data.positions import CACHE_BYTES, LAZY_TARGET_SAMPLES
 from hexoframe.frontends.sources import open_source
 from hexoframe.frontends.urls import parse_url
 
 DAY = 37701  # 24 h
-# 256 + 2 * 128 + 3 * 64 samples/s: the binary planner cuts zips of 2 h (7,200 s)
+# 256 + 2 * 128 + 3 * 64 samples/s: lazy zips of LAZY_TARGET_SAMPLES (1,280,000) samples
+# are 1,818 s, cut to whole binary grids of 300 s: 30 min
 CHANNELS = ["ecg", "resp", "resp_abdominal", "acc_x", "acc_y", "acc_z"]
-ZIP = 7200  # seconds per zip
-ECG_ZIP = ZIP * 256  # 1,843,200 ECG samples
+ZIP = 1800  # seconds per zip
+ECG_ZIP = ZIP * 256  # 460,800 ECG samples
+N = 48  # zips in 24 h
 
 
 @pytest.fixture(scope="module", params=[256, 1000])
@@ -69,9 +71,9 @@ def test_chunks_are_the_binary_zips_and_one_chunk_is_one_request(server: Any) ->
     emu.reset_stats()
     ds = _open(client, chunks={})
     assert emu.stats.data_requests == 0
-    assert ds["ecg_i"].chunks == ((ECG_ZIP,) * 12,)
-    assert ds["respiration_thoracic"].chunks == ((ZIP * 128,) * 12,)
-    assert ds["acceleration_x"].chunks == ((ZIP * 64,) * 12,)
+    assert ds["ecg_i"].chunks == ((ECG_ZIP,) * N,)
+    assert ds["respiration_thoracic"].chunks == ((ZIP * 128,) * N,)
+    assert ds["acceleration_x"].chunks == ((ZIP * 64,) * N,)
     assert ds["time_256hz"].chunks == ds["ecg_i"].chunks
     emu.reset_stats()
     block = ds["ecg_i"][5 * ECG_ZIP : 6 * ECG_ZIP].compute()
@@ -84,7 +86,7 @@ def test_chunks_are_the_binary_zips_and_one_chunk_is_one_request(server: Any) ->
 
 def test_chunks_across_zip_boundaries_equal_the_eager_read(server: Any) -> None:
     _, client, _ = server
-    ds = _open(client, chunks={"time_256hz": 700_000})
+    ds = _open(client, chunks={"time_256hz": 300_000})
     p0, p1 = ECG_ZIP - 450_000, 2 * ECG_ZIP + 123_457  # two zip boundaries inside
     lazy = ds["ecg_i"][p0:p1]
     assert len(lazy.chunks[0]) > 2
@@ -103,6 +105,7 @@ def test_shared_cache_keeps_at_most_its_bound_and_frees_taken_windows(server: An
         src.channels[names.index(n)]
         for n in ("ecg_i", "acceleration_x", "acceleration_y", "acceleration_z")
     )
+    assert LAZY_TARGET_SAMPLES == 1_280_000
     shared = acc_x.shared
     assert shared is not None and shared.max_bytes == CACHE_BYTES
     # ECG is alone at 256 Hz: a whole zip read is freed at once
@@ -113,7 +116,7 @@ def test_shared_cache_keeps_at_most_its_bound_and_frees_taken_windows(server: An
     zip_bytes = 3 * ZIP * 64 * 2  # three int16 channels
     shared.max_bytes = 2 * zip_bytes + 1
     windows = acc_x.window_positions()
-    assert len(windows) == 12
+    assert len(windows) == N
     emu.reset_stats()
     for p0, p1 in windows[:6]:
         assert acc_x.read(p0, p1, "raw").size == ZIP * 64

@@ -47,8 +47,8 @@ def test_lazy_open_of_a_week_makes_no_data_request(hexoskin_emulator, so):
     assert ds.sizes["time_1hz"] == 7 * 86400 - 1  # 1 Hz samples are end-stamped
     assert isinstance(ds.xindexes["time_256hz"], TimeAxisIndex)
     ecg = ds["ecg_i"]
-    # one chunk per binary zip of the 14 default channels: 6,900 s (23 binary grids)
-    assert ecg.chunks[0] == (6900 * 256,) * 87 + (n - 87 * 6900 * 256,)
+    # one chunk per lazy binary zip of the 14 default channels: 1,500 s (5 grids of 300 s)
+    assert ecg.chunks[0] == (1500 * 256,) * 403 + (300 * 256,)
     assert ds["time_256hz"].chunks == ecg.chunks
     assert ecg.attrs["units"] == "1" and ecg.attrs["hexoskin_unit"] == "ADC"
     assert ecg.attrs["datatype_id"] == 4113 and ds.attrs["Conventions"] == "CF-1.10"
@@ -117,8 +117,8 @@ def test_methods_give_identical_variables(so, method):
 
 def test_dask_chunks_are_independent_requests(hexoskin_emulator, so):
     ds = _open(WEEK, so, datatypes=["ecg"], chunks={})
-    # ECG alone: binary zips of 19,800 s (66 binary grids of 300 s), the last shorter
-    assert ds["ecg_i"].chunks == ((19800 * 256,) * 30 + (10800 * 256,),)
+    # ECG alone: lazy binary zips of 4,800 s (16 binary grids of 300 s)
+    assert ds["ecg_i"].chunks == ((4800 * 256,) * 126,)
     hexoskin_emulator.reset_stats()
     ds["ecg_i"].data.blocks[30].compute()
     assert hexoskin_emulator.stats.data_requests == 1
