@@ -1,11 +1,13 @@
 """Position-based reads of planned channels: what array indexes (sample positions) need.
 
 Front doors index arrays by position; the service speaks ticks. :class:`ChannelReader`
-maps sample positions of one channel to the planner's windows and fetches them through
+maps sample positions of one channel to the request windows (for binary and EDF, the
+binary planner's zips, one per dask chunk) and fetches them through
 :func:`~hexoframe.data.fetch.fetch_plan`; :class:`SharedWindows` makes one request per
 window for every channel of a rate (``datatype__in=...`` or one zip), joins touching
-windows where the method has no point cap, and keeps the last few windows. Requests are
-built by :func:`~hexoframe.data.plan.window_request`, never by hand.
+partial windows where the method has no point cap, and keeps decoded windows in a cache
+bounded in bytes until every channel sharing them has taken them. Requests are built by
+:func:`~hexoframe.data.plan.window_request`, never by hand.
 
 Examples
 --------
