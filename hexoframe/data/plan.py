@@ -51,6 +51,7 @@ __all__ = [
     "join_touching",
     "windows_within",
     "window_request",
+    "request_windows",
 ]
 
 logger = logging.getLogger("hexoframe")
@@ -693,6 +694,32 @@ def window_request(plan: Plan, method: str, members: list[int], start: int, end:
         int(end) - off,
         [(i, int(start), int(end)) for i in members],
     )
+
+
+def request_windows(
+    plan: Plan, method: str, target_samples: int = BINARY_TARGET_SAMPLES
+) -> list[list[tuple[int, int]]]:
+    """Per channel, the sample-time windows of the requests :func:`build_requests` sends
+    for ``method``: the planner's capped windows for JSON/CSV, the binary zips (whole
+    :attr:`~hexoframe.core.timebase.TimeBase.binary_grid` multiples of
+    :func:`binary_chunk_ticks` of ``target_samples``) for grid-aligned methods.
+
+    Examples
+    --------
+    >>> plan = plan_query(None, "ecg", start=0, end=256 * 86400)
+    >>> [len(w) for w in request_windows(plan, "json")]
+    [338]
+    >>> ecg = channel_plan(catalog.lookup("ecg"), 1, 0, 256 * 86400, 0)
+    >>> request_windows(Plan([ecg]), "binary")[0][:2]
+    [(0, 5068800), (5068800, 10137600)]
+    """
+    if not methods.get(method).grid_aligned:
+        return [list(ch.windows) for ch in plan.channels]
+    out: list[list[tuple[int, int]]] = [[] for _ in plan.channels]
+    for req in build_requests(plan, method, binary_chunk_ticks(plan, target_samples)):
+        for i, lo, hi in req.members:
+            out[i].append((int(lo), int(hi)))
+    return out
 
 
 def describe(plan: Plan) -> list[dict[str, Any]]:

@@ -54,6 +54,7 @@ from hexoframe.core import cf
 from hexoframe.core.catalog import Datatype
 from hexoframe.core.errors import InvalidQueryError
 from hexoframe.core.references import ref_id
+from hexoframe.core.timebase import TimeBase
 from hexoframe.core.timestamps import TICKS_PER_SECOND, ticks_to_datetime64
 from hexoframe.data.positions import ChannelReader
 from hexoframe.frontends.sources import Source, dim_name, open_source
@@ -135,10 +136,14 @@ class HexoskinBackendArray(BackendArray):
             start, stop, step = k.indices(self.shape[0])
             if step < 0 or stop <= start:
                 return np.zeros(0, self.dtype)
-            values = _typed(self.reader.read(start, stop, self.units), self.dtype)
+            values = self._read(start, stop)
             return values[::step] if step != 1 else values
         i = int(k)
-        return _typed(self.reader.read(i, i + 1, self.units), self.dtype)[0]
+        return self._read(i, i + 1)[0]
+
+    def _read(self, i0: int, i1: int) -> np.ndarray:
+        """Samples ``[i0, i1)`` in the variable's dtype, gaps as :func:`gap_fill`."""
+        return self.reader.read(i0, i1, self.units, dtype=self.dtype, fill=gap_fill(self.dtype))
 
 
 def _dataset_attrs(source: Source, units: str) -> dict[str, Any]:
@@ -235,8 +240,27 @@ def dataset_from_source(source: Source, units: str = "api") -> xr.Dataset:
         ).coords
     ds = xr.Dataset(data_vars, coords=all_coords, attrs=_dataset_attrs(source, units))
     for r in sync:  # lazy time axes chunk like their channels under chunks={}
-        ds.variables[dims[id(r)]].encoding["preferred_chunks"] = {dims[id(r)]: r.chunk_sizes()}
+        enc = ds.variables[dims[id(r)]].encoding
+        enc["preferred_chunks"] = {dims[id(r)]: r.chunk_sizes()}
+        enc.update(_time_encoding(r, source.tick_rate))
     return ds
+
+
+def _time_encoding(reader: ChannelReader, tick_rate: int) -> dict[str, Any]:
+    """CF encoding of a lazy time axis: int64 nanoseconds since its first label.
+
+    Given up front, writers (``to_zarr``, ``to_netcdf``) encode each chunk on its own, a
+    subtraction, instead of computing the whole axis first to choose units.
+
+    Examples
+    --------
+    >>> src = open_source(parse_url("hexoskin://record/37700"), ["hr"], client=client)
+    >>> _time_encoding(src.channels[0], src.tick_rate)["units"]
+    'nanoseconds since 2024-05-01T10:00:01'
+    """
+    first = np.datetime64(int(TimeBase(tick_rate).ns(reader.exact_first)), "ns")
+    label = str(first).rstrip("0").rstrip(".") if "." in str(first) else str(first)
+    return {"units": f"nanoseconds since {label}", "dtype": np.dtype("int64")}
 
 
 def groups_of(ds: xr.Dataset) -> dict[str, xr.Dataset]:

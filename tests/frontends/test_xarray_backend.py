@@ -47,8 +47,9 @@ def test_lazy_open_of_a_week_makes_no_data_request(hexoskin_emulator, so):
     assert ds.sizes["time_1hz"] == 7 * 86400 - 1  # 1 Hz samples are end-stamped
     assert isinstance(ds.xindexes["time_256hz"], TimeAxisIndex)
     ecg = ds["ecg_i"]
-    assert ecg.chunks[0][0] == 65535 and sum(ecg.chunks[0]) == n
-    assert ds["time_256hz"].chunks[0][0] == 65535
+    # one chunk per lazy binary zip of the 14 default channels: 1,500 s (5 grids of 300 s)
+    assert ecg.chunks[0] == (1500 * 256,) * 403 + (300 * 256,)
+    assert ds["time_256hz"].chunks == ecg.chunks
     assert ecg.attrs["units"] == "1" and ecg.attrs["hexoskin_unit"] == "ADC"
     assert ecg.attrs["datatype_id"] == 4113 and ds.attrs["Conventions"] == "CF-1.10"
     assert ecg.attrs["rate_hz"] == 256.0 and ecg.attrs["long_name"]
@@ -115,9 +116,11 @@ def test_methods_give_identical_variables(so, method):
 
 
 def test_dask_chunks_are_independent_requests(hexoskin_emulator, so):
-    ds = _open(HOUR, so, datatypes=["ecg"], chunks={})
+    ds = _open(WEEK, so, datatypes=["ecg"], chunks={})
+    # ECG alone: lazy binary zips of 4,800 s (16 binary grids of 300 s)
+    assert ds["ecg_i"].chunks == ((4800 * 256,) * 126,)
     hexoskin_emulator.reset_stats()
-    ds["ecg_i"].data.blocks[3].compute()
+    ds["ecg_i"].data.blocks[30].compute()
     assert hexoskin_emulator.stats.data_requests == 1
 
 
