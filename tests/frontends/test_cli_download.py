@@ -29,6 +29,12 @@ SPAN = {"record": 37700, "start": "2024-05-01T10:05Z", "end": "2024-05-01T10:25Z
 TYPES = ["ecg", "hr", "rr"]
 
 
+def _interruptible() -> None:
+    """In the child: SIGINT at its default, as for a shell's foreground job (a test runner
+    may run with SIGINT ignored, and a child inherits that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _run(args, env_extra=None, timeout=240):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEXOSKIN_")}
     env.update(env_extra or {})
@@ -264,6 +270,7 @@ def test_ctrl_c_midway_is_exit_130_and_leaves_nothing(athlete, tmp_path, name):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=_interruptible,
     )
     try:
         deadline = time.monotonic() + 120
@@ -283,7 +290,7 @@ def test_ctrl_c_midway_is_exit_130_and_leaves_nothing(athlete, tmp_path, name):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == 130, (stderr, signal.getsignal(signal.SIGINT))
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []
 

@@ -21,6 +21,12 @@ ATHLETE = {"HEXOSKIN_USERNAME": "athlete@hexoskin.com", "HEXOSKIN_PASSWORD": "he
 COMMAND = [sys.executable, "-m", "hexoframe.cli", "export"]
 
 
+def _interruptible() -> None:
+    """In the child: SIGINT at its default, as for a shell's foreground job (a test runner
+    may run with SIGINT ignored, and a child inherits that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _env(emu):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEXOSKIN_")}
     return {**env, **ATHLETE, "HEXOSKIN_URL": emu.url}
@@ -115,6 +121,7 @@ def test_ctrl_c_midway_is_exit_130_and_leaves_nothing(hexoskin_emulator_factory,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interruptible,
     )
     try:
         deadline = time.monotonic() + 120  # a bound on waiting, not an assertion on speed
@@ -129,6 +136,6 @@ def test_ctrl_c_midway_is_exit_130_and_leaves_nothing(hexoskin_emulator_factory,
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
+    assert proc.returncode == 130, (err, signal.getsignal(signal.SIGINT))
     assert "interrupted" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
