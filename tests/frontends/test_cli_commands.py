@@ -182,3 +182,31 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path):
         write_frame(frame, target)
     assert [p.name for p in tmp_path.iterdir()] == ["hr.edf"]
     assert target.read_bytes() == b"previous"
+
+
+def test_datatypes_as_json_typed_in_a_shell():
+    result = _run(["datatypes", "--format", "json"])
+    assert result.returncode == 0, result.stderr
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert rows["ecg_i"]["id"] == 4113 and rows["ecg_i"]["rate_hz"] == 256.0
+    assert rows["heart_rate"]["rate_hz"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["datatypes", "--format", "xml"], "invalid choice: 'xml'"),
+        (["records", "--limit", "ten"], "invalid int value: 'ten'"),
+        (["records", "--order-by", "colour"], "cannot be ordered by 'colour'; allowed: id"),
+        (["ranges", "--start", "not-a-date"], "Cannot read 'not-a-date' as a time"),
+        (["users", "--format", "yaml"], "invalid choice: 'yaml'"),
+        (["demo", "--seed", "x"], "invalid int value: 'x'"),
+        (["emulator", "--tick-rate", "300"], "invalid choice: 300"),
+        (["nosuch"], "invalid choice: 'nosuch'"),
+    ],
+)
+def test_bad_arguments_of_every_command_are_exit_2(athlete, args, words):
+    result = _run(args, athlete)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert words in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
