@@ -116,20 +116,27 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_query(args: argparse.Namespace) -> dict[str, Any]:
+    """What ``read`` and ``download`` ask for (see :func:`_add_data_arguments`)."""
+    return {
+        "record": args.record,
+        "range": args.range,
+        "start": args.start,
+        "end": args.end,
+        "user": args.user,
+        "datatypes": args.datatypes.split(","),
+        "method": args.method,
+        "units": args.units,
+    }
+
+
 def _cmd_read(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from hexoframe.data.reader import read_hexoskin
 
     frame = read_hexoskin(
-        record=args.record,
-        range=args.range,
-        start=args.start,
-        end=args.end,
-        user=args.user,
-        datatypes=args.datatypes.split(","),
-        method=args.method,
-        units=args.units,
+        **_data_query(args),
         progress=False if args.quiet else None,  # bars only on a terminal or notebook
     )
     if not isinstance(frame, pd.DataFrame):  # how="outer" gives a frame
@@ -162,14 +169,7 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
     where = download(
         args.out,
-        record=args.record,
-        range=args.range,
-        start=args.start,
-        end=args.end,
-        user=args.user,
-        datatypes=args.datatypes.split(","),
-        method=args.method,
-        units=args.units,
+        **_data_query(args),
         fmt=args.format,
         progress=False if args.quiet else None,  # bars only on a terminal
     )

@@ -23,7 +23,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from hexoframe.core.errors import InvalidQueryError, NotFound
+from hexoframe.core.errors import NotFound
+from hexoframe.core.references import require_id
 from hexoframe.formats.export_writer import Member, check_target, write_export_files
 from hexoframe.formats.exports import (
     EXPORT_DATATYPES,
@@ -70,15 +71,6 @@ def _wav_pieces(reader: Any, header: bytes, bar: Any) -> Iterable[bytes]:
         yield export_pcm(reader.datatype, reader.read(i0, i1, "raw"))
         if bar is not None:
             bar.update(i1 - i0)
-
-
-def _record_id(record: Any) -> int:
-    if isinstance(record, bool) or not isinstance(record, (int, str)):
-        raise InvalidQueryError(f"record={record!r} is not a record id; give an integer.")
-    text = str(record).strip()
-    if not text.isdigit() or int(text) <= 0:
-        raise InvalidQueryError(f"record={record!r} is not a record id; give a positive integer.")
-    return int(text)
 
 
 def write_export(
@@ -149,7 +141,7 @@ def write_export(
     from hexoframe.api.client import obtain_client
     from hexoframe.data.fetch import progress_wanted
 
-    rid = _record_id(record)
+    rid = require_id(record, "record")
     check_target(path, overwrite)  # before any request
     client, owned = obtain_client(client, client_kwargs)
     try:

@@ -11,20 +11,9 @@ import sys
 import pandas as pd
 import pytest
 import xarray as xr
+from cli_shell import run_cli as _run
 
 from hexoframe import __version__
-
-
-def _run(args, env_extra=None, timeout=240):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEXOSKIN_")}
-    env.update(env_extra or {})
-    return subprocess.run(
-        [sys.executable, "-m", "hexoframe.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
 
 
 @pytest.fixture

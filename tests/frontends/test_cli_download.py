@@ -4,10 +4,8 @@ windows and slices, exit codes, and nothing left behind on a failure or Ctrl-C."
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 
@@ -15,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from cli_shell import HEXOFRAME, interruptible, shell_env
+from cli_shell import run_cli as _run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,24 +27,6 @@ from hexoframe.frontends.download import EDF_MAX_SAMPLES, DownloadTooLarge, down
 # 20 minutes of record 37700: 307,200 ECG samples in 5 planner windows (5 dask chunks)
 SPAN = {"record": 37700, "start": "2024-05-01T10:05Z", "end": "2024-05-01T10:25Z"}
 TYPES = ["ecg", "hr", "rr"]
-
-
-def _interruptible() -> None:
-    """In the child: SIGINT at its default, as for a shell's foreground job (a test runner
-    may run with SIGINT ignored, and a child inherits that)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def _run(args, env_extra=None, timeout=240):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEXOSKIN_")}
-    env.update(env_extra or {})
-    return subprocess.run(
-        [sys.executable, "-m", "hexoframe.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
 
 
 def _span_args(span=SPAN, types=TYPES):
@@ -260,17 +242,16 @@ def test_a_fault_midway_leaves_nothing(hexoskin_emulator_factory, tmp_path, name
 @pytest.mark.parametrize("name", ["day.csv", "day.zarr"])
 def test_ctrl_c_midway_is_exit_130_and_leaves_nothing(athlete, tmp_path, name):
     """SIGINT once the temporary holds data: exit 130, no file, no temporary."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEXOSKIN_")}
-    env.update(athlete)
+    env = shell_env(athlete)
     out = tmp_path / name
     args = ["download", "--record", "37701", "--datatypes", "ecg", "--out", str(out)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hexoframe.cli", *args],
+        [*HEXOFRAME, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
-        preexec_fn=_interruptible,
+        preexec_fn=interruptible,
     )
     try:
         deadline = time.monotonic() + 120

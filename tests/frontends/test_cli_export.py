@@ -4,7 +4,6 @@ their exit codes, a one-line error and nothing left behind."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,28 +12,22 @@ import zipfile
 
 import pandas as pd
 import pytest
+from cli_shell import HEXOFRAME, interruptible, run_cli, shell_env
 
 import hexoframe
 from hexoframe.emulator.faults import FaultConfig
 
 ATHLETE = {"HEXOSKIN_USERNAME": "athlete@hexoskin.com", "HEXOSKIN_PASSWORD": "hexoskin"}
-COMMAND = [sys.executable, "-m", "hexoframe.cli", "export"]
-
-
-def _interruptible() -> None:
-    """In the child: SIGINT at its default, as for a shell's foreground job (a test runner
-    may run with SIGINT ignored, and a child inherits that)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+COMMAND = [*HEXOFRAME, "export"]
 
 
 def _env(emu):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEXOSKIN_")}
-    return {**env, **ATHLETE, "HEXOSKIN_URL": emu.url}
+    return shell_env({**ATHLETE, "HEXOSKIN_URL": emu.url})
 
 
 def _run(args, emu, cwd, timeout=240):
-    return subprocess.run(
-        [*COMMAND, *args], cwd=cwd, env=_env(emu), capture_output=True, text=True, timeout=timeout
+    return run_cli(
+        ["export", *args], {**ATHLETE, "HEXOSKIN_URL": emu.url}, cwd=cwd, timeout=timeout
     )
 
 
@@ -121,7 +114,7 @@ def test_ctrl_c_midway_is_exit_130_and_leaves_nothing(hexoskin_emulator_factory,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_interruptible,
+        preexec_fn=interruptible,
     )
     try:
         deadline = time.monotonic() + 120  # a bound on waiting, not an assertion on speed
