@@ -42,7 +42,8 @@ def _serve(conn: Any, options: dict[str, Any]) -> None:
 class EmulatorProcess:
     """Start ``hexoframe.emulator.Emulator`` in a spawned process; ``.url`` is its root.
 
-    Keyword arguments (``latency``, ``bandwidth``, ``faults``...) go to ``Emulator``.
+    Keyword arguments (``latency``, ``bandwidth``, ``faults``, ``answer_cache``...) go to
+    ``Emulator``.
     """
 
     url: str

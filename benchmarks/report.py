@@ -5,7 +5,7 @@ The table pasted into README.md ("Performance") is this script's output, unedite
     python benchmarks/report.py [--repeat 3] > table.md
 
 It runs ``bench_wan`` (1 h and 24 h of 13 channels over a shaped emulator, 100 ms per
-request and a 12.5 MB/s link), ``bench_zarr_stream`` (24 h of ECG, lazy to Zarr vs an
+request and a 12.5 MB/s link), ``bench_zarr_stream`` (7 days of ECG, lazy to Zarr vs an
 in-memory read) and ``bench_cohort`` (20 records on a 2-worker LocalCluster, 10 % 429s
 on data requests).
 Each benchmark's own printout goes to stderr; the table to stdout.
@@ -53,12 +53,12 @@ def main(argv: list[str] | None = None) -> None:
                 ]
             )
         )
-    lazy, mem = zarr["lazy"], zarr["memory"]
+    lazy, plain, mem = zarr["hexo"], zarr["xarray"], zarr["memory"]
     lines += [
         _row(
             [
-                "bench_zarr_stream (24 h ECG, raw)",
-                "lazy `to_zarr` / in-memory binary read, samples/s",
+                "bench_zarr_stream (7 days ECG, raw)",
+                "lazy `ds.hexo.to_zarr` / in-memory binary read, samples/s",
                 f"{lazy['rate'] / 1e6:.1f} / {mem['rate'] / 1e6:.1f} M/s = "
                 f"**{lazy['rate'] / mem['rate']:.2f}x**",
                 ">= 0.8x",
@@ -67,7 +67,16 @@ def main(argv: list[str] | None = None) -> None:
         _row(
             [
                 "bench_zarr_stream",
-                "lazy `to_zarr` peak RSS (VmHWM, whole process); dtype written",
+                "lazy plain `ds.to_zarr` (xarray encodes the time axis) / in-memory",
+                f"{plain['rate'] / 1e6:.1f} / {mem['rate'] / 1e6:.1f} M/s = "
+                f"{plain['rate'] / mem['rate']:.2f}x",
+                "-",
+            ]
+        ),
+        _row(
+            [
+                "bench_zarr_stream",
+                "lazy `ds.hexo.to_zarr` peak RSS (VmHWM, whole process); dtype written",
                 f"**{lazy['peak_mb']:.0f} MB** (in-memory read {mem['peak_mb']:.0f} MB); "
                 f"{lazy['dtype']}",
                 "<= 300 MB",

@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, quote
 
 from hexoframe.emulator import schema as sch
 from hexoframe.emulator.auth import Authenticator, AuthError
-from hexoframe.emulator.cache import AnswerCache, Entry, SourceCache
+from hexoframe.emulator.cache import ANSWER_CACHE_BYTES, AnswerCache, Entry, SourceCache
 from hexoframe.emulator.clock import HEXOSKIN, Clock
 from hexoframe.emulator.crud import WritableView
 from hexoframe.emulator.dataquery import data_answer, report_answer
@@ -67,6 +67,8 @@ class EmulatorApp:
     clock : Clock, optional
         How HexoTimestamps are served: Hexoskin's 256 ticks/s by default, or Astroskin's
         ``Clock(1000)``.
+    answer_cache : int
+        Most bytes of data answers kept (least recently used dropped first).
     """
 
     def __init__(
@@ -77,6 +79,7 @@ class EmulatorApp:
         seed: int = 0,
         import_paths: Mapping[int, str] | None = None,
         clock: Clock = HEXOSKIN,
+        answer_cache: int = ANSWER_CACHE_BYTES,
     ) -> None:
         self.store = store or Store()
         self.clock = clock
@@ -85,7 +88,7 @@ class EmulatorApp:
         self.seed = seed
         self.import_paths: dict[int, str] = dict(import_paths or {})
         self.stats = Stats()
-        self._answers = AnswerCache()
+        self._answers = AnswerCache(max_bytes=answer_cache)
         self._sources = SourceCache(self._make_source)
 
     # ------------------------------------------------------------------ WSGI entry

@@ -16,7 +16,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["AnswerCache", "SourceCache"]
+__all__ = ["ANSWER_CACHE_BYTES", "AnswerCache", "SourceCache"]
+
+#: Default bound of the data answers kept: a day of every channel (a week of ECG, about
+#: 200 MB as lazy zips, needs more: ``Emulator(answer_cache=...)``, ``--answer-cache``).
+ANSWER_CACHE_BYTES = 128_000_000
 
 #: A cached answer: status, headers, body, time stored (Unix seconds).
 Entry = tuple[int, dict, bytes, float]
@@ -36,7 +40,10 @@ class AnswerCache:
     """
 
     def __init__(
-        self, max_entries: int = 256, max_bytes: int = 128_000_000, max_body: int = 16_000_000
+        self,
+        max_entries: int = 256,
+        max_bytes: int = ANSWER_CACHE_BYTES,
+        max_body: int = 16_000_000,
     ) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes

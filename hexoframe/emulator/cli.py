@@ -29,6 +29,7 @@ from typing import TextIO
 
 from hexoframe.core.errors import HexoskinError
 from hexoframe.emulator.auth import OAUTH_CLIENT
+from hexoframe.emulator.cache import ANSWER_CACHE_BYTES
 from hexoframe.emulator.faults import FaultConfig
 from hexoframe.emulator.server import Emulator
 from hexoframe.emulator.store import DEMO_USERS
@@ -66,6 +67,16 @@ def duration(text: str) -> float:
     return float(match.group(1)) * _SECONDS[match.group(2) or ""]
 
 
+def _bytes(text: str, per_second: bool) -> float | None:
+    """A positive number of bytes from ``"20MB"``, ``"512KiB"`` or ``"2e7"`` (with an
+    optional ``/s`` when ``per_second``); None when ``text`` is not one."""
+    rate = r"(?:/s)?" if per_second else ""
+    match = re.fullmatch(_NUMBER + r"(b|kb|mb|gb|kib|mib)?" + rate + r"\s*", text.lower())
+    if not match or float(match.group(1)) <= 0:
+        return None
+    return float(match.group(1)) * _BYTES[match.group(2) or ""]
+
+
 def byte_rate(text: str) -> float:
     """Bytes per second from ``"20MB/s"``, ``"512KiB/s"`` or ``"20000000"``.
 
@@ -77,13 +88,29 @@ def byte_rate(text: str) -> float:
     >>> byte_rate("20MB/s"), byte_rate("1KiB"), byte_rate("1e6")
     (20000000.0, 1024.0, 1000000.0)
     """
-    match = re.fullmatch(_NUMBER + r"(b|kb|mb|gb|kib|mib)?(?:/s)?\s*", text.lower())
-    if not match or float(match.group(1)) <= 0:
+    got = _bytes(text, per_second=True)
+    if got is None:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a bandwidth: give bytes per second above 0 (20000000) "
             "or a unit (20MB/s, 512KiB/s)"
         )
-    return float(match.group(1)) * _BYTES[match.group(2) or ""]
+    return got
+
+
+def byte_size(text: str) -> int:
+    """Bytes from ``"1GB"``, ``"512MiB"`` or ``"128000000"`` (units as :func:`byte_rate`).
+
+    Examples
+    --------
+    >>> byte_size("1GB"), byte_size("2MiB")
+    (1000000000, 2097152)
+    """
+    got = _bytes(text, per_second=False)
+    if got is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: give bytes above 0 (128000000) or a unit (1GB, 512MiB)"
+        )
+    return int(got)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,6 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=byte_rate,
         default=None,
         help="bytes per second of the link all answers share: a number or 20MB/s, 512KiB/s",
+    )
+    p.add_argument(
+        "--answer-cache",
+        type=byte_size,
+        default=ANSWER_CACHE_BYTES,
+        metavar="SIZE",
+        help="memory for rendered data answers: a number or 1GB, 512MiB "
+        f"(default {ANSWER_CACHE_BYTES // 10**6} MB)",
     )
     f = p.add_argument_group("faults")
     f.add_argument("--fault-seed", type=int, default=0, help="seed of the fault RNG")
@@ -245,6 +280,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             tick_rate=args.tick_rate,
             latency=args.latency,
             bandwidth=args.bandwidth,
+            answer_cache=args.answer_cache,
         )
         emu.start()
     except (OSError, ValueError, OverflowError, sqlite3.Error, HexoskinError) as exc:

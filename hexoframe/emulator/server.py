@@ -32,6 +32,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from hexoframe.emulator.app import EmulatorApp, Stats
 from hexoframe.emulator.auth import OAUTH_CLIENT, Authenticator
+from hexoframe.emulator.cache import ANSWER_CACHE_BYTES
 from hexoframe.emulator.clock import Clock
 from hexoframe.emulator.faults import FaultConfig, FaultInjector
 from hexoframe.emulator.store import DEMO_USERS, Store, add_import
@@ -401,6 +402,9 @@ class Emulator:
         :class:`Network`).
     bandwidth : float, optional
         Bytes per second of the link all answer bodies share; ``None``: unlimited.
+    answer_cache : int
+        Most bytes of rendered data answers kept in memory (least recently used dropped
+        first); benchmarks that read a week of ECG twice need about 1 GB.
 
     Attributes
     ----------
@@ -433,8 +437,10 @@ class Emulator:
         tick_rate: int = 256,
         latency: float = 0.0,
         bandwidth: float | None = None,
+        answer_cache: int = ANSWER_CACHE_BYTES,
     ) -> None:
         self.network = Network(latency, bandwidth)
+        self.answer_cache = int(answer_cache)
         self.host = host
         self.port = int(port)
         self.db = db
@@ -470,6 +476,7 @@ class Emulator:
             seed=self.seed,
             import_paths=self.imported,
             clock=self.clock,
+            answer_cache=self.answer_cache,
         )
         self._server = _Server((self.host, self.port), self.app, self.network)
         self.port = self._server.server_address[1]

@@ -7,8 +7,9 @@ temporary name beside the target, renamed at the end; nothing is left behind on 
 or Ctrl-C). How each format streams:
 
 - **netCDF, Zarr**: the lazy xarray engine (``xr.open_dataset(..., engine="hexoskin",
-  chunks={})``) and dask's chunked writes: each dask chunk is one planned request,
-  fetched, written and dropped.
+  chunks={})``) and dask's chunked writes (:mod:`hexoframe.frontends.lazy_writers`, time
+  axes written per chunk): each dask chunk is one planned request, fetched, written and
+  dropped.
 - **CSV, Parquet**: consecutive time slices of about :data:`SLICE_SAMPLES` samples (cut
   on the planner's window edges), each read with ``read_hexoskin`` and appended (CSV
   without repeating the header; Parquet one row group per slice). The file equals the
@@ -238,6 +239,8 @@ def _write_lazy(
     import dask
     import xarray as xr
 
+    from hexoframe.frontends import lazy_writers
+
     ds = xr.open_dataset(
         url,
         engine="hexoskin",
@@ -257,9 +260,9 @@ def _write_lazy(
             # zarr 3 notes that consolidated metadata is not in its spec; xarray reads it
             warnings.filterwarnings("ignore", message="Consolidated metadata")
             if fmt == "zarr":
-                ds.to_zarr(tmp, mode="w")
+                lazy_writers.to_zarr(ds, tmp, mode="w")
             else:
-                ds.to_netcdf(tmp)
+                lazy_writers.to_netcdf(ds, tmp)
             return int(sum(v.size for v in ds.data_vars.values()))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -98,6 +98,20 @@ class TimeAxisTransform(CoordinateTransform):
     def step_ns(self) -> int:
         return self._step_ns
 
+    @property
+    def cf_units(self) -> str:
+        """CF units of the axis encoded as int64: nanoseconds since its first label.
+
+        Examples
+        --------
+        >>> TimeAxisTransform(256, 1, 3, "t", "t").cf_units
+        'nanoseconds since 1970-01-01T00:00:01'
+        >>> TimeAxisTransform(Fraction(1, 2), 1, 3, "t", "t").cf_units
+        'nanoseconds since 1970-01-01T00:00:00.001953125'
+        """
+        first = str(np.datetime64(self.start_ns, "ns"))
+        return f"nanoseconds since {first.rstrip('0').rstrip('.') if '.' in first else first}"
+
     def forward(self, dim_positions: dict[str, Any]) -> dict[Hashable, Any]:
         pos = np.asarray(dim_positions[self.dim], dtype=np.int64)
         ns = pos * np.int64(self.step_ns) + np.int64(self.start_ns)  # array first: fast path

@@ -54,7 +54,6 @@ from hexoframe.core import cf
 from hexoframe.core.catalog import Datatype
 from hexoframe.core.errors import InvalidQueryError
 from hexoframe.core.references import ref_id
-from hexoframe.core.timebase import TimeBase
 from hexoframe.core.timestamps import TICKS_PER_SECOND, ticks_to_datetime64
 from hexoframe.data.positions import ChannelReader
 from hexoframe.frontends.sources import Source, dim_name, open_source
@@ -242,25 +241,11 @@ def dataset_from_source(source: Source, units: str = "api") -> xr.Dataset:
     for r in sync:  # lazy time axes chunk like their channels under chunks={}
         enc = ds.variables[dims[id(r)]].encoding
         enc["preferred_chunks"] = {dims[id(r)]: r.chunk_sizes()}
-        enc.update(_time_encoding(r, source.tick_rate))
+        # CF units given up front: writers (to_zarr, to_netcdf) encode each chunk on its
+        # own instead of computing the whole axis first to choose them
+        units = ds.xindexes[dims[id(r)]].transform.cf_units  # type: ignore[attr-defined]
+        enc.update({"units": units, "dtype": np.dtype("int64")})
     return ds
-
-
-def _time_encoding(reader: ChannelReader, tick_rate: int) -> dict[str, Any]:
-    """CF encoding of a lazy time axis: int64 nanoseconds since its first label.
-
-    Given up front, writers (``to_zarr``, ``to_netcdf``) encode each chunk on its own, a
-    subtraction, instead of computing the whole axis first to choose units.
-
-    Examples
-    --------
-    >>> src = open_source(parse_url("hexoskin://record/37700"), ["hr"], client=client)
-    >>> _time_encoding(src.channels[0], src.tick_rate)["units"]
-    'nanoseconds since 2024-05-01T10:00:01'
-    """
-    first = np.datetime64(int(TimeBase(tick_rate).ns(reader.exact_first)), "ns")
-    label = str(first).rstrip("0").rstrip(".") if "." in str(first) else str(first)
-    return {"units": f"nanoseconds since {label}", "dtype": np.dtype("int64")}
 
 
 def groups_of(ds: xr.Dataset) -> dict[str, xr.Dataset]:

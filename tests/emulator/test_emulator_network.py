@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from hexoframe.emulator import DEMO_USERS
-from hexoframe.emulator.cli import banner, build_parser, byte_rate, duration
+from hexoframe.emulator.cli import banner, build_parser, byte_rate, byte_size, duration
 from hexoframe.emulator.server import Emulator
 
 ME = (DEMO_USERS["athlete"]["email"], DEMO_USERS["athlete"]["password"])
@@ -92,3 +92,32 @@ def test_cli_options_reach_the_emulator(capsys):
     text = banner(Emulator(latency=args.latency, bandwidth=args.bandwidth))
     assert "Network shaping: 80 ms per request, link 20 MB/s shared" in text
     assert "Network shaping" not in banner(Emulator())
+
+
+@pytest.mark.parametrize(("text", "size"), [("1GB", 10**9), ("512MiB", 512 * 2**20), ("4e6", 4e6)])
+def test_byte_size(text, size):
+    assert byte_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["big", "0", "-1MB", "20MB/s"])
+def test_byte_size_refuses(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="is not a size"):
+        byte_size(text)
+
+
+def test_answer_cache_bound(hexoskin_emulator_factory):
+    """Answers beyond ``answer_cache`` bytes are dropped oldest first; the CLI sets it."""
+    assert build_parser().parse_args(["--answer-cache", "1GB"]).answer_cache == 10**9
+    assert build_parser().parse_args([]).answer_cache == 128_000_000
+
+    def cached(emu, start):  # an hour of ECG as JSON (~1.1 MB), asked for twice
+        url = f"{emu.url}/api/v1/data/?datatype=4113&record=37700&start={start}"
+        return "X-HexoCache" in requests.get(url, auth=ME, timeout=30).headers
+
+    small = hexoskin_emulator_factory(answer_cache=1_500_000)
+    big = hexoskin_emulator_factory()
+    for emu, kept in ((small, False), (big, True)):
+        first = 438_926_745_856
+        assert not cached(emu, first) and cached(emu, first)
+        assert not cached(emu, first + 256)  # a second answer evicts the first in 1.5 MB
+        assert cached(emu, first) is kept
