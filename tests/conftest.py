@@ -47,3 +47,19 @@ def athlete_client(so: dict[str, str]) -> Iterator[Client]:
     """A client of the shared emulator, signed in as the athlete."""
     with Client(**so) as client:
         yield client
+
+
+@pytest.fixture(scope="module", params=[256, 1000])
+def clock_server(
+    request: pytest.FixtureRequest, athlete_login: dict[str, str]
+) -> tuple[Any, dict[str, Any]]:
+    """(emulator, storage options as the athlete) of a Hexoskin host (256 ticks per
+    second) and of an Astroskin one (1000)."""
+    astroskin = request.param == 1000
+    emu = request.getfixturevalue(
+        "hexoskin_astroskin_emulator" if astroskin else "hexoskin_emulator"
+    )
+    so: dict[str, Any] = {"base_url": emu.url, **athlete_login}
+    if astroskin:
+        so["tick_rate"] = 1000
+    return emu, so

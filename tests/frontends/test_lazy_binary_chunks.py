@@ -25,16 +25,10 @@ ECG_ZIP = ZIP * 256  # 460,800 ECG samples
 N = 48  # zips in 24 h
 
 
-@pytest.fixture(scope="module", params=[256, 1000])
-def server(request: Any, hexoskin_users: dict[str, Any]) -> Iterator[tuple[Any, Any, dict]]:
+@pytest.fixture(scope="module")
+def server(clock_server: tuple[Any, dict]) -> Iterator[tuple[Any, Any, dict]]:
     """(emulator, client, storage options) at 256 and at 1000 ticks per second."""
-    emu = request.getfixturevalue(
-        "hexoskin_emulator" if request.param == 256 else "hexoskin_astroskin_emulator"
-    )
-    user = hexoskin_users["athlete"]
-    so = {"base_url": emu.url, "username": user["email"], "password": user["password"]}
-    if request.param == 1000:
-        so["tick_rate"] = 1000
+    emu, so = clock_server
     with hexoframe.Client(**so) as client:
         yield emu, client, so
 

@@ -5,7 +5,6 @@ for sliced axes, unchunked datasets and appends; the stored axis is int64 with C
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,10 @@ HOUR = 37700
 pytestmark = pytest.mark.filterwarnings("ignore:Consolidated metadata:UserWarning")
 
 
-@pytest.fixture(scope="module", params=[256, 1000])
-def so(request: Any, hexoskin_users: dict[str, Any]) -> Iterator[dict[str, Any]]:
+@pytest.fixture(scope="module")
+def so(clock_server: tuple[Any, dict[str, Any]]) -> dict[str, Any]:
     """Storage options of the emulator at 256 and at 1000 ticks per second."""
-    emu = request.getfixturevalue(
-        "hexoskin_emulator" if request.param == 256 else "hexoskin_astroskin_emulator"
-    )
-    user = hexoskin_users["athlete"]
-    so = {"base_url": emu.url, "username": user["email"], "password": user["password"]}
-    if request.param == 1000:
-        so["tick_rate"] = 1000
-    yield so
+    return clock_server[1]
 
 
 def _open(so: dict[str, Any], chunks: Any = None, **kw: Any) -> xr.Dataset:
