@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+import zarr
 from cli_shell import HEXOFRAME, interruptible, shell_env
 from cli_shell import run_cli as _run
 from hypothesis import HealthCheck, given, settings
@@ -154,6 +155,11 @@ def test_a_user_span_without_user_is_the_callers(athlete_client, tmp_path):
     with xr.open_zarr(out, mask_and_scale=False) as ds:
         assert ds.attrs["source"] == "hexoskin://user/1511"
         _same_as_read(ds, want)
+    # written as ds.hexo.to_zarr writes: the time axis an int64 arange, Blosc-compressed
+    time = zarr.open_group(str(out), mode="r")["time_1hz"]
+    assert time.dtype == np.dtype("int64") and time[:3].tolist() == [0, 10**9, 2 * 10**9]
+    assert time.attrs["units"] == "nanoseconds since 2024-05-01T10:00:30"
+    assert type(time.compressors[0]).__name__ == "BloscCodec"
 
 
 def test_unknown_extension_is_exit_2_and_nothing_written(athlete, tmp_path):
