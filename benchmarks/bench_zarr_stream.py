@@ -119,8 +119,9 @@ CONTENDERS = {
     "values": lazy_zarr_values,
     "memory": in_memory,
 }
-#: Bytes of answers the emulator keeps: a week of ECG as lazy zips and as in-memory zips.
-ANSWER_CACHE = 2_000_000_000
+#: Bytes of answers the emulator keeps: a week of ECG as lazy zips and as in-memory zips
+#: is 444 MB.
+ANSWER_CACHE = 1_000_000_000
 
 
 def _child(name: str, url: str, record: int, units: str, chunk: int) -> None:

@@ -18,8 +18,9 @@ from typing import Any
 
 __all__ = ["ANSWER_CACHE_BYTES", "AnswerCache", "SourceCache"]
 
-#: Default bound of the data answers kept: a day of every channel (a week of ECG, about
-#: 200 MB as lazy zips, needs more: ``Emulator(answer_cache=...)``, ``--answer-cache``).
+#: Default bound of the data answers kept. A week of ECG is 134 MB as the lazy engine's
+#: zips and 444 MB with the in-memory read's as well: benchmarks that re-read it ask for
+#: more (``Emulator(answer_cache=...)``, ``hexoframe emulator --answer-cache``).
 ANSWER_CACHE_BYTES = 128_000_000
 
 #: A cached answer: status, headers, body, time stored (Unix seconds).

@@ -12,7 +12,8 @@ themselves (``benchmarks/bench_zarr_stream.py``).
 ``hexoframe download``) write each lazy time axis as that ``arange``: a plain coordinate
 with CF ``units`` and ``calendar``, which xarray, netCDF tools and Zarr readers decode to
 the same datetimes. Zarr stores it with Blosc (LZ4, byte shuffle), a codec of both Zarr
-formats, at a few kB a day. Everything else goes to xarray as it is. Appending (``mode``
+formats, in about 2 % of its raw size (4 MB for a day at 256 Hz, where Zstandard alone
+keeps 43 %). Everything else goes to xarray as it is. Appending (``mode``
 ``"a"`` or ``"r+"``, ``append_dim``, ``region``) is left to xarray, whose encoding
 follows the units already in the store.
 
@@ -39,7 +40,7 @@ import xarray as xr
 
 from hexoframe.frontends.timeaxis import TimeAxisIndex
 
-__all__ = ["lazy_time_axes", "encode_time_axes", "to_zarr", "to_netcdf"]
+__all__ = ["lazy_time_axes", "encode_time_axes", "time_compressors", "to_zarr", "to_netcdf"]
 
 #: Calendar of numpy's datetime64 (CF name).
 CALENDAR = "proleptic_gregorian"
@@ -115,7 +116,7 @@ def _appends(kwargs: dict[str, Any]) -> bool:
 
 def time_compressors(zarr_format: int) -> tuple[Any, ...]:
     """Blosc (LZ4, byte shuffle) in the codec type of ``zarr_format``: an evenly spaced
-    int64 axis shrinks to a few kB a day, at memory speed.
+    int64 axis shrinks to about 2 % of its size, at memory speed.
 
     Examples
     --------
